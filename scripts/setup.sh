@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages allocprof needs to build, test and run its demo.
+# Idempotent: when everything is already installed it prints nothing and exits 0.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libunwind-dev            # stack capture inside the target (interpose/)
+  libdw-dev libelf-dev     # offline symbolization (profiler/)
+  libsqlite3-dev sqlite3   # the run database (schema/)
+  nlohmann-json3-dev       # configuration and machine output
+  libzstd-dev              # compressed event chunks in the database
+  libgtest-dev googletest  # unit and end-to-end tests
+  lua5.4                   # real interpreter targets in tests and samples
+  python3                  # Debian's python3 (tests also use the python3 on PATH)
+  valgrind                 # reference counts for the exact-count tests
+  heaptrack                # the peer the benchmarks compare against
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "allocprof setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
