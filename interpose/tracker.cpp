@@ -1,0 +1,421 @@
+// tracker.cpp — see tracker.h. Lifecycle of tracking in one process:
+//
+//   NotStarted --first hook / constructor--> Active   (this is the pid allocprof launched)
+//                                        \-> Passive  (any other process: forward only)
+//   Active --exit()--> Finished (End record sent)   Active --fork (child)--> Passive
+//   Active --profiler gone--> the writer switches itself off; hooks keep forwarding.
+#include "tracker.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <atomic>
+#include <initializer_list>
+
+#include "module_map.h"
+#include "real_functions.h"
+#include "stream_writer.h"
+#include "trace_trie.h"
+
+extern char** environ;
+
+namespace allocprof::interpose {
+namespace {
+
+using namespace allocprof::wire;
+
+enum : int { kNotStarted = 0, kStarting = 1, kActive = 2, kPassive = 3, kFinished = 4 };
+std::atomic<int> g_state{kNotStarted};
+std::atomic<uint32_t> g_next_thread{1};
+TraceTrie g_trie;
+CodeRange g_own_code;
+uint64_t g_start_monotonic_ns = 0;
+uint64_t g_page_size = 4096;
+bool g_timer_started = false;
+
+// Per-thread state. initial-exec: the dynamic TLS path (__tls_get_addr) may allocate.
+struct ThreadState {
+    bool in_hook;
+    uint32_t thread_number;
+    // The last interned stack, outermost frame first, and its trie nodes: consecutive
+    // allocations on a thread share most of their stack, and the shared part needs no
+    // hash lookups.
+    uint32_t cached_depth;
+    uint32_t cached_epoch;
+    uint64_t cached_ips[kMaxFrames];
+    uint32_t cached_nodes[kMaxFrames];
+};
+__attribute__((tls_model("initial-exec"))) thread_local ThreadState t_state;
+
+uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+uint64_t realtime_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+uint32_t thread_number() {
+    if (t_state.thread_number == 0)
+        t_state.thread_number = g_next_thread.fetch_add(1, std::memory_order_relaxed);
+    return t_state.thread_number;
+}
+
+// Parses a decimal number without strtol (locale-free, allocation-free).
+bool parse_decimal(const char* s, long* out) {
+    if (!s || !*s) return false;
+    long v = 0;
+    for (; *s; ++s) {
+        if (*s < '0' || *s > '9') return false;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+uint64_t read_rss_bytes(int statm_fd) {
+    if (statm_fd < 0) return 0;
+    char buf[128];
+    ssize_t n = pread(statm_fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    // "size resident shared ...", in pages
+    const char* p = buf;
+    while (*p && *p != ' ') ++p;
+    while (*p == ' ') ++p;
+    uint64_t pages = 0;
+    for (; *p >= '0' && *p <= '9'; ++p) pages = pages * 10 + uint64_t(*p - '0');
+    return pages * g_page_size;
+}
+
+void append_note_locked(const char* a, const char* b = nullptr, const char* c = nullptr) {
+    char text[kMaxNameLength + 1];
+    size_t n = 0;
+    for (const char* part : {a, b, c}) {
+        if (!part) continue;
+        size_t len = strnlen(part, kMaxNameLength - n);
+        memcpy(text + n, part, len);
+        n += len;
+    }
+    NameRecord header{RecordType::Note, static_cast<uint16_t>(n)};
+    g_writer.append2(&header, sizeof(header), text, n);
+}
+
+void append_module_map_locked(const ModuleMapSnapshot& snapshot) {
+    g_writer.append(snapshot.data(), snapshot.size());
+}
+
+// ---- fork and exit ---------------------------------------------------------------------
+
+void before_fork() { pthread_mutex_lock(&g_writer.mutex()); }
+void after_fork_in_parent() { pthread_mutex_unlock(&g_writer.mutex()); }
+void after_fork_in_child() {
+    // The child inherited the locked mutex and a copy of the buffer: neither may be used.
+    pthread_mutex_init(&g_writer.mutex(), nullptr);
+    g_writer.abandon();
+    g_state.store(kPassive, std::memory_order_release);
+}
+
+void finish_tracking() {
+    if (g_state.load(std::memory_order_acquire) != kActive) return;
+    bool was_in_hook = t_state.in_hook;
+    t_state.in_hook = true;
+    {
+        StreamLock lock;
+        g_state.store(kFinished, std::memory_order_release);
+        int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        TickRecord end{RecordType::End, monotonic_ns() - g_start_monotonic_ns, read_rss_bytes(statm)};
+        if (statm >= 0) close(statm);
+        g_writer.append(&end, sizeof(end));
+        g_writer.flush();
+        g_writer.abandon();
+    }
+    t_state.in_hook = was_in_hook;
+}
+
+// ---- the ticker thread -------------------------------------------------------------------
+
+void* ticker_main(void*) {
+    t_state.in_hook = true;  // permanently: nothing this thread does is the target's
+    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    while (g_state.load(std::memory_order_acquire) == kActive) {
+        timespec delay{0, 10 * 1000 * 1000};
+        while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
+        }
+        uint64_t rss = read_rss_bytes(statm);
+        StreamLock lock;
+        if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active()) break;
+        TickRecord tick{RecordType::Tick, monotonic_ns() - g_start_monotonic_ns, rss};
+        g_writer.append(&tick, sizeof(tick));
+        g_writer.flush();
+    }
+    if (statm >= 0) close(statm);
+    return nullptr;
+}
+
+void start_ticker() {
+    if (g_timer_started || g_state.load(std::memory_order_acquire) != kActive) return;
+    g_timer_started = true;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t thread;
+    // Signals stay with the target's threads.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (pthread_create(&thread, &attr, ticker_main, nullptr) != 0) {
+        write_stderr_line("allocprof: cannot start the sampling thread; memory-over-time "
+                          "samples will be missing");
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    pthread_attr_destroy(&attr);
+}
+
+// Facts the user should know: who provides malloc and operator new in this process.
+void send_allocator_notes() {
+    Dl_info info;
+    const char* missing = unresolved_required_functions();
+    StreamLock lock;
+    if (missing && *missing) append_note_locked("functions not found in libc, not hooked: ", missing);
+    if (g_real.malloc && dladdr(reinterpret_cast<void*>(g_real.malloc), &info) && info.dli_fname &&
+        !strstr(info.dli_fname, "libc.so")) {
+        append_note_locked("malloc is provided by ", info.dli_fname,
+                           " (a replacement allocator), not libc");
+    }
+    void* new_fn = dlsym(RTLD_DEFAULT, "_Znwm");
+    if (new_fn && dladdr(new_fn, &info) && info.dli_fname && !strstr(info.dli_fname, "libstdc++")) {
+        append_note_locked("operator new is replaced by ", info.dli_fname,
+                           "; its allocations are seen only where it calls malloc");
+    }
+}
+
+// Decides whether this process is the one allocprof launched, and if so opens the stream.
+void start_tracking() {
+    int expected = kNotStarted;
+    if (!g_state.compare_exchange_strong(expected, kStarting, std::memory_order_acq_rel)) return;
+    if (!environ) {  // too early in process start-up to read the environment: try later
+        g_state.store(kNotStarted, std::memory_order_release);
+        return;
+    }
+    long fd = -1, pid = -1;
+    if (!parse_decimal(getenv(kEnvFd), &fd) || !parse_decimal(getenv(kEnvPid), &pid) ||
+        pid != getpid() || fcntl(int(fd), F_GETFD) < 0) {
+        g_state.store(kPassive, std::memory_order_release);
+        return;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    if (page > 0) g_page_size = uint64_t(page);
+    ModuleMapSnapshot snapshot;
+    if (!g_trie.init() || !g_writer.open(int(fd)) || !snapshot.collect()) {
+        write_stderr_line("allocprof: out of memory while starting; the program runs untraced");
+        g_writer.abandon();
+        g_state.store(kPassive, std::memory_order_release);
+        return;
+    }
+    g_own_code = find_own_code_range();
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+
+    g_start_monotonic_ns = monotonic_ns();
+    HelloRecord hello{};
+    hello.type = RecordType::Hello;
+    hello.magic = kMagic;
+    hello.version = kWireVersion;
+    hello.pid = uint32_t(getpid());
+    hello.pointer_size = sizeof(void*);
+    hello.start_unix_ns = realtime_ns();
+    hello.start_monotonic_ns = g_start_monotonic_ns;
+    hello.page_size = g_page_size;
+    {
+        StreamLock lock;
+        g_writer.append(&hello, sizeof(hello));
+        append_module_map_locked(snapshot);
+    }
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+    // Registered before main() registers anything, so it runs after every other exit
+    // handler and library destructor: allocations made by those are still recorded.
+    atexit(finish_tracking);
+    g_state.store(kActive, std::memory_order_release);
+}
+
+// Interns the stack under the stream lock; sends the new edges. Returns the leaf node.
+uint32_t intern_stack_locked(const CapturedStack& stack) {
+    ThreadState& ts = t_state;
+    if (ts.cached_epoch != g_trie.epoch()) {
+        ts.cached_depth = 0;
+        ts.cached_epoch = g_trie.epoch();
+    }
+    const int n = stack.depth;
+    uint32_t common = 0;
+    const uint32_t limit = uint32_t(n) < ts.cached_depth ? uint32_t(n) : ts.cached_depth;
+    while (common < limit && ts.cached_ips[common] == stack.ips[n - 1 - int(common)]) ++common;
+    uint32_t node = common ? ts.cached_nodes[common - 1] : 0;
+    uint32_t depth = common;
+    for (int i = int(common); i < n; ++i) {
+        uint64_t ip = stack.ips[n - 1 - i];
+        bool created = false;
+        uint32_t child = g_trie.intern(node, ip, &created);
+        if (child == 0) break;  // out of memory: keep the stack truncated at this depth
+        if (created) {
+            TraceEdgeRecord edge{RecordType::TraceEdge, child, node, ip};
+            g_writer.append(&edge, sizeof(edge));
+        }
+        node = child;
+        ts.cached_ips[depth] = ip;
+        ts.cached_nodes[depth] = node;
+        ++depth;
+    }
+    ts.cached_depth = depth;
+    return node;
+}
+
+}  // namespace
+
+// ---- HookScope ----------------------------------------------------------------------------
+
+HookScope::HookScope() : owner_(!t_state.in_hook), recording_(false) {
+    if (!owner_) return;
+    t_state.in_hook = true;
+    int state = g_state.load(std::memory_order_acquire);
+    if (state == kNotStarted) {
+        start_tracking();
+        state = g_state.load(std::memory_order_acquire);
+    }
+    recording_ = state == kActive && g_writer.active();
+}
+
+HookScope::~HookScope() {
+    if (owner_) t_state.in_hook = false;
+}
+
+void capture_stack(CapturedStack& stack) {
+    void* raw[kMaxFrames + 8];
+    int n = unw_backtrace(raw, kMaxFrames + 8);
+    // Skip everything up to and including the last of our own frames near the top
+    // (libunwind's own frame may come first).
+    int first = 0;
+    for (int i = 0; i < n && i < 12; ++i)
+        if (g_own_code.contains(reinterpret_cast<uintptr_t>(raw[i]))) first = i + 1;
+    int depth = 0;
+    for (int i = first; i < n && depth < kMaxFrames; ++i)
+        stack.ips[depth++] = reinterpret_cast<uint64_t>(raw[i]) - 1;
+    stack.depth = depth;
+}
+
+void record_alloc(HookFn fn, void* ptr, size_t size) {
+    CapturedStack stack;
+    capture_stack(stack);
+    StreamLock lock;
+    AllocRecord r{RecordType::Alloc, fn, thread_number(), intern_stack_locked(stack),
+                  reinterpret_cast<uint64_t>(ptr), size};
+    g_writer.append(&r, sizeof(r));
+}
+
+void record_free(HookFn fn, void* ptr) {
+    uint32_t thread = thread_number();
+    StreamLock lock;
+    FreeRecord r{RecordType::Free, fn, thread, reinterpret_cast<uint64_t>(ptr)};
+    g_writer.append(&r, sizeof(r));
+}
+
+void* tracked_realloc(HookFn fn, ReallocCall call, void* ptr, size_t a, size_t b,
+                      size_t requested) {
+    CapturedStack stack;
+    capture_stack(stack);
+    uint32_t thread = thread_number();
+    StreamLock lock;
+    void* result = call(ptr, a, b);
+    if (result) {
+        ReallocRecord r{RecordType::Realloc, fn, thread, intern_stack_locked(stack),
+                        reinterpret_cast<uint64_t>(ptr), reinterpret_cast<uint64_t>(result),
+                        requested};
+        g_writer.append(&r, sizeof(r));
+    } else if (requested == 0) {
+        // glibc's realloc(p, 0) frees p and returns NULL.
+        FreeRecord r{RecordType::Free, fn, thread, reinterpret_cast<uint64_t>(ptr)};
+        g_writer.append(&r, sizeof(r));
+    }
+    return result;
+}
+
+void record_mmap(void* addr, size_t length) {
+    CapturedStack stack;
+    capture_stack(stack);
+    StreamLock lock;
+    MmapRecord r{RecordType::Mmap, thread_number(), intern_stack_locked(stack),
+                 reinterpret_cast<uint64_t>(addr), length};
+    g_writer.append(&r, sizeof(r));
+}
+
+void record_munmap(void* addr, size_t length) {
+    uint32_t thread = thread_number();
+    StreamLock lock;
+    MunmapRecord r{RecordType::Munmap, thread, reinterpret_cast<uint64_t>(addr), length};
+    g_writer.append(&r, sizeof(r));
+}
+
+void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new_length) {
+    uint32_t thread = thread_number();
+    StreamLock lock;
+    MremapRecord r{RecordType::Mremap, thread, reinterpret_cast<uint64_t>(old_addr), old_length,
+                   reinterpret_cast<uint64_t>(new_addr), new_length};
+    g_writer.append(&r, sizeof(r));
+}
+
+void modules_changed(bool unloaded) {
+    ModuleMapSnapshot snapshot;
+    bool collected = snapshot.collect();  // outside the stream lock: it takes the loader's
+    StreamLock lock;
+    if (unloaded) {
+        g_trie.reset();
+        RecordHeader reset{RecordType::TrieReset};
+        g_writer.append(&reset, sizeof(reset));
+    }
+    if (collected) append_module_map_locked(snapshot);
+}
+
+void record_phase_begin(const char* name) {
+    size_t n = name ? strnlen(name, kMaxNameLength) : 0;
+    StreamLock lock;
+    NameRecord r{RecordType::PhaseBegin, static_cast<uint16_t>(n)};
+    g_writer.append2(&r, sizeof(r), name, n);
+}
+
+void record_phase_end() {
+    StreamLock lock;
+    RecordHeader r{RecordType::PhaseEnd};
+    g_writer.append(&r, sizeof(r));
+}
+
+void record_ops(uint64_t n) {
+    StreamLock lock;
+    OpsRecord r{RecordType::Ops, n};
+    g_writer.append(&r, sizeof(r));
+}
+
+// Runs when the dynamic loader initialises the library: start tracking if the first
+// allocation has not done it yet, start the ticker, say who provides the allocator.
+__attribute__((constructor)) static void on_library_load() {
+    if (!real_functions_ready()) return;
+    HookScope scope;
+    if (!scope.recording()) return;
+    send_allocator_notes();
+    start_ticker();
+}
+
+}  // namespace allocprof::interpose

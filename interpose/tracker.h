@@ -1,0 +1,69 @@
+// tracker.h — the preload library's core: when tracking starts and stops, who may record,
+// and the record_* functions the hooks call after (or, for frees, before) the real call.
+//
+// Re-entrancy lives here, in named parts:
+//  - HookScope: the thread-local guard. Only the outermost hook on a thread records; any
+//    allocation made while it runs (by libunwind, by dlsym, by a signal handler that
+//    interrupts it) goes straight to the real function, unrecorded.
+//  - the bootstrap allocator (bootstrap_allocator.h) for dlsym during resolution;
+//  - fork handlers: a forked child is never traced and never writes to the stream;
+//  - the tracker's own thread (the 10 ms ticker) is permanently guarded.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire_format.h"
+
+namespace allocprof::interpose {
+
+inline constexpr int kMaxFrames = 256;
+
+// Return addresses of the calling thread, innermost first, minus one, with the preload
+// library's own frames removed.
+struct CapturedStack {
+    int depth = 0;
+    uint64_t ips[kMaxFrames];
+};
+
+class HookScope {
+public:
+    HookScope();
+    ~HookScope();
+    HookScope(const HookScope&) = delete;
+    HookScope& operator=(const HookScope&) = delete;
+    // True when this call is the outermost hook on its thread and tracking is active.
+    bool recording() const { return recording_; }
+
+private:
+    bool owner_;
+    bool recording_;
+};
+
+void capture_stack(CapturedStack& stack);
+
+// Recorders; callers are inside a recording HookScope.
+void record_alloc(wire::HookFn fn, void* ptr, size_t size);
+void record_free(wire::HookFn fn, void* ptr);
+void record_mmap(void* addr, size_t length);
+void record_munmap(void* addr, size_t length);
+
+// realloc-like calls: the real call runs with the stream lock held, so that no other
+// thread can reuse the old address and report it before this realloc is reported.
+// `call` performs the real call and returns its result.
+using ReallocCall = void* (*)(void* ptr, size_t a, size_t b);
+void* tracked_realloc(wire::HookFn fn, ReallocCall call, void* ptr, size_t a, size_t b,
+                      size_t requested);
+
+// After a successful mremap (rare in targets; recorded after the call).
+void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new_length);
+
+// After dlopen/dlclose: send a fresh module map (and, after dlclose, forget the trie).
+void modules_changed(bool unloaded);
+
+// Marker API backends.
+void record_phase_begin(const char* name);
+void record_phase_end();
+void record_ops(uint64_t n);
+
+}  // namespace allocprof::interpose
