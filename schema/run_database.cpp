@@ -1,0 +1,229 @@
+// run_database.cpp — see run_database.h.
+#include "run_database.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace allocprof::schema {
+namespace {
+
+std::string db_name(sqlite3* db) {
+    const char* name = db ? sqlite3_db_filename(db, "main") : nullptr;
+    return name && *name ? name : "database";
+}
+
+[[noreturn]] void fail(sqlite3* db, std::string_view doing) {
+    std::string message = db_name(db) + ": " + std::string(doing) + ": " +
+                          (db ? sqlite3_errmsg(db) : "out of memory");
+    int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+        message = db_name(db) + ": the database is corrupt or truncated (" + sqlite3_errmsg(db) + ")";
+    throw DatabaseError(message);
+}
+
+// The SQLite header magic, to tell "not SQLite at all" from "SQLite but damaged".
+bool has_sqlite_header(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char header[16] = {};
+    in.read(header, sizeof(header));
+    return in.gcount() == sizeof(header) && std::memcmp(header, "SQLite format 3", 16) == 0;
+}
+
+int64_t query_int(sqlite3* db, const char* sql) {
+    Statement s(db, sql);
+    return s.step() ? s.int64(0) : 0;
+}
+
+}  // namespace
+
+// ---- Statement ---------------------------------------------------------------------------
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+        SQLITE_OK)
+        fail(db, "preparing a query");
+}
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, int64_t value) {
+    if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail(db_, "binding a value");
+    return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+    if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) fail(db_, "binding a value");
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(db_, "binding a value");
+    return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const unsigned char> blob) {
+    if (sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()),
+                          SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(db_, "binding a value");
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_, "binding a value");
+    return *this;
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, "running a query");
+}
+
+void Statement::run() {
+    step();
+    reset();
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+bool Statement::is_null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+std::string Statement::text(int column) const {
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+}
+std::span<const unsigned char> Statement::blob(int column) const {
+    const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, column));
+    return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
+// ---- Database ----------------------------------------------------------------------------
+
+Database::Database(Database&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) {
+    other.db_ = nullptr;
+}
+
+Database::~Database() { sqlite3_close(db_); }
+
+void Database::exec(std::string_view sql) {
+    std::string copy(sql);
+    char* error = nullptr;
+    if (sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        int code = sqlite3_errcode(db_) & 0xff;
+        if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+            throw DatabaseError(path_ + ": the database is corrupt or truncated (" + message + ")");
+        throw DatabaseError(path_ + ": " + message);
+    }
+}
+
+Database Database::create(const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0) throw DatabaseError(path + ": already exists");
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+        std::string message = path + ": cannot create the database (" +
+                              (db ? sqlite3_errmsg(db) : "out of memory") + ")";
+        sqlite3_close(db);
+        throw DatabaseError(message);
+    }
+    Database database(db, path);
+    database.exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;");
+    {
+        Transaction t(database);
+        database.exec(schema_sql());
+        database.exec("PRAGMA application_id = " + std::to_string(kApplicationId) + ";");
+        database.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";");
+        database.exec("INSERT INTO meta(key, value) VALUES ('application', 'allocprof');");
+        t.commit();
+    }
+    return database;
+}
+
+std::string Database::check(const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
+    if (!S_ISREG(st.st_mode)) return path + ": not a regular file";
+    if (st.st_size == 0) return path + ": empty file, not an allocprof database";
+    if (!has_sqlite_header(path))
+        return path + ": not an allocprof database (not an SQLite file at all)";
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    std::string problem;
+    try {
+        if (rc != SQLITE_OK) throw DatabaseError(path + ": cannot open: " + sqlite3_errmsg(db));
+        int64_t page_size = query_int(db, "PRAGMA page_size");
+        int64_t page_count = query_int(db, "PRAGMA page_count");
+        if (page_size * page_count > st.st_size)
+            throw DatabaseError(path + ": truncated database (" + std::to_string(st.st_size) +
+                                " bytes on disk, its header says " +
+                                std::to_string(page_size * page_count) + ")");
+        int64_t app = query_int(db, "PRAGMA application_id");
+        int64_t version = query_int(db, "PRAGMA user_version");
+        if (app != kApplicationId)
+            throw DatabaseError(path + ": not an allocprof database (an SQLite file of another "
+                                       "application)");
+        if (version > kSchemaVersion)
+            throw DatabaseError(path + ": written by a newer allocprof (schema version " +
+                                std::to_string(version) + "; this allocprof reads version " +
+                                std::to_string(kSchemaVersion) + ")");
+        if (version < kSchemaVersion)
+            throw DatabaseError(path + ": written by an older allocprof (schema version " +
+                                std::to_string(version) + "; this allocprof reads version " +
+                                std::to_string(kSchemaVersion) + ")");
+        if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'") != 1)
+            throw DatabaseError(path + ": damaged allocprof database (the runs table is missing)");
+    } catch (const DatabaseError& e) {
+        problem = e.what();
+    }
+    sqlite3_close(db);
+    return problem;
+}
+
+Database Database::open_existing(const std::string& path, bool writable) {
+    std::string problem = check(path);
+    if (!problem.empty()) throw DatabaseError(problem);
+    sqlite3* db = nullptr;
+    int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        std::string message = path + ": cannot open: " + (db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        throw DatabaseError(message);
+    }
+    return Database(db, path);
+}
+
+// ---- Transaction -------------------------------------------------------------------------
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN"); }
+
+Transaction::~Transaction() {
+    if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace allocprof::schema
