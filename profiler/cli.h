@@ -1,0 +1,40 @@
+// cli.h — what every subcommand shares: its signature, usage errors, the exit codes of
+// DESIGN.md ("Command line"), and number formatting for terminal output.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace allocprof::profiler {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFinding = 1;   // a regression or a budget exceeded
+inline constexpr int kExitBadInput = 2;  // bad usage or bad input
+inline constexpr int kExitRecordFailure = 125;  // record: allocprof's own failure
+
+// Thrown for a wrong command line; main prints it with the command's usage hint.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+using Arguments = std::vector<std::string>;
+
+int record_command(const Arguments& args);
+int summary_command(const Arguments& args);
+
+// Prints "allocprof: error: <message>" on stderr.
+void print_error(const std::string& message);
+void print_warning(const std::string& message);
+
+// 1234567 -> "1,234,567".
+std::string format_count(uint64_t n);
+// Bytes with 1 KB = 1024 B: "824 B", "25.3 KB", "4.1 MB", "1.2 GB".
+std::string format_bytes(uint64_t bytes);
+
+// Parses a non-negative integer option value; throws UsageError naming the option.
+uint64_t parse_count(const std::string& option, const std::string& value);
+
+}  // namespace allocprof::profiler

@@ -1,0 +1,69 @@
+// main.cpp — the `allocprof` command: dispatches to a subcommand and turns its errors
+// into the exit codes of DESIGN.md ("Command line").
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "cli.h"
+#include "run_database.h"
+
+using namespace allocprof::profiler;
+
+namespace {
+
+const char* const kUsage =
+    "usage: allocprof COMMAND [ARGS...]\n"
+    "\n"
+    "Commands:\n"
+    "  record [-o FILE] [--scenario NAME] [--ops N] -- COMMAND [ARGS...]\n"
+    "                      run a program and record every allocation into FILE\n"
+    "  summary FILE [--json]\n"
+    "                      what each recorded run allocated, freed and held\n"
+    "\n"
+    "allocprof COMMAND --help shows a command's options. Version " ALLOCPROF_VERSION ".\n";
+
+struct Command {
+    const char* name;
+    int (*run)(const Arguments&);
+};
+
+constexpr Command kCommands[] = {
+    {"record", record_command},
+    {"summary", summary_command},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << kUsage;
+        return kExitBadInput;
+    }
+    const std::string name = argv[1];
+    if (name == "-h" || name == "--help" || name == "help") {
+        std::cout << kUsage;
+        return kExitOk;
+    }
+    if (name == "--version" || name == "version") {
+        std::cout << "allocprof " ALLOCPROF_VERSION "\n";
+        return kExitOk;
+    }
+    Arguments args(argv + 2, argv + argc);
+    for (const Command& c : kCommands) {
+        if (name != c.name) continue;
+        try {
+            return c.run(args);
+        } catch (const UsageError& e) {
+            print_error(std::string(e.what()) + " (see 'allocprof " + name + " --help')");
+            return kExitBadInput;
+        } catch (const allocprof::schema::DatabaseError& e) {
+            print_error(e.what());
+            return kExitBadInput;
+        } catch (const std::exception& e) {
+            print_error(e.what());
+            return kExitBadInput;
+        }
+    }
+    print_error("unknown command '" + name + "' (see 'allocprof --help')");
+    return kExitBadInput;
+}

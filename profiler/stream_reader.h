@@ -1,0 +1,54 @@
+// stream_reader.h — a thread that drains the target's stream socket into a bounded queue
+// of byte blocks, so the target is slowed only when ingest falls far behind, and that
+// notices the target's end even when a descendant still holds the socket open.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <span>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "target_launcher.h"
+
+namespace allocprof::profiler {
+
+// A piece of the stream as read from the socket. Blocks are recycled: no allocation and
+// no zeroing per read.
+struct StreamBlock {
+    std::unique_ptr<unsigned char[]> data;
+    size_t size = 0;
+    std::span<const unsigned char> bytes() const { return {data.get(), size}; }
+};
+
+class StreamReader {
+public:
+    explicit StreamReader(TargetProcess& target);
+    ~StreamReader();
+    StreamReader(const StreamReader&) = delete;
+    StreamReader& operator=(const StreamReader&) = delete;
+
+    // Next block of bytes, in stream order; std::nullopt when the stream has ended
+    // (end of file, or the target was reaped and everything it sent has been read).
+    std::optional<StreamBlock> next();
+    // Gives a block obtained from next() back for reuse.
+    void recycle(StreamBlock block);
+
+private:
+    void run();
+    void push(StreamBlock block);
+    StreamBlock take_free_block();
+
+    TargetProcess& target_;
+    std::mutex mutex_;
+    std::condition_variable not_empty_, not_full_;
+    std::deque<StreamBlock> queue_;
+    std::vector<StreamBlock> free_blocks_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+}  // namespace allocprof::profiler
