@@ -1,0 +1,67 @@
+// Checks the built liballocprof_preload.so itself: it needs nothing but libc, libdl,
+// pthread and libunwind (STYLE.md, principle 2), and it exports every function of the
+// hook table (interpose/hooked_functions.def) plus the marker API.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <set>
+#include <string>
+
+namespace {
+
+std::string run(const std::string& command) {
+    std::string out;
+    FILE* p = popen(command.c_str(), "r");
+    if (!p) return out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+std::set<std::string> words_after(const std::string& text, const std::string& marker) {
+    std::set<std::string> result;
+    size_t pos = 0;
+    while ((pos = text.find(marker, pos)) != std::string::npos) {
+        pos += marker.size();
+        size_t end = text.find_first_of("]\n", pos);
+        result.insert(text.substr(pos, end - pos));
+    }
+    return result;
+}
+
+}  // namespace
+
+TEST(PreloadLibrary, NeedsOnlyLibcLibdlPthreadAndLibunwind) {
+    std::string dynamic = run("readelf -d " ALLOCPROF_PRELOAD_PATH);
+    auto needed = words_after(dynamic, "Shared library: [");
+    ASSERT_FALSE(needed.empty()) << dynamic;
+    for (const auto& lib : needed) {
+        bool allowed = lib.rfind("libc.so", 0) == 0 || lib.rfind("libdl.so", 0) == 0 ||
+                       lib.rfind("libpthread.so", 0) == 0 || lib.rfind("libunwind.so", 0) == 0 ||
+                       lib.rfind("ld-linux", 0) == 0;
+        EXPECT_TRUE(allowed) << "unexpected dependency " << lib;
+    }
+}
+
+TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
+    std::string symbols = run("nm -D --defined-only " ALLOCPROF_PRELOAD_PATH);
+    std::set<std::string> exported;
+    size_t pos = 0;
+    while (pos < symbols.size()) {
+        size_t end = symbols.find('\n', pos);
+        std::string line = symbols.substr(pos, end - pos);
+        size_t space = line.rfind(' ');
+        if (space != std::string::npos) exported.insert(line.substr(space + 1));
+        pos = end == std::string::npos ? symbols.size() : end + 1;
+    }
+    std::vector<std::string> expected = {
+#define X(name, ret, params, kind) #name,
+#include "hooked_functions.def"
+#undef X
+        "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops"};
+    for (const auto& name : expected) EXPECT_TRUE(exported.count(name)) << name << " is not exported";
+    // And nothing of the C++ runtime: the library must not need libstdc++.
+    for (const auto& name : exported) EXPECT_EQ(name.rfind("_ZSt", 0), std::string::npos) << name;
+}
