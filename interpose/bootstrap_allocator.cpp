@@ -4,12 +4,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <atomic>
+
 namespace allocprof::interpose {
 namespace {
 
 constexpr size_t kBootstrapSize = 64 * 1024;
 alignas(64) unsigned char g_buffer[kBootstrapSize];
-size_t g_used = 0;  // only touched while resolving, which one thread does at a time
+size_t g_used = 0;
+std::atomic_flag g_busy = ATOMIC_FLAG_INIT;  // guards g_used: callers are rare and short
 
 struct BlockHeader {
     size_t size;
@@ -20,13 +23,19 @@ struct BlockHeader {
 
 void* bootstrap_allocate(size_t size, size_t alignment) {
     if (alignment < 16) alignment = 16;
+    while (g_busy.test_and_set(std::memory_order_acquire)) {
+    }
+    void* result = nullptr;
     size_t start = g_used + sizeof(BlockHeader);
     start = (start + alignment - 1) & ~(alignment - 1);
-    if (start + size > kBootstrapSize || start + size < start) return nullptr;
-    auto* header = reinterpret_cast<BlockHeader*>(g_buffer + start - sizeof(BlockHeader));
-    header->size = size;
-    g_used = start + size;
-    return g_buffer + start;  // static storage is zeroed and never reused: calloc-ready
+    if (start + size <= kBootstrapSize && start + size >= start) {
+        auto* header = reinterpret_cast<BlockHeader*>(g_buffer + start - sizeof(BlockHeader));
+        header->size = size;
+        g_used = start + size;
+        result = g_buffer + start;  // static storage is zeroed and never reused: calloc-ready
+    }
+    g_busy.clear(std::memory_order_release);
+    return result;
 }
 
 bool is_bootstrap_block(const void* p) {

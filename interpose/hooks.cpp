@@ -33,6 +33,17 @@ void* move_out_of_bootstrap(void* ptr, size_t size) {
     return fresh;
 }
 
+// realloc while this thread is served from the bootstrap buffer.
+void* bootstrap_realloc(void* ptr, size_t size) {
+    if (ptr && !is_bootstrap_block(ptr) && g_real.realloc) return g_real.realloc(ptr, size);
+    void* fresh = bootstrap_allocate(size, 16);
+    if (fresh && ptr) {
+        size_t old = bootstrap_block_size(ptr);
+        memcpy(fresh, ptr, old < size ? old : size);
+    }
+    return fresh;
+}
+
 void* aligned(HookFn fn, void* (*real)(size_t, size_t), size_t alignment, size_t size) {
     HookScope scope;
     void* p = real(alignment, size);
@@ -73,7 +84,7 @@ __attribute__((visibility("default"))) void* calloc(size_t count, size_t size) n
 }
 
 __attribute__((visibility("default"))) void* realloc(void* ptr, size_t size) noexcept {
-    if (!real_functions_ready()) return bootstrap_allocate(size, 16);
+    if (!real_functions_ready()) return bootstrap_realloc(ptr, size);
     if (is_bootstrap_block(ptr)) return move_out_of_bootstrap(ptr, size);
     HookScope scope;
     if (!scope.recording()) return g_real.realloc(ptr, size);
@@ -92,7 +103,7 @@ __attribute__((visibility("default"))) void* reallocarray(void* ptr, size_t coun
         errno = ENOMEM;
         return nullptr;
     }
-    if (!real_functions_ready()) return bootstrap_allocate(total, 16);
+    if (!real_functions_ready()) return bootstrap_realloc(ptr, total);
     if (is_bootstrap_block(ptr)) return move_out_of_bootstrap(ptr, total);
     HookScope scope;
     if (!scope.recording()) return g_real.reallocarray(ptr, count, size);

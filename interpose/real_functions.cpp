@@ -49,9 +49,9 @@ void resolve_all() {
 }  // namespace
 
 bool real_functions_ready() {
+    if (t_resolving) return false;
     int state = g_state.load(std::memory_order_acquire);
     if (state == kResolved) return true;
-    if (t_resolving) return false;
     int expected = kUnresolved;
     if (g_state.compare_exchange_strong(expected, kResolving, std::memory_order_acq_rel)) {
         t_resolving = true;
@@ -64,6 +64,9 @@ bool real_functions_ready() {
     while (g_state.load(std::memory_order_acquire) != kResolved) sched_yield();
     return true;
 }
+
+BootstrapScope::BootstrapScope() : previous_(t_resolving) { t_resolving = true; }
+BootstrapScope::~BootstrapScope() { t_resolving = previous_; }
 
 const char* unresolved_required_functions() { return g_missing; }
 

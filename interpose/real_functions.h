@@ -21,6 +21,21 @@ extern RealFunctions g_real;
 // caller must serve the request from the bootstrap allocator.
 bool real_functions_ready();
 
+// While alive, this thread's allocations are served from the bootstrap buffer: for the
+// library's own calls into the dynamic loader (dlsym, dladdr), whose error state glibc
+// allocates and frees later from the *target's* next dlerror/dlopen. Served from the
+// bootstrap buffer, that state is never recorded and its later free is ignored.
+class BootstrapScope {
+public:
+    BootstrapScope();
+    ~BootstrapScope();
+    BootstrapScope(const BootstrapScope&) = delete;
+    BootstrapScope& operator=(const BootstrapScope&) = delete;
+
+private:
+    bool previous_;
+};
+
 // Names of Required functions that could not be resolved (empty string if none).
 // Exposed so the tracker can say so in the run.
 const char* unresolved_required_functions();

@@ -2,20 +2,19 @@
 #include "stream_writer.h"
 
 #include <errno.h>
-#include <initializer_list>
+#include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "internal_memory.h"
+#include <initializer_list>
 
 namespace allocprof::interpose {
 
 StreamWriter g_writer;
-
-namespace {
-constexpr size_t kBufferSize = 1 << 20;  // 1 MiB: a few thousand syscalls for 10 M events
-}
 
 void write_stderr_line(const char* a, const char* b, const char* c) {
     char line[512];
@@ -32,68 +31,100 @@ void write_stderr_line(const char* a, const char* b, const char* c) {
     (void)ignored;
 }
 
-bool StreamWriter::open(int fd) {
-    buffer_ = static_cast<unsigned char*>(internal_map(kBufferSize));
-    if (!buffer_) return false;
-    fd_ = fd;
-    used_ = 0;
+bool StreamWriter::open(int ring_fd, int socket_fd) {
+    // Map the header first to learn the capacity, then the whole ring.
+    long r = syscall(SYS_mmap, nullptr, wire::kRingHeaderSize, PROT_READ, MAP_SHARED, ring_fd, 0L);
+    if (r < 0 && r > -4096) return false;
+    auto* header = reinterpret_cast<wire::RingHeader*>(r);
+    bool valid = header->magic == wire::kMagic && header->version == wire::kWireVersion &&
+                 header->capacity >= 4096 && (header->capacity & (header->capacity - 1)) == 0;
+    uint64_t capacity = header->capacity;
+    syscall(SYS_munmap, header, wire::kRingHeaderSize);
+    if (!valid) return false;
+    mapped_size_ = wire::kRingHeaderSize + capacity;
+    r = syscall(SYS_mmap, nullptr, mapped_size_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0L);
+    if (r < 0 && r > -4096) return false;
+    ring_ = reinterpret_cast<wire::RingHeader*>(r);
+    data_ = reinterpret_cast<unsigned char*>(r) + wire::kRingHeaderSize;
+    capacity_ = capacity;
+    // After an exec in the same process the ring already holds the previous program's
+    // records: continue after them.
+    head_ = __atomic_load_n(&ring_->head, __ATOMIC_ACQUIRE);
+    tail_cached_ = __atomic_load_n(&ring_->tail, __ATOMIC_ACQUIRE);
+    socket_fd_ = socket_fd;
+    profiler_pid_ = getppid();
     active_ = true;
     return true;
 }
 
-void StreamWriter::append(const void* data, size_t size) {
-    if (!active_) return;
-    if (used_ + size > kBufferSize) {
-        flush();
-        if (!active_) return;
+void StreamWriter::copy_in(const void* data, size_t size) {
+    uint64_t offset = head_ & (capacity_ - 1);
+    uint64_t first = capacity_ - offset;
+    if (size <= first) {
+        memcpy(data_ + offset, data, size);
+    } else {
+        memcpy(data_ + offset, data, first);
+        memcpy(data_, static_cast<const unsigned char*>(data) + first, size - first);
     }
-    memcpy(buffer_ + used_, data, size);
-    used_ += size;
+    head_ += size;
+}
+
+void StreamWriter::publish() { __atomic_store_n(&ring_->head, head_, __ATOMIC_RELEASE); }
+
+bool StreamWriter::wait_for_space(size_t size) {
+    if (capacity_ - (head_ - tail_cached_) >= size) return true;
+    for (unsigned waited = 0;; ++waited) {
+        tail_cached_ = __atomic_load_n(&ring_->tail, __ATOMIC_ACQUIRE);
+        if (capacity_ - (head_ - tail_cached_) >= size) return true;
+        // The profiler drains the ring about every millisecond; check now and then that
+        // it still exists rather than waiting for a reader that is gone.
+        if (waited % 64 == 0 && !check_profiler_alive()) return false;
+        timespec pause{0, 200 * 1000};
+        nanosleep(&pause, nullptr);
+    }
+}
+
+void StreamWriter::append(const void* data, size_t size) {
+    if (!active_ || !wait_for_space(size)) return;
+    copy_in(data, size);
+    publish();
 }
 
 void StreamWriter::append2(const void* head, size_t head_size, const void* tail,
                            size_t tail_size) {
-    if (!active_) return;
-    if (used_ + head_size + tail_size > kBufferSize) {
-        flush();
-        if (!active_) return;
-    }
-    memcpy(buffer_ + used_, head, head_size);
-    memcpy(buffer_ + used_ + head_size, tail, tail_size);
-    used_ += head_size + tail_size;
+    if (!active_ || !wait_for_space(head_size + tail_size)) return;
+    copy_in(head, head_size);
+    copy_in(tail, tail_size);
+    publish();
 }
 
-void StreamWriter::flush() {
-    size_t sent = 0;
-    while (active_ && sent < used_) {
-        // MSG_NOSIGNAL: a dead profiler must give us EPIPE, not kill the target with SIGPIPE.
-        ssize_t n = send(fd_, buffer_ + sent, used_ - sent, MSG_NOSIGNAL);
-        if (n > 0) {
-            sent += static_cast<size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            fail("lost the connection to the profiler", n < 0 ? errno : EPIPE);
-        }
+bool StreamWriter::check_profiler_alive() {
+    if (!active_) return false;
+    pollfd p{socket_fd_, POLLIN, 0};
+    int r = poll(&p, 1, 0);
+    bool gone = false;
+    if (r == 1 && (p.revents & (POLLHUP | POLLERR))) gone = true;
+    if (r == 1 && (p.revents & POLLIN)) {
+        char byte;
+        gone = recv(socket_fd_, &byte, 1, MSG_DONTWAIT) == 0;  // end of file: the peer closed
     }
-    used_ = 0;
+    // If the program closed our socket (POLLNVAL), fall back to our parent: the profiler
+    // launched us, so a different parent means it died.
+    if (r == 1 && (p.revents & POLLNVAL)) gone = getppid() != profiler_pid_;
+    if (gone) fail("the profiler is gone");
+    return !gone;
 }
 
 void StreamWriter::abandon() {
     active_ = false;
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-    used_ = 0;
+    if (socket_fd_ >= 0) close(socket_fd_);
+    socket_fd_ = -1;
 }
 
-void StreamWriter::fail(const char* what, int error_number) {
+void StreamWriter::fail(const char* why) {
     if (!active_) return;
     active_ = false;
-    close(fd_);
-    fd_ = -1;
-    write_stderr_line("allocprof: ", what, error_number == EPIPE || error_number == ECONNRESET
-                                               ? " (the profiler is gone); tracking disabled, the program continues untraced"
-                                               : "; tracking disabled, the program continues untraced");
+    write_stderr_line("allocprof: ", why, "; tracking disabled, the program continues untraced");
 }
 
 }  // namespace allocprof::interpose

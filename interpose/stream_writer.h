@@ -1,48 +1,64 @@
-// stream_writer.h — the one buffer every thread appends records to, and its flush to the
-// profiler's socket.
+// stream_writer.h — the one stream every thread appends records to: a ring buffer in
+// memory shared with the profiler (see RingHeader in wire_format.h).
 //
 // Ordering invariant (DESIGN.md, "Recording"): records are appended under one lock in the
 // order the events happened, so the profiler sees a free before any later allocation that
 // reuses the address. Callers hold the lock (StreamLock) for the whole append.
 //
-// Fail soft: if the socket breaks (the profiler died), the writer prints one line on
-// stderr, switches itself off, and every later append is dropped; the target carries on.
+// A record is published (made visible to the profiler) as soon as it is appended, so no
+// exit path, not even SIGKILL, loses what was recorded. When the ring is full the writer
+// waits for the profiler to drain it.
+//
+// Fail soft: if the profiler is gone, the writer prints one line on stderr, switches
+// itself off, and every later append is dropped; the target carries on.
 #pragma once
 
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "wire_format.h"
 
 namespace allocprof::interpose {
 
 class StreamWriter {
 public:
-    // Takes ownership of a connected stream socket. Returns false if the buffer cannot
-    // be mapped.
-    bool open(int fd);
+    // Maps the ring (memfd `ring_fd`) and remembers the liveness socket and the profiler's
+    // pid. Returns false if the ring cannot be mapped or is not allocprof's.
+    bool open(int ring_fd, int socket_fd);
 
-    // Appends `size` bytes (one whole record, or several). Caller holds the lock.
+    // Appends one whole record (or several). Caller holds the lock.
     void append(const void* data, size_t size);
-    // Appends a header struct followed by a payload. Caller holds the lock.
+    // Appends a header struct followed by a payload, as one record. Caller holds the lock.
     void append2(const void* head, size_t head_size, const void* tail, size_t tail_size);
-    // Sends everything buffered. Caller holds the lock.
-    void flush();
 
     bool active() const { return active_; }
-    // Forgets the socket without sending anything: for a forked child, which must never
+    // True while the profiler is alive (checked by the ticker every 10 ms); prints the
+    // one line and switches tracking off the first time it is not.
+    bool check_profiler_alive();
+    // Forgets the stream without writing anything: for a forked child, which must never
     // write into its parent's stream. Caller holds (or has just re-initialised) the lock.
     void abandon();
 
     pthread_mutex_t& mutex() { return mutex_; }
 
 private:
-    void fail(const char* what, int error_number);
+    bool wait_for_space(size_t size);
+    void copy_in(const void* data, size_t size);
+    void publish();
+    void fail(const char* why);
 
     pthread_mutex_t mutex_ = PTHREAD_MUTEX_INITIALIZER;
-    int fd_ = -1;
+    int socket_fd_ = -1;
+    pid_t profiler_pid_ = 0;
     bool active_ = false;
-    unsigned char* buffer_ = nullptr;
-    size_t used_ = 0;
+    wire::RingHeader* ring_ = nullptr;
+    unsigned char* data_ = nullptr;
+    uint64_t capacity_ = 0;
+    uint64_t mapped_size_ = 0;
+    uint64_t head_ = 0;         // our copy of ring_->head
+    uint64_t tail_cached_ = 0;  // last tail we read: space is known without touching its line
 };
 
 extern StreamWriter g_writer;

@@ -141,7 +141,6 @@ void finish_tracking() {
         TickRecord end{RecordType::End, monotonic_ns() - g_start_monotonic_ns, read_rss_bytes(statm)};
         if (statm >= 0) close(statm);
         g_writer.append(&end, sizeof(end));
-        g_writer.flush();
         g_writer.abandon();
     }
     t_state.in_hook = was_in_hook;
@@ -159,9 +158,9 @@ void* ticker_main(void*) {
         uint64_t rss = read_rss_bytes(statm);
         StreamLock lock;
         if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active()) break;
+        if (!g_writer.check_profiler_alive()) break;
         TickRecord tick{RecordType::Tick, monotonic_ns() - g_start_monotonic_ns, rss};
         g_writer.append(&tick, sizeof(tick));
-        g_writer.flush();
     }
     if (statm >= 0) close(statm);
     return nullptr;
@@ -189,6 +188,7 @@ void start_ticker() {
 
 // Facts the user should know: who provides malloc and operator new in this process.
 void send_allocator_notes() {
+    BootstrapScope loader_state_stays_ours;
     Dl_info info;
     const char* missing = unresolved_required_functions();
     StreamLock lock;
@@ -213,17 +213,19 @@ void start_tracking() {
         g_state.store(kNotStarted, std::memory_order_release);
         return;
     }
-    long fd = -1, pid = -1;
-    if (!parse_decimal(getenv(kEnvFd), &fd) || !parse_decimal(getenv(kEnvPid), &pid) ||
-        pid != getpid() || fcntl(int(fd), F_GETFD) < 0) {
+    long fd = -1, ring_fd = -1, pid = -1;
+    if (!parse_decimal(getenv(kEnvFd), &fd) || !parse_decimal(getenv(kEnvRingFd), &ring_fd) ||
+        !parse_decimal(getenv(kEnvPid), &pid) || pid != getpid() ||
+        fcntl(int(fd), F_GETFD) < 0 || fcntl(int(ring_fd), F_GETFD) < 0) {
         g_state.store(kPassive, std::memory_order_release);
         return;
     }
     long page = sysconf(_SC_PAGESIZE);
     if (page > 0) g_page_size = uint64_t(page);
     ModuleMapSnapshot snapshot;
-    if (!g_trie.init() || !g_writer.open(int(fd)) || !snapshot.collect()) {
-        write_stderr_line("allocprof: out of memory while starting; the program runs untraced");
+    if (!g_trie.init() || !g_writer.open(int(ring_fd), int(fd)) || !snapshot.collect()) {
+        write_stderr_line("allocprof: cannot set up recording (out of memory, or the ring from "
+                          "the profiler is not valid); the program runs untraced");
         g_writer.abandon();
         g_state.store(kPassive, std::memory_order_release);
         return;

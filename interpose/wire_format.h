@@ -20,8 +20,27 @@ inline constexpr uint32_t kMagic = 0x46525041;  // "APRF" read as little-endian 
 inline constexpr uint16_t kWireVersion = 1;
 
 // Environment variables the profiler sets for the target.
-inline constexpr const char* kEnvFd = "ALLOCPROF_FD";    // stream socket fd number
-inline constexpr const char* kEnvPid = "ALLOCPROF_PID";  // the only pid that may write to it
+inline constexpr const char* kEnvRingFd = "ALLOCPROF_RING_FD";  // memfd holding the ring
+inline constexpr const char* kEnvFd = "ALLOCPROF_FD";  // socket: tells each side the other is gone
+inline constexpr const char* kEnvPid = "ALLOCPROF_PID";  // the only pid that may write
+
+// Transport: the records go through a ring buffer in memory shared by the target and the
+// profiler (a memfd both map), not through a pipe. A record becomes visible when the
+// target advances `head` after copying it in, so whatever was published survives the
+// target's death, even by SIGKILL: the profiler drains the ring after reaping it.
+// Writers serialize on the target's stream lock; the profiler is the only reader.
+//   free space = capacity - (head - tail); byte i of the stream is at data[i % capacity].
+// The socket carries no data: each side sees the other's death as a hang-up on it.
+struct RingHeader {
+    uint32_t magic;     // kMagic
+    uint16_t version;   // kWireVersion
+    uint16_t reserved;
+    uint64_t capacity;  // bytes of ring data after the header; a power of two
+    alignas(64) uint64_t head;  // bytes published by the target (atomic, release)
+    alignas(64) uint64_t tail;  // bytes consumed by the profiler (atomic, release)
+};
+inline constexpr uint64_t kRingHeaderSize = 4096;  // data starts one page in
+static_assert(sizeof(RingHeader) <= kRingHeaderSize);
 
 enum class RecordType : uint8_t {
     Hello = 1,           // HelloRecord

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "run_database.h"
 #include "run_ingestor.h"
+#include "shared_ring.h"
 #include "stream_reader.h"
 #include "target_launcher.h"
 #include "wire_decoder.h"
@@ -84,6 +85,9 @@ RecordOptions parse_record_options(const Arguments& args) {
     if (o.command.empty()) throw UsageError("record needs a command to run (after --)");
     return o;
 }
+
+// 16 MiB: room for about half a million records while ingest catches up.
+constexpr uint64_t kRingCapacity = 16u << 20;
 
 std::atomic<pid_t> g_target_pid{0};
 
@@ -244,6 +248,7 @@ int record_command(const Arguments& args) {
     std::string output = options.output.empty() ? default_output(options.command[0]) : options.output;
     std::string kept_old;
     std::optional<schema::Database> db;
+    std::optional<SharedRing> ring;
     std::optional<TargetProcess> target;
     int64_t run_id = 0;
     const uint64_t start_ns = unix_now_ns();
@@ -254,7 +259,9 @@ int record_command(const Arguments& args) {
         db.emplace(schema::Database::create(output));
         run_id = insert_run_row(*db, options, start_ns);
         install_signal_handling();
-        target.emplace(options.command, preload, std::vector<std::pair<std::string, std::string>>{});
+        ring.emplace(kRingCapacity);
+        target.emplace(options.command, preload, ring->fd(),
+                       std::vector<std::pair<std::string, std::string>>{});
         g_target_pid = target->pid();
     } catch (const LaunchError& e) {
         print_error(e.what());
@@ -264,15 +271,20 @@ int record_command(const Arguments& args) {
             if (!kept_old.empty()) std::rename(kept_old.c_str(), output.c_str());
         }
         return e.exit_code();
-    } catch (const schema::DatabaseError& e) {
+    } catch (const std::exception& e) {  // the database or the ring
         print_error(e.what());
+        if (db) {
+            db.reset();
+            std::remove(output.c_str());
+            if (!kept_old.empty()) std::rename(kept_old.c_str(), output.c_str());
+        }
         return kExitRecordFailure;
     }
 
     RunIngestor ingestor(*db, run_id, options.store_events);
     std::string failure;
     {
-        StreamReader reader(*target);
+        StreamReader reader(*target, *ring);
         WireDecoder<RunIngestor> decoder(ingestor);
         try {
             while (auto block = reader.next()) {
@@ -301,10 +313,10 @@ int record_command(const Arguments& args) {
             "cleared LD_PRELOAD): nothing was recorded");
     else if (!ingestor.saw_end())
         ingestor.notes().push_back(
-            exit.exited ? "the program ended without running its exit handlers (_exit or exec "
-                          "failure): the last ~10 ms of events may be missing"
+            exit.exited ? "the program ended without running its exit handlers (_exit): "
+                          "events after that point, if any, are missing"
                         : "the program was killed by signal " + std::to_string(exit.term_signal) +
-                              ": the database holds what arrived before it died");
+                              ": the database holds everything it recorded before it died");
     try {
         ingestor.write_tables();
         finish_run_row(*db, run_id, options, ingestor, exit, start_ns, end_ns);

@@ -1,11 +1,7 @@
 // stream_reader.cpp — see stream_reader.h.
 #include "stream_reader.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <chrono>
 
 namespace allocprof::profiler {
 namespace {
@@ -13,7 +9,7 @@ constexpr size_t kBlockSize = 1 << 20;
 constexpr size_t kMaxQueuedBlocks = 64;  // at most 64 MiB waiting for ingest
 }  // namespace
 
-StreamReader::StreamReader(TargetProcess& target) : target_(target) {
+StreamReader::StreamReader(TargetProcess& target, SharedRing& ring) : target_(target), ring_(ring) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -62,49 +58,30 @@ std::optional<StreamBlock> StreamReader::next() {
 }
 
 void StreamReader::run() {
-    const int fd = target_.stream_fd();
     bool target_gone = false;
-    unsigned reads_since_check = 0;
+    StreamBlock block = take_free_block();
     for (;;) {
         {
             std::lock_guard lock(mutex_);
             if (done_) return;
         }
-        if (!target_gone) {
-            pollfd p{fd, POLLIN, 0};
-            int r = poll(&p, 1, 50);
-            bool check = r == 0 || ++reads_since_check >= 64;
-            if (check) {
-                reads_since_check = 0;
-                if (target_.try_reap()) {
-                    // Whatever the target sent is in the socket now; read it without
-                    // waiting for an end of file that a surviving descendant may delay.
-                    target_gone = true;
-                    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-                }
-            }
-            if (r < 0 && errno != EINTR) break;
-            if (r == 0 && !target_gone) continue;
-        }
-        StreamBlock block = take_free_block();
-        ssize_t n = read(fd, block.data.get(), kBlockSize);
+        size_t n = ring_.read(block.data.get(), kBlockSize);
         if (n > 0) {
-            block.size = static_cast<size_t>(n);
+            block.size = n;
             push(std::move(block));
-        } else if (n == 0) {
-            break;  // every writer closed its end
-        } else if (errno == EINTR) {
+            block = take_free_block();
             continue;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (target_gone) break;
-        } else {
-            break;
         }
+        if (target_gone) break;  // reaped, and everything it published has been read
+        // Nothing waiting: sleep a little, and see whether the target has ended.
+        if (target_.try_reap()) {
+            target_gone = true;  // read once more: what it published before dying is there
+            continue;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
-    target_.reap();
     std::lock_guard lock(mutex_);
     done_ = true;
     not_empty_.notify_all();
 }
-
 }  // namespace allocprof::profiler

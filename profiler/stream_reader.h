@@ -1,6 +1,6 @@
-// stream_reader.h — a thread that drains the target's stream socket into a bounded queue
-// of byte blocks, so the target is slowed only when ingest falls far behind, and that
-// notices the target's end even when a descendant still holds the socket open.
+// stream_reader.h — a thread that drains the shared ring into a bounded queue of byte
+// blocks (so the target waits only when ingest falls far behind), reaps the target, and
+// then drains whatever the target published before it ended, however it ended.
 #pragma once
 
 #include <condition_variable>
@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "shared_ring.h"
 #include "target_launcher.h"
 
 namespace allocprof::profiler {
@@ -26,7 +27,7 @@ struct StreamBlock {
 
 class StreamReader {
 public:
-    explicit StreamReader(TargetProcess& target);
+    StreamReader(TargetProcess& target, SharedRing& ring);
     ~StreamReader();
     StreamReader(const StreamReader&) = delete;
     StreamReader& operator=(const StreamReader&) = delete;
@@ -43,6 +44,7 @@ private:
     StreamBlock take_free_block();
 
     TargetProcess& target_;
+    SharedRing& ring_;
     std::mutex mutex_;
     std::condition_variable not_empty_, not_full_;
     std::deque<StreamBlock> queue_;

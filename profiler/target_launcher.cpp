@@ -82,7 +82,7 @@ std::string find_preload_library() {
 }
 
 TargetProcess::TargetProcess(const std::vector<std::string>& argv,
-                             const std::string& preload_library,
+                             const std::string& preload_library, int ring_fd,
                              const std::vector<std::pair<std::string, std::string>>& extra_env) {
     const std::string executable = resolve_command(argv.at(0));
 
@@ -90,9 +90,6 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
         throw LaunchError(125, std::string("cannot create the stream socket: ") +
                                    std::strerror(errno));
-    int size = 4 << 20;
-    setsockopt(sockets[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-    setsockopt(sockets[0], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
     // Reports a failed exec to the parent; closed by a successful exec.
     int status_pipe[2];
     if (pipe2(status_pipe, O_CLOEXEC) != 0) {
@@ -110,7 +107,9 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
     for (char** e = environ; *e; ++e) {
         std::string_view entry(*e);
         auto name = entry.substr(0, entry.find('='));
-        if (name == "LD_PRELOAD" || name == wire::kEnvFd || name == wire::kEnvPid) continue;
+        if (name == "LD_PRELOAD" || name == wire::kEnvFd || name == wire::kEnvPid ||
+            name == wire::kEnvRingFd)
+            continue;
         bool overridden = false;
         for (const auto& [key, value] : extra_env) overridden |= (name == key);
         if (!overridden) env_strings.emplace_back(entry);
@@ -118,6 +117,7 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
     for (const auto& [key, value] : extra_env) env_strings.push_back(key + "=" + value);
     env_strings.push_back("LD_PRELOAD=" + preload);
     env_strings.push_back(std::string(wire::kEnvFd) + "=" + std::to_string(sockets[1]));
+    env_strings.push_back(std::string(wire::kEnvRingFd) + "=" + std::to_string(ring_fd));
     const size_t pid_slot = env_strings.size();
     env_strings.push_back(std::string(wire::kEnvPid) + "=0000000000");
     std::vector<char*> envp;
@@ -147,6 +147,7 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
             self /= 10;
         }
         fcntl(sockets[1], F_SETFD, 0);
+        fcntl(ring_fd, F_SETFD, 0);
         close(sockets[0]);
         close(status_pipe[0]);
         signal(SIGINT, SIG_DFL);
@@ -160,7 +161,7 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
     close(sockets[1]);
     close(status_pipe[1]);
     pid_ = pid;
-    stream_fd_ = sockets[0];
+    liveness_fd_ = sockets[0];
     int exec_error = 0;
     ssize_t n;
     do {
@@ -175,7 +176,7 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
 }
 
 TargetProcess::~TargetProcess() {
-    if (stream_fd_ >= 0) close(stream_fd_);
+    if (liveness_fd_ >= 0) close(liveness_fd_);
 }
 
 static TargetExit to_exit(int status, const rusage& usage) {

@@ -1,9 +1,10 @@
 // target_launcher.h — starts the target with the preload library and the stream socket,
 // and reaps it.
 //
-// The target inherits one end of a socketpair as ALLOCPROF_FD and learns its own pid as
-// ALLOCPROF_PID: the preload library writes only when getpid() matches, so children of the
-// target (forked or spawned) never write into the stream.
+// The target inherits the shared ring (ALLOCPROF_RING_FD), one end of a socketpair whose
+// hang-up tells it the profiler died (ALLOCPROF_FD), and learns its own pid as
+// ALLOCPROF_PID: the preload library writes only when getpid() matches, so children of
+// the target (forked or spawned) never write into the stream.
 #pragma once
 
 #include <sys/resource.h>
@@ -49,13 +50,14 @@ class TargetProcess {
 public:
     // Starts argv with the preload library. Throws LaunchError.
     TargetProcess(const std::vector<std::string>& argv, const std::string& preload_library,
+                  int ring_fd,
                   const std::vector<std::pair<std::string, std::string>>& extra_env);
     ~TargetProcess();
     TargetProcess(const TargetProcess&) = delete;
     TargetProcess& operator=(const TargetProcess&) = delete;
 
     pid_t pid() const { return pid_; }
-    int stream_fd() const { return stream_fd_; }
+
     // Reaps the target if it has ended (non-blocking).
     std::optional<TargetExit> try_reap();
     // Waits for the target to end.
@@ -63,7 +65,7 @@ public:
 
 private:
     pid_t pid_ = -1;
-    int stream_fd_ = -1;
+    int liveness_fd_ = -1;  // our end of the socketpair; never read, closed when we die
     std::optional<TargetExit> exit_;
 };
 
