@@ -1,0 +1,57 @@
+// markers_test.cpp — the marker API (interpose/include/allocprof/allocprof.h) used by
+// samples/c/markers.c: it runs without allocprof (weak symbols), and under allocprof the
+// ops and phases it marks are recorded.
+#include "e2e/e2e_test.h"
+
+namespace allocprof::e2e {
+namespace {
+
+class Markers : public E2eTest {};
+
+TEST_F(Markers, SampleRunsWithoutAllocprof) {
+    ProcessResult p = run_process({sample_binary("markers").string()});
+    ASSERT_TRUE(p.exited_with(0)) << p.describe();
+    EXPECT_EQ(p.out, "ops=105\n");
+}
+
+TEST_F(Markers, OpsAndPhasesAreRecorded) {
+    Recording rec = record_to_db({sample_binary("markers").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    EXPECT_EQ(rec.process.out, "ops=105\n");
+    json run = single_run(db());
+    expect_exited(run, 0);
+    // markers.c: 100 ops in "work" + 3 in "batch" + 2 outside any phase.
+    expect_count(run, "ops", 105);
+    expect_count(run, "allocations", 306);
+    expect_count(run, "bytes_allocated", 512 + 22400 + 768 + 20);
+    expect_count(run, "frees", 306);
+    expect_count(run, "unfreed_blocks", 0);
+
+    RunDatabase database(db());
+    EXPECT_EQ(database.query("SELECT ops_source FROM runs").at(0).text(0), "markers");
+    std::vector<Row> phases = database.query(
+        "SELECT name, ops, allocations, bytes_allocated, begin_event <= end_event"
+        " FROM phases ORDER BY phase_id");
+    struct Expected {
+        const char* name;
+        int64_t ops, allocations, bytes;
+    };
+    const Expected expected[] = {
+        {"setup", 0, 1, 512},        // calloc(64, 8)
+        {"work", 100, 300, 22400},   // 100 x (32 + 64 + 128)
+        {"batch", 3, 3, 768},        // began while "work" was open, which ended it
+        {"teardown", 0, 0, 0},       // one free
+    };
+    ASSERT_EQ(phases.size(), std::size(expected));
+    for (size_t i = 0; i < phases.size(); ++i) {
+        SCOPED_TRACE(expected[i].name);
+        EXPECT_EQ(phases[i].text(0), expected[i].name);
+        EXPECT_EQ(phases[i].int64(1), expected[i].ops) << "ops";
+        EXPECT_EQ(phases[i].int64(2), expected[i].allocations) << "allocations";
+        EXPECT_EQ(phases[i].int64(3), expected[i].bytes) << "bytes_allocated";
+        EXPECT_EQ(phases[i].int64(4), 1) << "begin_event <= end_event";
+    }
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
