@@ -13,7 +13,7 @@
 // itself off, and every later append is dropped; the target carries on.
 #pragma once
 
-#include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,6 +21,32 @@
 #include "wire_format.h"
 
 namespace allocprof::interpose {
+
+// The stream lock. Held for the few instructions of an append, and across libc's realloc
+// (tracker.h says why), never across the target's own code; so a test-and-set lock with
+// a yield under contention beats a mutex: one atomic exchange to take it, one plain
+// store to release it.
+class SpinLock {
+public:
+    void lock() {
+        for (unsigned spins = 0; __atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE); ++spins) {
+            while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) {
+                if (++spins > 64) {
+                    sched_yield();
+                    spins = 0;
+                } else {
+                    __builtin_ia32_pause();
+                }
+            }
+        }
+    }
+    void unlock() { __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE); }
+    // For a forked child: whoever held the lock in the parent does not exist here.
+    void reset() { __atomic_store_n(&locked_, 0, __ATOMIC_RELAXED); }
+
+private:
+    int locked_ = 0;
+};
 
 class StreamWriter {
 public:
@@ -41,7 +67,7 @@ public:
     // write into its parent's stream. Caller holds (or has just re-initialised) the lock.
     void abandon();
 
-    pthread_mutex_t& mutex() { return mutex_; }
+    SpinLock& lock() { return lock_; }
 
 private:
     bool wait_for_space(size_t size);
@@ -49,7 +75,7 @@ private:
     void publish();
     void fail(const char* why);
 
-    pthread_mutex_t mutex_ = PTHREAD_MUTEX_INITIALIZER;
+    SpinLock lock_;
     int socket_fd_ = -1;
     pid_t profiler_pid_ = 0;
     bool active_ = false;
@@ -66,8 +92,8 @@ extern StreamWriter g_writer;
 // RAII holder of the stream lock.
 class StreamLock {
 public:
-    StreamLock() { pthread_mutex_lock(&g_writer.mutex()); }
-    ~StreamLock() { pthread_mutex_unlock(&g_writer.mutex()); }
+    StreamLock() { g_writer.lock().lock(); }
+    ~StreamLock() { g_writer.lock().unlock(); }
     StreamLock(const StreamLock&) = delete;
     StreamLock& operator=(const StreamLock&) = delete;
 };

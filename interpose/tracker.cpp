@@ -121,11 +121,11 @@ void append_module_map_locked(const ModuleMapSnapshot& snapshot) {
 
 // ---- fork and exit ---------------------------------------------------------------------
 
-void before_fork() { pthread_mutex_lock(&g_writer.mutex()); }
-void after_fork_in_parent() { pthread_mutex_unlock(&g_writer.mutex()); }
+void before_fork() { g_writer.lock().lock(); }
+void after_fork_in_parent() { g_writer.lock().unlock(); }
 void after_fork_in_child() {
-    // The child inherited the locked mutex and a copy of the buffer: neither may be used.
-    pthread_mutex_init(&g_writer.mutex(), nullptr);
+    // The child inherited the held lock and the shared ring: it may use neither.
+    g_writer.lock().reset();
     g_writer.abandon();
     g_state.store(kPassive, std::memory_order_release);
 }
