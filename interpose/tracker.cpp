@@ -22,6 +22,7 @@
 #include <atomic>
 #include <initializer_list>
 
+#include "fast_unwinder.h"
 #include "module_map.h"
 #include "real_functions.h"
 #include "stream_writer.h"
@@ -42,6 +43,8 @@ CodeRange g_own_code;
 uint64_t g_start_monotonic_ns = 0;
 uint64_t g_page_size = 4096;
 bool g_timer_started = false;
+bool g_fast_unwinder = false;
+std::atomic<uint64_t> g_fallback_stacks{0};  // stacks the fast walker left to libunwind
 
 // Per-thread state. initial-exec: the dynamic TLS path (__tls_get_addr) may allocate.
 struct ThreadState {
@@ -115,6 +118,24 @@ void append_note_locked(const char* a, const char* b = nullptr, const char* c = 
     g_writer.append2(&header, sizeof(header), text, n);
 }
 
+// Says which unwinder took the stacks: users comparing runs should know.
+void append_unwinder_note_locked() {
+    if (!g_fast_unwinder) {
+        append_note_locked("stacks unwound with libunwind only");
+        return;
+    }
+    uint64_t n = g_fallback_stacks.load(std::memory_order_relaxed);
+    if (n == 0) return;
+    char digits[24];
+    int i = sizeof(digits) - 1;
+    digits[i] = '\0';
+    do {
+        digits[--i] = char('0' + n % 10);
+        n /= 10;
+    } while (n && i > 0);
+    append_note_locked(digits + i, " stacks needed libunwind (frames the fast unwinder does not model)");
+}
+
 void append_module_map_locked(const ModuleMapSnapshot& snapshot) {
     g_writer.append(snapshot.data(), snapshot.size());
 }
@@ -137,6 +158,7 @@ void finish_tracking() {
     {
         StreamLock lock;
         g_state.store(kFinished, std::memory_order_release);
+        append_unwinder_note_locked();
         int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
         TickRecord end{RecordType::End, monotonic_ns() - g_start_monotonic_ns, read_rss_bytes(statm)};
         if (statm >= 0) close(statm);
@@ -232,6 +254,7 @@ void start_tracking() {
     }
     g_own_code = find_own_code_range();
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    g_fast_unwinder = fast_unwinder_init();
 
     g_start_monotonic_ns = monotonic_ns();
     HelloRecord hello{};
@@ -306,8 +329,12 @@ HookScope::~HookScope() {
 }
 
 void capture_stack(CapturedStack& stack) {
-    void* raw[kMaxFrames + 8];
-    int n = unw_backtrace(raw, kMaxFrames + 8);
+    uint64_t raw[kMaxFrames + 8];
+    int n = g_fast_unwinder ? fast_unwind(raw, kMaxFrames + 8) : -1;
+    if (n < 0) {
+        if (g_fast_unwinder) g_fallback_stacks.fetch_add(1, std::memory_order_relaxed);
+        n = unw_backtrace(reinterpret_cast<void**>(raw), kMaxFrames + 8);
+    }
     // Skip everything up to and including the last of our own frames near the top
     // (libunwind's own frame may come first).
     int first = 0;
@@ -315,7 +342,7 @@ void capture_stack(CapturedStack& stack) {
         if (g_own_code.contains(reinterpret_cast<uintptr_t>(raw[i]))) first = i + 1;
     int depth = 0;
     for (int i = first; i < n && depth < kMaxFrames; ++i)
-        stack.ips[depth++] = reinterpret_cast<uint64_t>(raw[i]) - 1;
+        stack.ips[depth++] = raw[i] - 1;
     stack.depth = depth;
 }
 
@@ -384,6 +411,7 @@ void modules_changed(bool unloaded) {
     bool collected = snapshot.collect();  // outside the stream lock: it takes the loader's
     StreamLock lock;
     if (unloaded) {
+        fast_unwinder_forget();
         g_trie.reset();
         RecordHeader reset{RecordType::TrieReset};
         g_writer.append(&reset, sizeof(reset));

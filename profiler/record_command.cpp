@@ -185,7 +185,7 @@ void finish_run_row(schema::Database& db, int64_t run_id, const RecordOptions& o
         "peak_live_event = ?, peak_live_ns = ?, unfreed_blocks = ?, unfreed_bytes = ?, "
         "temporary_allocations = ?, temporary_allocations_k1 = ?, unmatched_frees = ?, "
         "mmap_calls = ?, mmap_bytes = ?, munmap_calls = ?, threads = ?, peak_rss_bytes = ?, "
-        "event_count = ?, notes = ? WHERE run_id = ?");
+        "target_user_s = ?, target_system_s = ?, event_count = ?, notes = ? WHERE run_id = ?");
     int i = 1;
     update.bind(i++, static_cast<int64_t>(ingestor.pid()));
     update.bind(i++, end_ns);
@@ -215,6 +215,9 @@ void finish_run_row(schema::Database& db, int64_t run_id, const RecordOptions& o
                        t.mmap_bytes, t.munmap_calls, ingestor.thread_count()})
         update.bind(i++, v);
     update.bind(i++, static_cast<int64_t>(exit.usage.ru_maxrss) * 1024);
+    auto seconds = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; };
+    update.bind(i++, seconds(exit.usage.ru_utime));
+    update.bind(i++, seconds(exit.usage.ru_stime));
     update.bind(i++, o.store_events ? t.events : 0);
     update.bind(i++, nlohmann::json(ingestor.notes()).dump());
     update.bind(i++, run_id);

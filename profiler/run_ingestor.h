@@ -72,6 +72,7 @@ public:
     void on_phase_end();
     void on_ops(const wire::OpsRecord& r);
     void on_note(std::string_view text) { notes_.emplace_back(text); }
+    void prefetch(uint64_t address) const { live_.prefetch(address); }
 
     // Flushes the event stream and writes every table but `runs` (the caller owns that row
     // and reads the figures from totals()). Call once, after the stream ended.

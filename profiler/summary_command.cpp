@@ -30,7 +30,8 @@ json load_runs(schema::Database& db) {
         "peak_live_bytes, unfreed_blocks, unfreed_bytes, temporary_allocations, "
         "temporary_allocations_k1, unmatched_frees, ops, ops_source, duration_s, exit_status, "
         "term_signal, truncated, complete, traced, threads, mmap_calls, mmap_bytes, "
-        "peak_rss_bytes, events_stored, event_count, notes, start_unix_ns "
+        "peak_rss_bytes, events_stored, event_count, notes, start_unix_ns, target_user_s, "
+        "target_system_s "
         "FROM runs ORDER BY run_id");
     auto calls = db.prepare(
         "SELECT function, calls, bytes FROM function_calls WHERE run_id = ? ORDER BY function");
@@ -64,6 +65,10 @@ json load_runs(schema::Database& db) {
         r["event_count"] = runs.int64(c++);
         r["notes"] = json::parse(runs.text(c++), nullptr, false);
         r["start_unix_ns"] = runs.int64(c++);
+        r["target_user_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
+        ++c;
+        r["target_system_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
+        ++c;
         json fn = json::object();
         calls.bind(1, r["run_id"].get<int64_t>());
         while (calls.step()) fn[calls.text(0)] = calls.int64(1);

@@ -54,6 +54,8 @@ CREATE TABLE runs (
     munmap_calls              INTEGER NOT NULL DEFAULT 0,
     threads                   INTEGER NOT NULL DEFAULT 0, -- threads that made at least one event
     peak_rss_bytes            INTEGER,          -- the target's maximum resident set (getrusage of the child)
+    target_user_s             REAL,             -- CPU time the target spent in user mode, seconds
+    target_system_s           REAL,             -- CPU time the target spent in the kernel, seconds
     events_stored             INTEGER NOT NULL DEFAULT 1, -- 0 when recorded with --no-events
     event_count               INTEGER NOT NULL DEFAULT 0, -- normalized events in event_chunks
     notes                     TEXT NOT NULL DEFAULT '[]'  -- JSON array of strings: what the user should know about this run

@@ -1,0 +1,444 @@
+// fast_unwinder.cpp — see fast_unwinder.h. Reference: the DWARF 5 call frame information
+// (section 6.4) and the LSB description of .eh_frame and .eh_frame_hdr.
+#include "fast_unwinder.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal_memory.h"
+#include "real_functions.h"
+
+namespace allocprof::interpose {
+namespace {
+
+// ---- the cache: one 64-bit word per code address ----------------------------------------
+//  bits  0..46  the looked-up pc (return address minus one; user space is below 2^47)
+//  bit      47  CFA is based on RBP (else RSP)
+//  bits 48..59  CFA offset / 8
+//  bits 60..63  RBP saved at CFA - 8*n (n = 0: RBP unchanged in this frame)
+// CFA offset 0 never happens for a real frame (the return address is at CFA - 8), so it
+// marks the two special rules: end of stack (bit 47 clear) and "use the fallback" (set).
+constexpr int kCacheBits = 14;  // 128 KiB: small enough to stay in cache between walks
+constexpr uint64_t kPcMask = (uint64_t(1) << 47) - 1;
+constexpr uint64_t kRbpBase = uint64_t(1) << 47;
+uint64_t* g_cache = nullptr;
+
+using FindObject = int (*)(void*, dl_find_object*);
+FindObject g_find_object = nullptr;
+
+struct StackBounds {
+    uintptr_t high = 0;  // one past the highest address of this thread's stack
+    bool known = false;
+    bool usable = false;
+};
+__attribute__((tls_model("initial-exec"))) thread_local StackBounds t_bounds;
+
+inline size_t slot_of(uint64_t pc) { return static_cast<size_t>((pc * 0x9E3779B97F4A7C15ull) >> (64 - kCacheBits)); }
+
+// ---- DWARF reading -------------------------------------------------------------------------
+
+struct Reader {
+    const uint8_t* p;
+    const uint8_t* end;
+    bool ok = true;
+
+    uint8_t u8() {
+        if (p >= end) return fail<uint8_t>();
+        return *p++;
+    }
+    template <typename T>
+    T fixed() {
+        if (p + sizeof(T) > end) return fail<T>();
+        T v;
+        memcpy(&v, p, sizeof(T));
+        p += sizeof(T);
+        return v;
+    }
+    uint64_t uleb() {
+        uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            uint8_t b = u8();
+            v |= uint64_t(b & 0x7f) << shift;
+            if (!(b & 0x80) || !ok) return v;
+        }
+        return fail<uint64_t>();
+    }
+    int64_t sleb() {
+        int64_t v = 0;
+        int shift = 0;
+        uint8_t b;
+        do {
+            b = u8();
+            v |= int64_t(b & 0x7f) << shift;
+            shift += 7;
+        } while ((b & 0x80) && ok && shift < 64);
+        if (shift < 64 && (b & 0x40)) v |= -(int64_t(1) << shift);
+        return v;
+    }
+    // A pointer in DW_EH_PE encoding `enc`; `data_base` serves datarel.
+    uint64_t pointer(uint8_t enc, uint64_t data_base) {
+        if (enc == 0xff) return 0;  // DW_EH_PE_omit
+        const uint64_t here = reinterpret_cast<uint64_t>(p);
+        uint64_t v;
+        switch (enc & 0x0f) {
+            case 0x00: v = fixed<uint64_t>(); break;
+            case 0x01: v = uleb(); break;
+            case 0x02: v = fixed<uint16_t>(); break;
+            case 0x03: v = fixed<uint32_t>(); break;
+            case 0x04: v = fixed<uint64_t>(); break;
+            case 0x09: v = uint64_t(sleb()); break;
+            case 0x0a: v = uint64_t(int64_t(fixed<int16_t>())); break;
+            case 0x0b: v = uint64_t(int64_t(fixed<int32_t>())); break;
+            case 0x0c: v = fixed<uint64_t>(); break;
+            default: return fail<uint64_t>();
+        }
+        switch (enc & 0x70) {
+            case 0x00: break;
+            case 0x10: v += here; break;       // pcrel
+            case 0x30: v += data_base; break;  // datarel
+            default: return fail<uint64_t>();
+        }
+        if (enc & 0x80) return fail<uint64_t>();  // indirect: not used for code addresses
+        return v;
+    }
+    template <typename T>
+    T fail() {
+        ok = false;
+        p = end;
+        return T{};
+    }
+};
+
+// The rows of the CFI table we model, for one pc.
+struct Rule {
+    int cfa_register = 7;  // DWARF: 6 = RBP, 7 = RSP
+    int64_t cfa_offset = 8;
+    int rbp_kind = 0;       // 0 unchanged, 1 saved at CFA + rbp_offset
+    int64_t rbp_offset = 0;
+    int ra_kind = 1;        // 1 saved at CFA + ra_offset, 2 undefined (end of stack)
+    int64_t ra_offset = -8;
+    bool unsupported = false;
+};
+
+constexpr int kRbp = 6, kRsp = 7, kRa = 16;
+
+struct Cie {
+    uint64_t code_align = 1;
+    int64_t data_align = -8;
+    uint8_t fde_encoding = 0;
+    bool has_augmentation_data = false;
+    const uint8_t* instructions = nullptr;
+    const uint8_t* end = nullptr;
+};
+
+bool parse_cie(const uint8_t* p, Cie& cie) {
+    Reader r{p, p + 4};
+    uint32_t length = r.fixed<uint32_t>();
+    if (length == 0 || length == 0xffffffff) return false;
+    r.end = p + 4 + length;
+    if (r.fixed<uint32_t>() != 0) return false;  // a CIE has id 0 in .eh_frame
+    uint8_t version = r.u8();
+    const char* augmentation = reinterpret_cast<const char*>(r.p);
+    size_t augmentation_length = strnlen(augmentation, size_t(r.end - r.p));
+    r.p += augmentation_length + 1;
+    if (version >= 4) r.p += 2;  // address_size, segment_selector_size
+    cie.code_align = r.uleb();
+    cie.data_align = r.sleb();
+    uint64_t ra_register = version == 1 ? r.u8() : r.uleb();
+    if (ra_register != kRa) return false;
+    if (augmentation[0] == 'z') {
+        cie.has_augmentation_data = true;
+        uint64_t data_length = r.uleb();
+        const uint8_t* data_end = r.p + data_length;
+        for (const char* a = augmentation + 1; *a && r.ok; ++a) {
+            if (*a == 'R') {
+                cie.fde_encoding = r.u8();
+            } else if (*a == 'P') {
+                uint8_t enc = r.u8();
+                r.pointer(enc & 0x7f, 0);  // the personality routine: skipped
+            } else if (*a == 'L') {
+                r.u8();
+            } else if (*a == 'S') {
+                return false;  // a signal frame: registers come from the sigcontext
+            } else if (*a != 'B') {
+                return false;
+            }
+        }
+        r.p = data_end;
+    } else if (augmentation[0] != '\0') {
+        return false;
+    }
+    cie.instructions = r.p;
+    cie.end = r.end;
+    return r.ok && r.p <= r.end;
+}
+
+// Executes CFA instructions from `p` to `end` while the row's location is <= pc.
+bool execute(const uint8_t* p, const uint8_t* end, const Cie& cie, uint64_t& loc, uint64_t pc,
+             Rule& rule, const Rule& initial) {
+    Rule stack[8];
+    int depth = 0;
+    Reader r{p, end};
+    auto set_register = [&](uint64_t reg, int kind, int64_t offset) {
+        if (reg == kRbp) {
+            rule.rbp_kind = kind;
+            rule.rbp_offset = offset;
+        } else if (reg == kRa) {
+            rule.ra_kind = kind;
+            rule.ra_offset = offset;
+        }
+    };
+    auto advance = [&](uint64_t delta) {
+        if (loc + delta * cie.code_align > pc) return false;
+        loc += delta * cie.code_align;
+        return true;
+    };
+    while (r.p < r.end && r.ok) {
+        uint8_t op = r.u8();
+        uint8_t high = op & 0xc0, low = op & 0x3f;
+        if (high == 0x40) {  // DW_CFA_advance_loc
+            if (!advance(low)) return true;
+            continue;
+        }
+        if (high == 0x80) {  // DW_CFA_offset
+            set_register(low, 1, int64_t(r.uleb()) * cie.data_align);
+            continue;
+        }
+        if (high == 0xc0) {  // DW_CFA_restore
+            if (low == kRbp) rule.rbp_kind = initial.rbp_kind, rule.rbp_offset = initial.rbp_offset;
+            if (low == kRa) rule.ra_kind = initial.ra_kind, rule.ra_offset = initial.ra_offset;
+            continue;
+        }
+        switch (op) {
+            case 0x00: break;  // nop
+            case 0x02: if (!advance(r.u8())) return true; break;
+            case 0x03: if (!advance(r.fixed<uint16_t>())) return true; break;
+            case 0x04: if (!advance(r.fixed<uint32_t>())) return true; break;
+            case 0x05: {  // offset_extended
+                uint64_t reg = r.uleb();
+                set_register(reg, 1, int64_t(r.uleb()) * cie.data_align);
+                break;
+            }
+            case 0x06: {  // restore_extended
+                uint64_t reg = r.uleb();
+                if (reg == kRbp) rule.rbp_kind = initial.rbp_kind, rule.rbp_offset = initial.rbp_offset;
+                if (reg == kRa) rule.ra_kind = initial.ra_kind, rule.ra_offset = initial.ra_offset;
+                break;
+            }
+            case 0x07: {  // undefined
+                uint64_t reg = r.uleb();
+                if (reg == kRa) rule.ra_kind = 2;
+                if (reg == kRbp) rule.rbp_kind = 0;
+                break;
+            }
+            case 0x08: {  // same_value
+                uint64_t reg = r.uleb();
+                if (reg == kRbp) rule.rbp_kind = 0;
+                if (reg == kRa) return false;
+                break;
+            }
+            case 0x09: {  // register
+                uint64_t reg = r.uleb();
+                r.uleb();
+                if (reg == kRbp || reg == kRa) return false;
+                break;
+            }
+            case 0x0a:  // remember_state
+                if (depth == 8) return false;
+                stack[depth++] = rule;
+                break;
+            case 0x0b:  // restore_state
+                if (depth == 0) return false;
+                rule = stack[--depth];
+                break;
+            case 0x0c:  // def_cfa
+                rule.cfa_register = int(r.uleb());
+                rule.cfa_offset = int64_t(r.uleb());
+                break;
+            case 0x0d: rule.cfa_register = int(r.uleb()); break;  // def_cfa_register
+            case 0x0e: rule.cfa_offset = int64_t(r.uleb()); break;  // def_cfa_offset
+            case 0x0f: return false;  // def_cfa_expression (PLT stubs, realigned stacks)
+            case 0x10: {  // expression
+                uint64_t reg = r.uleb();
+                uint64_t length = r.uleb();
+                if (reg == kRbp || reg == kRa) return false;
+                r.p += length;
+                break;
+            }
+            case 0x11: {  // offset_extended_sf
+                uint64_t reg = r.uleb();
+                set_register(reg, 1, r.sleb() * cie.data_align);
+                break;
+            }
+            case 0x12:  // def_cfa_sf
+                rule.cfa_register = int(r.uleb());
+                rule.cfa_offset = r.sleb() * cie.data_align;
+                break;
+            case 0x13: rule.cfa_offset = r.sleb() * cie.data_align; break;  // def_cfa_offset_sf
+            case 0x14:    // val_offset
+            case 0x15: {  // val_offset_sf
+                uint64_t reg = r.uleb();
+                if (op == 0x14) r.uleb(); else r.sleb();
+                if (reg == kRbp || reg == kRa) return false;
+                break;
+            }
+            case 0x16: {  // val_expression
+                uint64_t reg = r.uleb();
+                uint64_t length = r.uleb();
+                if (reg == kRbp || reg == kRa) return false;
+                r.p += length;
+                break;
+            }
+            case 0x2e: r.uleb(); break;  // GNU_args_size
+            case 0x2f: {                 // GNU_negative_offset_extended
+                uint64_t reg = r.uleb();
+                set_register(reg, 1, -int64_t(r.uleb()) * cie.data_align);
+                break;
+            }
+            default: return false;
+        }
+    }
+    return r.ok;
+}
+
+// Reads the CFI of `pc` into a cache word (see the layout above).
+uint64_t compute_rule(uint64_t pc) {
+    const uint64_t fallback = (pc & kPcMask) | kRbpBase;  // CFA offset 0 + RBP bit
+    dl_find_object object;
+    if (g_find_object(reinterpret_cast<void*>(pc), &object) != 0 || !object.dlfo_eh_frame)
+        return fallback;
+    const auto* hdr = static_cast<const uint8_t*>(object.dlfo_eh_frame);
+    const uint64_t hdr_base = reinterpret_cast<uint64_t>(hdr);
+    Reader r{hdr, hdr + 4096};  // the header is small; the table is bounded by fde_count
+    if (r.u8() != 1) return fallback;
+    uint8_t eh_frame_ptr_enc = r.u8(), fde_count_enc = r.u8(), table_enc = r.u8();
+    r.pointer(eh_frame_ptr_enc, hdr_base);
+    uint64_t count = r.pointer(fde_count_enc, hdr_base);
+    if (!r.ok || table_enc != 0x3b || count == 0) return fallback;  // datarel | sdata4
+    const auto* table = reinterpret_cast<const int32_t*>(r.p);
+    // Last entry whose initial location is <= pc.
+    uint64_t lo = 0, hi = count;
+    while (hi - lo > 1) {
+        uint64_t mid = (lo + hi) / 2;
+        if (hdr_base + uint64_t(int64_t(table[2 * mid])) <= pc) lo = mid; else hi = mid;
+    }
+    if (hdr_base + uint64_t(int64_t(table[2 * lo])) > pc) return fallback;
+    const uint8_t* fde = hdr + table[2 * lo + 1];
+
+    Reader f{fde, fde + 8};
+    uint32_t length = f.fixed<uint32_t>();
+    if (length == 0 || length == 0xffffffff) return fallback;
+    f.end = fde + 4 + length;
+    const uint8_t* cie_pointer_at = f.p;
+    uint32_t cie_offset = f.fixed<uint32_t>();
+    Cie cie;
+    if (cie_offset == 0 || !parse_cie(cie_pointer_at - cie_offset, cie)) return fallback;
+    uint64_t pc_begin = f.pointer(cie.fde_encoding, hdr_base);
+    uint64_t pc_range = f.pointer(cie.fde_encoding & 0x0f, 0);
+    if (!f.ok || pc < pc_begin || pc >= pc_begin + pc_range) return fallback;
+    if (cie.has_augmentation_data) f.p += f.uleb();
+
+    Rule rule;
+    uint64_t loc = pc_begin;
+    if (!execute(cie.instructions, cie.end, cie, loc, ~uint64_t(0), rule, rule)) return fallback;
+    const Rule initial = rule;
+    loc = pc_begin;
+    if (!f.ok || !execute(f.p, f.end, cie, loc, pc, rule, initial)) return fallback;
+
+    if (rule.ra_kind == 2) return pc & kPcMask;  // end of stack: CFA offset 0, RSP
+    if (rule.ra_kind != 1 || rule.ra_offset != -8) return fallback;
+    if (rule.cfa_register != kRsp && rule.cfa_register != kRbp) return fallback;
+    if (rule.cfa_offset < 8 || rule.cfa_offset % 8 != 0 || rule.cfa_offset / 8 > 0xfff) return fallback;
+    uint64_t rbp_slot = 0;
+    if (rule.rbp_kind == 1) {
+        if (rule.rbp_offset >= 0 || rule.rbp_offset % 8 != 0 || -rule.rbp_offset / 8 > 15) return fallback;
+        rbp_slot = uint64_t(-rule.rbp_offset / 8);
+    }
+    return (pc & kPcMask) | (rule.cfa_register == kRbp ? kRbpBase : 0) |
+           (uint64_t(rule.cfa_offset / 8) << 48) | (rbp_slot << 60);
+}
+
+inline uint64_t rule_for(uint64_t pc) {
+    uint64_t* slot = &g_cache[slot_of(pc)];
+    uint64_t word = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (word != 0 && (word & kPcMask) == (pc & kPcMask)) return word;
+    word = compute_rule(pc);
+    __atomic_store_n(slot, word, __ATOMIC_RELAXED);
+    return word;
+}
+
+bool know_stack_bounds() {
+    if (!t_bounds.known) {
+        t_bounds.known = true;
+        pthread_attr_t attr;
+        // glibc reads /proc/self/maps for the main thread and may allocate: the caller is
+        // inside a hook, so those allocations are the library's own and go unrecorded.
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            void* base = nullptr;
+            size_t size = 0;
+            if (pthread_attr_getstack(&attr, &base, &size) == 0 && base && size) {
+                t_bounds.high = reinterpret_cast<uintptr_t>(base) + size;
+                t_bounds.usable = true;
+            }
+            pthread_attr_destroy(&attr);
+        }
+    }
+    return t_bounds.usable;
+}
+
+}  // namespace
+
+bool fast_unwinder_init() {
+    const char* mode = getenv("ALLOCPROF_UNWIND");
+    if (mode && strcmp(mode, "libunwind") == 0) return false;
+    {
+        BootstrapScope loader_state_stays_ours;
+        g_find_object = reinterpret_cast<FindObject>(dlsym(RTLD_DEFAULT, "_dl_find_object"));
+    }
+    if (!g_find_object) return false;
+    g_cache = static_cast<uint64_t*>(internal_map(sizeof(uint64_t) << kCacheBits));
+    return g_cache != nullptr;
+}
+
+void fast_unwinder_forget() {
+    if (!g_cache) return;
+    for (size_t i = 0; i < (size_t(1) << kCacheBits); ++i) __atomic_store_n(&g_cache[i], 0, __ATOMIC_RELAXED);
+}
+
+__attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames) {
+    if (!g_cache || !know_stack_bounds()) return -1;
+    // Our own frame (built with frame pointers): saved RBP at [fp], return address at fp+8.
+    auto* fp = static_cast<uintptr_t*>(__builtin_frame_address(0));
+    uintptr_t rsp = reinterpret_cast<uintptr_t>(fp) + 16;  // the caller's stack pointer (our CFA)
+    uintptr_t rbp = fp[0];
+    uintptr_t ra = fp[1];
+    const uintptr_t high = t_bounds.high;
+    if (rsp >= high) return -1;  // not on this thread's stack (a coroutine, sigaltstack)
+    int n = 0;
+    while (n < max_frames) {
+        ips[n++] = ra;
+        uint64_t word = rule_for(ra - 1);
+        uint64_t cfa_offset = ((word >> 48) & 0xfff) * 8;
+        if (cfa_offset == 0) {
+            if (word & kRbpBase) return -1;  // a rule this walker does not model
+            return n;                         // end of stack
+        }
+        uintptr_t cfa = ((word & kRbpBase) ? rbp : rsp) + cfa_offset;
+        if (cfa <= rsp || cfa > high || (cfa & 7) != 0) return -1;
+        uintptr_t next_ra = *reinterpret_cast<const uintptr_t*>(cfa - 8);
+        uint64_t rbp_slot = word >> 60;
+        if (rbp_slot) {
+            uintptr_t at = cfa - rbp_slot * 8;
+            if (at < rsp) return -1;
+            rbp = *reinterpret_cast<const uintptr_t*>(at);
+        }
+        rsp = cfa;
+        ra = next_ra;
+        if (ra == 0) return n;
+    }
+    return n;  // truncated at max_frames, as libunwind's walk would be
+}
+
+}  // namespace allocprof::interpose
