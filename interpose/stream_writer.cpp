@@ -78,7 +78,10 @@ bool StreamWriter::wait_for_space(size_t size) {
         if (capacity_ - (head_ - tail_cached_) >= size) return true;
         // The profiler drains the ring about every millisecond; check now and then that
         // it still exists rather than waiting for a reader that is gone.
-        if (waited % 64 == 0 && !check_profiler_alive()) return false;
+        if (waited % 64 == 0 && !profiler_alive()) {
+            disable("the profiler is gone");
+            return false;
+        }
         timespec pause{0, 200 * 1000};
         nanosleep(&pause, nullptr);
     }
@@ -98,8 +101,8 @@ void StreamWriter::append2(const void* head, size_t head_size, const void* tail,
     publish();
 }
 
-bool StreamWriter::check_profiler_alive() {
-    if (!active_) return false;
+bool StreamWriter::profiler_alive() const {
+    if (socket_fd_ < 0) return false;
     pollfd p{socket_fd_, POLLIN, 0};
     int r = poll(&p, 1, 0);
     bool gone = false;
@@ -111,7 +114,6 @@ bool StreamWriter::check_profiler_alive() {
     // If the program closed our socket (POLLNVAL), fall back to our parent: the profiler
     // launched us, so a different parent means it died.
     if (r == 1 && (p.revents & POLLNVAL)) gone = getppid() != profiler_pid_;
-    if (gone) fail("the profiler is gone");
     return !gone;
 }
 
@@ -121,7 +123,7 @@ void StreamWriter::abandon() {
     socket_fd_ = -1;
 }
 
-void StreamWriter::fail(const char* why) {
+void StreamWriter::disable(const char* why) {
     if (!active_) return;
     active_ = false;
     write_stderr_line("allocprof: ", why, "; tracking disabled, the program continues untraced");

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <sched.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,13 +30,19 @@ namespace allocprof::interpose {
 class SpinLock {
 public:
     void lock() {
-        for (unsigned spins = 0; __atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE); ++spins) {
+        unsigned waits = 0;
+        while (__atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE)) {
+            // Spin briefly (appends take nanoseconds), then yield, then sleep: a holder
+            // waiting for ring space can keep the lock for milliseconds.
             while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) {
-                if (++spins > 64) {
-                    sched_yield();
-                    spins = 0;
-                } else {
+                ++waits;
+                if (waits < 64) {
                     __builtin_ia32_pause();
+                } else if (waits < 128) {
+                    sched_yield();
+                } else {
+                    timespec pause{0, 50 * 1000};
+                    nanosleep(&pause, nullptr);
                 }
             }
         }
@@ -60,9 +67,11 @@ public:
     void append2(const void* head, size_t head_size, const void* tail, size_t tail_size);
 
     bool active() const { return active_; }
-    // True while the profiler is alive (checked by the ticker every 10 ms); prints the
-    // one line and switches tracking off the first time it is not.
-    bool check_profiler_alive();
+    // False once the profiler is gone (its end of the socket hung up). Changes nothing:
+    // callable without the lock.
+    bool profiler_alive() const;
+    // Prints the one line and switches tracking off. Caller holds the lock.
+    void disable(const char* why);
     // Forgets the stream without writing anything: for a forked child, which must never
     // write into its parent's stream. Caller holds (or has just re-initialised) the lock.
     void abandon();
@@ -73,7 +82,6 @@ private:
     bool wait_for_space(size_t size);
     void copy_in(const void* data, size_t size);
     void publish();
-    void fail(const char* why);
 
     SpinLock lock_;
     int socket_fd_ = -1;

@@ -178,9 +178,13 @@ void* ticker_main(void*) {
         while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
         }
         uint64_t rss = read_rss_bytes(statm);
+        bool alive = g_writer.profiler_alive();  // a system call: not under the lock
         StreamLock lock;
         if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active()) break;
-        if (!g_writer.check_profiler_alive()) break;
+        if (!alive) {
+            g_writer.disable("the profiler is gone");
+            break;
+        }
         TickRecord tick{RecordType::Tick, monotonic_ns() - g_start_monotonic_ns, rss};
         g_writer.append(&tick, sizeof(tick));
     }
