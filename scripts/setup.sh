@@ -15,6 +15,7 @@ packages=(
   python3                  # Debian's python3 (tests also use the python3 on PATH)
   valgrind                 # reference counts for the exact-count tests
   heaptrack                # the peer the benchmarks compare against
+  time linux-perf          # bench/: peak RSS and the where-the-time-goes breakdown
 )
 
 missing=()
