@@ -24,6 +24,7 @@ constexpr int kCacheBits = 14;  // 128 KiB: small enough to stay in cache betwee
 constexpr uint64_t kPcMask = (uint64_t(1) << 47) - 1;
 constexpr uint64_t kRbpBase = uint64_t(1) << 47;
 uint64_t* g_cache = nullptr;
+uint32_t g_epoch = 1;  // bumped when the cache is forgotten: per-thread walks are stale too
 
 using FindObject = int (*)(void*, dl_find_object*);
 FindObject g_find_object = nullptr;
@@ -369,6 +370,15 @@ inline uint64_t rule_for(uint64_t pc) {
     return word;
 }
 
+// The thread's own small cache first, then the shared one.
+inline uint64_t rule_for(uint64_t pc, uint64_t* local) {
+    if (!local) return rule_for(pc);
+    uint64_t& entry = local[(pc * 0x9E3779B97F4A7C15ull) >> 56];
+    if (entry != 0 && (entry & kPcMask) == (pc & kPcMask)) return entry;
+    entry = rule_for(pc);
+    return entry;
+}
+
 bool know_stack_bounds() {
     if (!t_bounds.known) {
         t_bounds.known = true;
@@ -404,41 +414,133 @@ bool fast_unwinder_init() {
 
 void fast_unwinder_forget() {
     if (!g_cache) return;
+    __atomic_add_fetch(&g_epoch, 1, __ATOMIC_RELAXED);
     for (size_t i = 0; i < (size_t(1) << kCacheBits); ++i) __atomic_store_n(&g_cache[i], 0, __ATOMIC_RELAXED);
 }
 
-__attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames) {
+namespace {
+
+// end_slot values: 0 = the walk ended on a rule (end of stack); kTruncated = it stopped at
+// the frame limit; else the address of the zero return address it stopped on.
+constexpr uint64_t kTruncated = 1;
+
+// Replays the cached walk from frame `from`, whose RBP is `rbp` now, checking every slot it
+// read; on success copies the frames (with this walk's RBP values) to `out` and returns
+// how many (at most `room`). Returns -1 if anything differs: then the caller walks on for
+// real.
+int replay_suffix(const WalkFrame* frames, uint32_t from, uint32_t depth, uint64_t end_slot,
+                  uint64_t rbp, WalkFrame* out, int room) {
+    int n = 0;
+    for (uint32_t t = from; t < depth; ++t) {
+        const WalkFrame& f = frames[t];
+        if (f.cfa_from_rbp && f.rbp != rbp) return -1;
+        out[n] = f;
+        out[n].rbp = rbp;
+        if (++n == room) return n;  // this walk stops at its frame limit here anyway
+        if (t + 1 == depth) break;
+        const WalkFrame& next = frames[t + 1];
+        if (*reinterpret_cast<const uint64_t*>(next.rsp - 8) != next.ip) return -1;
+        if (f.rbp_slot) rbp = *reinterpret_cast<const uint64_t*>(next.rsp - 8 * f.rbp_slot);
+    }
+    // The cached walk stopped at its limit, but this one has room for more: walk for real.
+    if (end_slot == kTruncated) return -1;
+    if (end_slot != 0 && *reinterpret_cast<const uint64_t*>(end_slot) != 0) return -1;
+    return n;
+}
+
+}  // namespace
+
+__attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames, WalkCache* cache,
+                                          uint64_t own_start, uint64_t own_end) {
     if (!g_cache || !know_stack_bounds()) return -1;
-    // Our own frame (built with frame pointers): saved RBP at [fp], return address at fp+8.
+    if (max_frames > kWalkFrames) max_frames = kWalkFrames;
+    // Our own frames are built with frame pointers: saved RBP at [fp], the return address
+    // at fp+8, the caller's stack pointer (the CFA) at fp+16. Follow them out of our code.
     auto* fp = static_cast<uintptr_t*>(__builtin_frame_address(0));
-    uintptr_t rsp = reinterpret_cast<uintptr_t>(fp) + 16;  // the caller's stack pointer (our CFA)
+    uintptr_t rsp = reinterpret_cast<uintptr_t>(fp) + 16;
     uintptr_t rbp = fp[0];
     uintptr_t ra = fp[1];
     const uintptr_t high = t_bounds.high;
     if (rsp >= high) return -1;  // not on this thread's stack (a coroutine, sigaltstack)
+    for (int own = 0; ra >= own_start && ra < own_end; ++own) {
+        if (own == 8 || rbp <= rsp || rbp + 16 > high) return -1;
+        fp = reinterpret_cast<uintptr_t*>(rbp);
+        rsp = rbp + 16;
+        rbp = fp[0];
+        ra = fp[1];
+    }
+    uint64_t* local = cache ? cache->local_rules : nullptr;
+
+    const WalkFrame* old = nullptr;
+    uint32_t old_depth = 0, j = 0;
+    WalkFrame* fresh = nullptr;
+    if (cache) {
+        const uint32_t epoch = __atomic_load_n(&g_epoch, __ATOMIC_RELAXED);
+        if (cache->epoch != epoch) {
+            cache->epoch = epoch;
+            cache->depth[0] = cache->depth[1] = 0;
+            memset(cache->local_rules, 0, sizeof(cache->local_rules));
+        }
+        old = cache->frames[cache->current];
+        old_depth = cache->depth[cache->current];
+        fresh = cache->frames[1 - cache->current];
+    }
+    auto finish = [&](int n, uint64_t end_slot) {
+        if (cache) {
+            cache->current = 1 - cache->current;
+            cache->depth[cache->current] = uint32_t(n);
+            cache->end_slot[cache->current] = end_slot;
+        }
+        return n;
+    };
+
     int n = 0;
     while (n < max_frames) {
-        ips[n++] = ra;
-        uint64_t word = rule_for(ra - 1);
+        ips[n] = ra;
+        if (old) {
+            while (j < old_depth && old[j].rsp < rsp) ++j;
+            if (j < old_depth && old[j].rsp == rsp && old[j].ip == ra) {
+                const uint64_t end_slot = cache->end_slot[cache->current];
+                int copied = replay_suffix(old, j, old_depth, end_slot, rbp, fresh + n, max_frames - n);
+                if (copied > 0) {
+                    for (int t = 0; t < copied; ++t) ips[n + t] = fresh[n + t].ip;
+                    n += copied;
+                    return finish(n, n == max_frames ? kTruncated : end_slot);
+                }
+            }
+        }
+        uint64_t word = rule_for(ra - 1, local);
         uint64_t cfa_offset = ((word >> 48) & 0xfff) * 8;
+        uint64_t rbp_slot = word >> 60;
+        if (fresh)
+            fresh[n] = WalkFrame{ra, rsp, rbp, uint16_t(rbp_slot), uint16_t((word & kRbpBase) ? 1 : 0), 0};
+        ++n;
         if (cfa_offset == 0) {
-            if (word & kRbpBase) return -1;  // a rule this walker does not model
-            return n;                         // end of stack
+            if (word & kRbpBase) {  // a rule this walker does not model
+                if (cache) cache->depth[0] = cache->depth[1] = 0;
+                return -1;
+            }
+            return finish(n, 0);  // end of stack
         }
         uintptr_t cfa = ((word & kRbpBase) ? rbp : rsp) + cfa_offset;
-        if (cfa <= rsp || cfa > high || (cfa & 7) != 0) return -1;
+        if (cfa <= rsp || cfa > high || (cfa & 7) != 0) {
+            if (cache) cache->depth[0] = cache->depth[1] = 0;
+            return -1;
+        }
         uintptr_t next_ra = *reinterpret_cast<const uintptr_t*>(cfa - 8);
-        uint64_t rbp_slot = word >> 60;
         if (rbp_slot) {
             uintptr_t at = cfa - rbp_slot * 8;
-            if (at < rsp) return -1;
+            if (at < rsp) {
+                if (cache) cache->depth[0] = cache->depth[1] = 0;
+                return -1;
+            }
             rbp = *reinterpret_cast<const uintptr_t*>(at);
         }
         rsp = cfa;
         ra = next_ra;
-        if (ra == 0) return n;
+        if (ra == 0) return finish(n, cfa - 8);
     }
-    return n;  // truncated at max_frames, as libunwind's walk would be
+    return finish(n, kTruncated);  // stopped at max_frames, as libunwind's walk would
 }
 
 }  // namespace allocprof::interpose

@@ -16,15 +16,48 @@
 
 namespace allocprof::interpose {
 
+inline constexpr int kWalkFrames = 264;
+
+// One frame of a walk: the state in which the walker reached it.
+struct WalkFrame {
+    uint64_t ip;        // the return address recorded for this frame
+    uint64_t rsp;       // the stack pointer of this frame (the CFA of the frame below it)
+    uint64_t rbp;
+    uint16_t rbp_slot;  // this frame's rule saves the caller's RBP at CFA - 8*rbp_slot (0: not)
+    uint16_t cfa_from_rbp;  // this frame's CFA is RBP + n (so the walk depends on RBP here)
+    uint32_t unused;
+};
+
+// The previous walk of one thread. Consecutive allocations share most of their stack: when
+// a new walk reaches a frame at the same return address and stack pointer as the previous
+// walk did, the rest of the walk reads the same stack slots; if every slot still holds
+// what it held (and RBP, where a frame's CFA depends on it, is the same), the rest is the
+// same, and is copied instead of walked again. Checking a frame is one load; walking it is
+// a rule lookup. RBP is a general register in code built without frame pointers, so it is
+// compared only where a rule uses it.
+struct WalkCache {
+    // A small per-thread copy of the rule cache (see fast_unwinder.cpp): the few hundred
+    // return addresses a thread's allocations pass through stay in L1 here.
+    static constexpr int kLocalRules = 256;
+    uint64_t local_rules[kLocalRules];
+    uint32_t current = 0;  // which of frames[] holds the previous walk
+    uint32_t depth[2] = {0, 0};
+    uint32_t epoch = 0;
+    uint64_t end_slot[2] = {0, 0};  // if the walk ended on a zero return address: where it was read
+    WalkFrame frames[2][kWalkFrames];
+};
+
 // Looks up _dl_find_object. Returns false when the fast walker cannot be used at all
 // (glibc older than 2.35, or ALLOCPROF_UNWIND=libunwind in the environment).
 bool fast_unwinder_init();
 
 // Walks the calling thread's stack. Fills `ips` with return addresses, innermost first,
-// starting with the caller of the function that called fast_unwind (which must be
-// compiled with frame pointers, as the preload library is). Returns the number of
-// frames, or -1 if this stack needs the fallback unwinder.
-int fast_unwind(uint64_t* ips, int max_frames);
+// starting with the first one outside [own_start, own_end) — the preload library's code,
+// which is built with frame pointers and is walked through them, without rule lookups.
+// Returns the number of frames (at most kWalkFrames), or -1 if this stack needs the
+// fallback unwinder. `cache` (may be null) is this thread's previous walk; it is updated.
+int fast_unwind(uint64_t* ips, int max_frames, WalkCache* cache, uint64_t own_start,
+                uint64_t own_end);
 
 // Forgets every cached rule: after dlclose, another object may be mapped where the
 // unloaded one was.

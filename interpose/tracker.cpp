@@ -23,6 +23,7 @@
 #include <initializer_list>
 
 #include "fast_unwinder.h"
+#include "internal_memory.h"
 #include "module_map.h"
 #include "real_functions.h"
 #include "stream_writer.h"
@@ -46,10 +47,11 @@ bool g_timer_started = false;
 bool g_fast_unwinder = false;
 std::atomic<uint64_t> g_fallback_stacks{0};  // stacks the fast walker left to libunwind
 
-// Per-thread state. initial-exec: the dynamic TLS path (__tls_get_addr) may allocate.
-struct ThreadState {
-    bool in_hook;
-    uint32_t thread_number;
+// The larger per-thread caches, in memory mapped on a thread's first recorded event and
+// unmapped when it exits. Not in TLS: static TLS is carved out of every thread's stack,
+// and 20 KB more of it would make pthread_create fail for programs that ask for small
+// stacks.
+struct ThreadCache {
     // The last interned stack, outermost frame first, and its trie nodes: consecutive
     // allocations on a thread share most of their stack, and the shared part needs no
     // hash lookups.
@@ -57,8 +59,63 @@ struct ThreadState {
     uint32_t cached_epoch;
     uint64_t cached_ips[kMaxFrames];
     uint32_t cached_nodes[kMaxFrames];
+    // Recently interned edges of this thread, direct-mapped: the leaf frames that differ
+    // between consecutive stacks come from a handful of call sites, and the shared trie is
+    // too large to stay in cache.
+    struct Edge {
+        uint64_t ip;
+        uint32_t parent;
+        uint32_t node;
+    };
+    static constexpr int kEdges = 512;
+    Edge edges[kEdges];
+    WalkCache walk;  // the fast unwinder's previous walk
+};
+
+// Interns (parent, ip) through the thread's edge cache; sends the edge if it is new.
+uint32_t intern_edge_locked(ThreadCache& cache, uint32_t parent, uint64_t ip) {
+    auto& e = cache.edges[((ip ^ (uint64_t(parent) << 20)) * 0x9E3779B97F4A7C15ull) >> 55];
+    if (e.node != 0 && e.ip == ip && e.parent == parent) return e.node;
+    bool created = false;
+    uint32_t child = g_trie.intern(parent, ip, &created);
+    if (child == 0) return 0;
+    if (created) {
+        TraceEdgeRecord edge{RecordType::TraceEdge, child, parent, ip};
+        g_writer.append(&edge, sizeof(edge));
+    }
+    e = {ip, parent, child};
+    return child;
+}
+
+// Per-thread state. initial-exec: the dynamic TLS path (__tls_get_addr) may allocate.
+struct ThreadState {
+    bool in_hook;
+    bool exited;  // the thread's cache is gone (its TLS destructors ran); do not map another
+    uint32_t thread_number;
+    ThreadCache* cache;
 };
 __attribute__((tls_model("initial-exec"))) thread_local ThreadState t_state;
+pthread_key_t g_cache_key;
+bool g_cache_key_ready = false;
+
+void release_thread_cache(void* cache) {
+    internal_unmap(cache, sizeof(ThreadCache));
+    t_state.cache = nullptr;
+    t_state.exited = true;
+}
+
+// This thread's caches, or null (out of memory, or the thread is exiting).
+ThreadCache* thread_cache() {
+    if (t_state.cache || t_state.exited || !g_cache_key_ready) return t_state.cache;
+    auto* cache = static_cast<ThreadCache*>(internal_map(sizeof(ThreadCache)));
+    if (!cache) {
+        t_state.exited = true;  // do not retry on every event
+        return nullptr;
+    }
+    t_state.cache = cache;
+    pthread_setspecific(g_cache_key, cache);  // runs release_thread_cache at thread exit
+    return cache;
+}
 
 uint64_t monotonic_ns() {
     timespec ts;
@@ -275,6 +332,7 @@ void start_tracking() {
         g_writer.append(&hello, sizeof(hello));
         append_module_map_locked(snapshot);
     }
+    g_cache_key_ready = pthread_key_create(&g_cache_key, release_thread_cache) == 0;
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
     // Registered before main() registers anything, so it runs after every other exit
     // handler and library destructor: allocations made by those are still recorded.
@@ -284,26 +342,37 @@ void start_tracking() {
 
 // Interns the stack under the stream lock; sends the new edges. Returns the leaf node.
 uint32_t intern_stack_locked(const CapturedStack& stack) {
-    ThreadState& ts = t_state;
+    ThreadCache* cache = thread_cache();
+    if (!cache) {  // no cache: intern frame by frame
+        uint32_t node = 0;
+        for (int i = stack.depth - 1; i >= 0; --i) {
+            bool created = false;
+            uint32_t child = g_trie.intern(node, stack.ip(i), &created);
+            if (child == 0) break;
+            if (created) {
+                TraceEdgeRecord edge{RecordType::TraceEdge, child, node, stack.ip(i)};
+                g_writer.append(&edge, sizeof(edge));
+            }
+            node = child;
+        }
+        return node;
+    }
+    ThreadCache& ts = *cache;
     if (ts.cached_epoch != g_trie.epoch()) {
         ts.cached_depth = 0;
         ts.cached_epoch = g_trie.epoch();
+        memset(ts.edges, 0, sizeof(ts.edges));
     }
     const int n = stack.depth;
     uint32_t common = 0;
     const uint32_t limit = uint32_t(n) < ts.cached_depth ? uint32_t(n) : ts.cached_depth;
-    while (common < limit && ts.cached_ips[common] == stack.ips[n - 1 - int(common)]) ++common;
+    while (common < limit && ts.cached_ips[common] == stack.ip(n - 1 - int(common))) ++common;
     uint32_t node = common ? ts.cached_nodes[common - 1] : 0;
     uint32_t depth = common;
     for (int i = int(common); i < n; ++i) {
-        uint64_t ip = stack.ips[n - 1 - i];
-        bool created = false;
-        uint32_t child = g_trie.intern(node, ip, &created);
+        uint64_t ip = stack.ip(n - 1 - i);
+        uint32_t child = intern_edge_locked(ts, node, ip);
         if (child == 0) break;  // out of memory: keep the stack truncated at this depth
-        if (created) {
-            TraceEdgeRecord edge{RecordType::TraceEdge, child, node, ip};
-            g_writer.append(&edge, sizeof(edge));
-        }
         node = child;
         ts.cached_ips[depth] = ip;
         ts.cached_nodes[depth] = node;
@@ -333,21 +402,22 @@ HookScope::~HookScope() {
 }
 
 void capture_stack(CapturedStack& stack) {
-    uint64_t raw[kMaxFrames + 8];
-    int n = g_fast_unwinder ? fast_unwind(raw, kMaxFrames + 8) : -1;
+    uint64_t* raw = stack.raw;
+    ThreadCache* cache = g_fast_unwinder ? thread_cache() : nullptr;
+    int n = g_fast_unwinder ? fast_unwind(raw, kMaxFrames + 8, cache ? &cache->walk : nullptr,
+                                          g_own_code.start, g_own_code.end)
+                            : -1;
+    int first = 0;
     if (n < 0) {
         if (g_fast_unwinder) g_fallback_stacks.fetch_add(1, std::memory_order_relaxed);
         n = unw_backtrace(reinterpret_cast<void**>(raw), kMaxFrames + 8);
+        // Skip everything up to and including the last of our own frames near the top
+        // (libunwind's own frame may come first).
+        for (int i = 0; i < n && i < 12; ++i)
+            if (g_own_code.contains(raw[i])) first = i + 1;
     }
-    // Skip everything up to and including the last of our own frames near the top
-    // (libunwind's own frame may come first).
-    int first = 0;
-    for (int i = 0; i < n && i < 12; ++i)
-        if (g_own_code.contains(reinterpret_cast<uintptr_t>(raw[i]))) first = i + 1;
-    int depth = 0;
-    for (int i = first; i < n && depth < kMaxFrames; ++i)
-        stack.ips[depth++] = raw[i] - 1;
-    stack.depth = depth;
+    stack.frames = raw + first;
+    stack.depth = n - first < kMaxFrames ? n - first : kMaxFrames;
 }
 
 void record_alloc(HookFn fn, void* ptr, size_t size) {

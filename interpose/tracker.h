@@ -19,11 +19,13 @@ namespace allocprof::interpose {
 
 inline constexpr int kMaxFrames = 256;
 
-// Return addresses of the calling thread, innermost first, minus one, with the preload
-// library's own frames removed.
+// The calling thread's stack without the preload library's own frames: ip(0) is the
+// innermost frame. Addresses are return addresses minus one (they point into the call).
 struct CapturedStack {
     int depth = 0;
-    uint64_t ips[kMaxFrames];
+    const uint64_t* frames = raw;  // return addresses, innermost first
+    uint64_t raw[kMaxFrames + 8];
+    uint64_t ip(int i) const { return frames[i] - 1; }
 };
 
 class HookScope {
