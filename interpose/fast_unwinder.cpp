@@ -425,17 +425,20 @@ namespace {
 constexpr uint64_t kTruncated = 1;
 
 // Replays the cached walk from frame `from`, whose RBP is `rbp` now, checking every slot it
-// read; on success copies the frames (with this walk's RBP values) to `out` and returns
-// how many (at most `room`). Returns -1 if anything differs: then the caller walks on for
-// real.
+// read; on success writes the return addresses to `ips` (and, if `out` is not null, the
+// frames with this walk's RBP values to `out`) and returns how many (at most `room`).
+// Returns -1 if anything differs: then the caller walks on for real.
 int replay_suffix(const WalkFrame* frames, uint32_t from, uint32_t depth, uint64_t end_slot,
-                  uint64_t rbp, WalkFrame* out, int room) {
+                  uint64_t rbp, uint64_t* ips, WalkFrame* out, int room) {
     int n = 0;
     for (uint32_t t = from; t < depth; ++t) {
         const WalkFrame& f = frames[t];
         if (f.cfa_from_rbp && f.rbp != rbp) return -1;
-        out[n] = f;
-        out[n].rbp = rbp;
+        ips[n] = f.ip;
+        if (out) {
+            out[n] = f;
+            out[n].rbp = rbp;
+        }
         if (++n == room) return n;  // this walk stops at its frame limit here anyway
         if (t + 1 == depth) break;
         const WalkFrame& next = frames[t + 1];
@@ -451,7 +454,10 @@ int replay_suffix(const WalkFrame* frames, uint32_t from, uint32_t depth, uint64
 }  // namespace
 
 __attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames, WalkCache* cache,
-                                          uint64_t own_start, uint64_t own_end) {
+                                          uint64_t own_start, uint64_t own_end, int* slot_out,
+                                          bool* same_out) {
+    *slot_out = -1;
+    *same_out = false;
     if (!g_cache || !know_stack_bounds()) return -1;
     if (max_frames > kWalkFrames) max_frames = kWalkFrames;
     // Our own frames are built with frame pointers: saved RBP at [fp], the return address
@@ -471,69 +477,77 @@ __attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames, WalkCac
     }
     uint64_t* local = cache ? cache->local_rules : nullptr;
 
-    const WalkFrame* old = nullptr;
-    uint32_t old_depth = 0, j = 0;
     WalkFrame* fresh = nullptr;
+    uint32_t slot = 0;
+    uint32_t cursor[WalkCache::kWalks] = {};  // per kept walk: its first frame not below rsp
     if (cache) {
         const uint32_t epoch = __atomic_load_n(&g_epoch, __ATOMIC_RELAXED);
         if (cache->epoch != epoch) {
             cache->epoch = epoch;
-            cache->depth[0] = cache->depth[1] = 0;
+            for (auto& d : cache->depth) d = 0;
             memset(cache->local_rules, 0, sizeof(cache->local_rules));
         }
-        old = cache->frames[cache->current];
-        old_depth = cache->depth[cache->current];
-        fresh = cache->frames[1 - cache->current];
+        slot = cache->next;
+        fresh = cache->frames[slot];
     }
     auto finish = [&](int n, uint64_t end_slot) {
         if (cache) {
-            cache->current = 1 - cache->current;
-            cache->depth[cache->current] = uint32_t(n);
-            cache->end_slot[cache->current] = end_slot;
+            cache->depth[slot] = uint32_t(n);
+            cache->end_slot[slot] = end_slot;
+            cache->result_generation[slot] = 0;
+            cache->next = (slot + 1) % WalkCache::kWalks;
+            *slot_out = int(slot);
         }
         return n;
+    };
+    auto give_up = [&]() {
+        if (cache) cache->depth[slot] = 0;
+        return -1;
     };
 
     int n = 0;
     while (n < max_frames) {
         ips[n] = ra;
-        if (old) {
-            while (j < old_depth && old[j].rsp < rsp) ++j;
-            if (j < old_depth && old[j].rsp == rsp && old[j].ip == ra) {
-                const uint64_t end_slot = cache->end_slot[cache->current];
-                int copied = replay_suffix(old, j, old_depth, end_slot, rbp, fresh + n, max_frames - n);
+        if (cache) {
+            for (uint32_t c = 0; c < WalkCache::kWalks; ++c) {
+                const uint32_t depth = cache->depth[c];
+                if (depth == 0) continue;
+                const WalkFrame* kept = cache->frames[c];
+                uint32_t& j = cursor[c];
+                while (j < depth && kept[j].rsp < rsp) ++j;
+                if (j == depth || kept[j].rsp != rsp || kept[j].ip != ra) continue;
+                // From the first frame on, the whole walk is a kept one: nothing new to keep.
+                const bool whole = n == 0 && j == 0;
+                int copied = replay_suffix(kept, j, depth, cache->end_slot[c], rbp, ips + n,
+                                           whole ? nullptr : fresh + n, max_frames - n);
                 if (copied > 0) {
-                    for (int t = 0; t < copied; ++t) ips[n + t] = fresh[n + t].ip;
+                    if (whole) {
+                        *slot_out = int(c);
+                        *same_out = true;
+                        return copied;
+                    }
                     n += copied;
-                    return finish(n, n == max_frames ? kTruncated : end_slot);
+                    return finish(n, n == max_frames ? kTruncated : cache->end_slot[c]);
                 }
             }
         }
         uint64_t word = rule_for(ra - 1, local);
         uint64_t cfa_offset = ((word >> 48) & 0xfff) * 8;
         uint64_t rbp_slot = word >> 60;
+        if (fresh && n == 0) cache->depth[slot] = 0;  // being rewritten: not a candidate now
         if (fresh)
             fresh[n] = WalkFrame{ra, rsp, rbp, uint16_t(rbp_slot), uint16_t((word & kRbpBase) ? 1 : 0), 0};
         ++n;
         if (cfa_offset == 0) {
-            if (word & kRbpBase) {  // a rule this walker does not model
-                if (cache) cache->depth[0] = cache->depth[1] = 0;
-                return -1;
-            }
-            return finish(n, 0);  // end of stack
+            if (word & kRbpBase) return give_up();  // a rule this walker does not model
+            return finish(n, 0);                     // end of stack
         }
         uintptr_t cfa = ((word & kRbpBase) ? rbp : rsp) + cfa_offset;
-        if (cfa <= rsp || cfa > high || (cfa & 7) != 0) {
-            if (cache) cache->depth[0] = cache->depth[1] = 0;
-            return -1;
-        }
+        if (cfa <= rsp || cfa > high || (cfa & 7) != 0) return give_up();
         uintptr_t next_ra = *reinterpret_cast<const uintptr_t*>(cfa - 8);
         if (rbp_slot) {
             uintptr_t at = cfa - rbp_slot * 8;
-            if (at < rsp) {
-                if (cache) cache->depth[0] = cache->depth[1] = 0;
-                return -1;
-            }
+            if (at < rsp) return give_up();
             rbp = *reinterpret_cast<const uintptr_t*>(at);
         }
         rsp = cfa;

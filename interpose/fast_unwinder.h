@@ -39,12 +39,20 @@ struct WalkCache {
     // A small per-thread copy of the rule cache (see fast_unwinder.cpp): the few hundred
     // return addresses a thread's allocations pass through stay in L1 here.
     static constexpr int kLocalRules = 256;
+    // Walks kept: a new walk is written over the oldest and compared with the others, so
+    // a program that alternates between a few allocation paths finds its whole stack.
+    static constexpr int kWalks = 4;
     uint64_t local_rules[kLocalRules];
-    uint32_t current = 0;  // which of frames[] holds the previous walk
-    uint32_t depth[2] = {0, 0};
     uint32_t epoch = 0;
-    uint64_t end_slot[2] = {0, 0};  // if the walk ended on a zero return address: where it was read
-    WalkFrame frames[2][kWalkFrames];
+    uint32_t next = 0;  // the slot the next walk is written to
+    uint32_t depth[kWalks] = {};
+    uint64_t end_slot[kWalks] = {};  // how the walk ended (see fast_unwinder.cpp)
+    // The caller's result for each kept walk (the preload library keeps the trie node of
+    // the stack here, so an identical stack is not interned again), and the caller's
+    // generation of it (the trie's epoch): 0 = none.
+    uint32_t result[kWalks] = {};
+    uint32_t result_generation[kWalks] = {};
+    WalkFrame frames[kWalks][kWalkFrames];
 };
 
 // Looks up _dl_find_object. Returns false when the fast walker cannot be used at all
@@ -55,9 +63,11 @@ bool fast_unwinder_init();
 // starting with the first one outside [own_start, own_end) — the preload library's code,
 // which is built with frame pointers and is walked through them, without rule lookups.
 // Returns the number of frames (at most kWalkFrames), or -1 if this stack needs the
-// fallback unwinder. `cache` (may be null) is this thread's previous walk; it is updated.
+// fallback unwinder. `cache` (may be null) is this thread's previous walks; it is updated.
+// `*slot` receives the kept walk this stack now is (-1 if none), and `*same` whether it is
+// exactly a walk kept before (so that cache->result[*slot] still describes it).
 int fast_unwind(uint64_t* ips, int max_frames, WalkCache* cache, uint64_t own_start,
-                uint64_t own_end);
+                uint64_t own_end, int* slot, bool* same);
 
 // Forgets every cached rule: after dlclose, another object may be mapped where the
 // unloaded one was.

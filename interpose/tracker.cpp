@@ -340,8 +340,25 @@ void start_tracking() {
     g_state.store(kActive, std::memory_order_release);
 }
 
+uint32_t intern_new_stack_locked(const CapturedStack& stack);
+
 // Interns the stack under the stream lock; sends the new edges. Returns the leaf node.
+// A stack the fast walker found identical to one it kept is not interned again: the node
+// interned for it then is kept next to the walk.
 uint32_t intern_stack_locked(const CapturedStack& stack) {
+    ThreadCache* cache = t_state.cache;
+    if (!cache || stack.walk_slot < 0) return intern_new_stack_locked(stack);
+    WalkCache& walk = cache->walk;
+    const auto slot = size_t(stack.walk_slot);
+    if (stack.same_walk && walk.result_generation[slot] == g_trie.epoch() && walk.result[slot] != 0)
+        return walk.result[slot];
+    uint32_t node = intern_new_stack_locked(stack);
+    walk.result[slot] = node;
+    walk.result_generation[slot] = g_trie.epoch();
+    return node;
+}
+
+uint32_t intern_new_stack_locked(const CapturedStack& stack) {
     ThreadCache* cache = thread_cache();
     if (!cache) {  // no cache: intern frame by frame
         uint32_t node = 0;
@@ -405,7 +422,8 @@ void capture_stack(CapturedStack& stack) {
     uint64_t* raw = stack.raw;
     ThreadCache* cache = g_fast_unwinder ? thread_cache() : nullptr;
     int n = g_fast_unwinder ? fast_unwind(raw, kMaxFrames + 8, cache ? &cache->walk : nullptr,
-                                          g_own_code.start, g_own_code.end)
+                                          g_own_code.start, g_own_code.end, &stack.walk_slot,
+                                          &stack.same_walk)
                             : -1;
     int first = 0;
     if (n < 0) {

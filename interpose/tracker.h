@@ -23,6 +23,8 @@ inline constexpr int kMaxFrames = 256;
 // innermost frame. Addresses are return addresses minus one (they point into the call).
 struct CapturedStack {
     int depth = 0;
+    int walk_slot = -1;       // the fast walker's kept walk for this stack (-1: none)
+    bool same_walk = false;   // identical to that kept walk: its trie node may be reused
     const uint64_t* frames = raw;  // return addresses, innermost first
     uint64_t raw[kMaxFrames + 8];
     uint64_t ip(int i) const { return frames[i] - 1; }
