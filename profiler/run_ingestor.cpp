@@ -225,7 +225,7 @@ void RunIngestor::on_realloc(const ReallocRecord& r) {
     }
     release_block(old, thread);
     Event e{.kind = EventKind::Realloc, .fn = fn, .thread = thread, .node = node, .size = r.size,
-            .old_block = old.block};
+            .old_block = old.block, .moved = r.new_ptr != r.old_ptr};
     add_block(thread, node, r.new_ptr, r.size, fn);
     ++totals_.reallocs;
     ++stats(node).reallocs;

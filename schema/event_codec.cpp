@@ -59,6 +59,7 @@ void encode_event(const Event& e, uint64_t& next_block, uint64_t& last_tick_ns,
             put_varint(out, e.node);
             put_varint(out, e.size);
             put_varint(out, next_block - 1 - e.old_block);
+            out.push_back(e.moved ? 1 : 0);
             ++next_block;
             break;
         case EventKind::Mmap:
@@ -122,6 +123,7 @@ bool decode_events(const unsigned char* data, size_t size, uint64_t first_block,
                 e.node = c.varint32();
                 e.size = c.varint();
                 e.old_block = next_block - 1 - c.varint();
+                e.moved = c.varint() != 0;
                 e.block = next_block++;
                 break;
             case EventKind::Mmap:

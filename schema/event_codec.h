@@ -9,7 +9,8 @@
 // then LEB128 varints:
 //   Alloc       thread, node, size                 (its block id = next block id)
 //   Free        thread, next_block - 1 - block
-//   Realloc     thread, node, size, next_block - 1 - old_block   (new block = next block id)
+//   Realloc     thread, node, size, next_block - 1 - old_block, moved (0/1)
+//                                                     (new block = next block id)
 //   Mmap        thread, node, addr, length
 //   Munmap      thread, addr, length
 //   Mremap      thread, old_addr, old_length, new_addr, new_length
@@ -51,6 +52,7 @@ struct Event {
     uint64_t size = 0;        // Alloc/Realloc: requested bytes
     uint64_t block = 0;       // Alloc/Realloc: the new block; Free: the released block
     uint64_t old_block = 0;   // Realloc: the released block
+    bool moved = false;       // Realloc: the block changed address (its contents were copied)
     uint64_t addr = 0;        // Mmap/Munmap: address; Mremap: old address
     uint64_t length = 0;      // Mmap/Munmap: length; Mremap: old length
     uint64_t new_addr = 0;    // Mremap

@@ -16,7 +16,7 @@ std::vector<Event> sample_events() {
     v.push_back({.kind = EventKind::PhaseBegin, .name = "compile"});
     v.push_back({.kind = EventKind::Alloc, .fn = 1, .thread = 1, .node = 7, .size = 100});  // block 0
     v.push_back({.kind = EventKind::Alloc, .fn = 2, .thread = 2, .node = 9, .size = 0});    // block 1
-    v.push_back({.kind = EventKind::Realloc, .fn = 3, .thread = 1, .node = 8, .size = 200, .old_block = 0});  // block 2
+    v.push_back({.kind = EventKind::Realloc, .fn = 3, .thread = 1, .node = 8, .size = 200, .old_block = 0, .moved = true});  // block 2
     v.push_back({.kind = EventKind::Free, .fn = 5, .thread = 2, .block = 1});
     v.push_back({.kind = EventKind::Ops, .count = 1'000'000});
     v.push_back({.kind = EventKind::Mmap, .fn = 13, .thread = 1, .node = 3, .addr = 0x7f0000000000, .length = 1 << 20});
@@ -36,6 +36,7 @@ void expect_same(const Event& a, const Event& b) {
     EXPECT_EQ(a.node, b.node);
     EXPECT_EQ(a.size, b.size);
     EXPECT_EQ(a.old_block, b.old_block);
+    EXPECT_EQ(a.moved, b.moved);
     EXPECT_EQ(a.addr, b.addr);
     EXPECT_EQ(a.length, b.length);
     EXPECT_EQ(a.new_addr, b.new_addr);

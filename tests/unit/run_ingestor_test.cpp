@@ -226,6 +226,7 @@ TEST(RunIngestor, StoredEventsReplayToTheSameTotals) {
         }
         if (e.kind == schema::EventKind::Realloc) {
             ASSERT_TRUE(live.erase(e.old_block));
+            EXPECT_TRUE(e.moved);  // every realloc above moves its block
             ++frees;
         }
         if (e.kind == schema::EventKind::Free) {
