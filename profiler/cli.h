@@ -24,6 +24,8 @@ using Arguments = std::vector<std::string>;
 
 int record_command(const Arguments& args);
 int summary_command(const Arguments& args);
+int symbolize_command(const Arguments& args);
+int top_command(const Arguments& args);
 
 // Prints "allocprof: error: <message>" on stderr.
 void print_error(const std::string& message);

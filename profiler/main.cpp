@@ -15,10 +15,14 @@ const char* const kUsage =
     "usage: allocprof COMMAND [ARGS...]\n"
     "\n"
     "Commands:\n"
-    "  record [-o FILE] [--scenario NAME] [--ops N] -- COMMAND [ARGS...]\n"
+    "  record [-o FILE] [--scenario NAME] [--ops N] [--no-symbolize] -- COMMAND [ARGS...]\n"
     "                      run a program and record every allocation into FILE\n"
     "  summary FILE [--json]\n"
     "                      what each recorded run allocated, freed and held\n"
+    "  top FILE [-n N] [--by allocs|bytes|peak|temporary|unfreed] [--run ID] [--json]\n"
+    "                      the allocation sites of a run, ranked, with their stacks\n"
+    "  symbolize FILE [--config CONFIG.json] [--run ID]\n"
+    "                      symbolize the runs again (after installing debug info)\n"
     "\n"
     "allocprof COMMAND --help shows a command's options. Version " ALLOCPROF_VERSION ".\n";
 
@@ -30,6 +34,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"record", record_command},
     {"summary", summary_command},
+    {"symbolize", symbolize_command},
+    {"top", top_command},
 };
 
 }  // namespace

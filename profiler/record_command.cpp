@@ -16,8 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "perf_map.h"
 #include "run_database.h"
 #include "run_ingestor.h"
+#include "run_symbolizer.h"
 #include "shared_ring.h"
 #include "stream_reader.h"
 #include "target_launcher.h"
@@ -27,8 +29,8 @@ namespace allocprof::profiler {
 namespace {
 
 const char* const kRecordUsage =
-    "usage: allocprof record [-o FILE] [--scenario NAME] [--ops N] [--no-events] -- COMMAND "
-    "[ARGS...]\n"
+    "usage: allocprof record [-o FILE] [--scenario NAME] [--ops N] [--no-events] [--no-symbolize] "
+    "-- COMMAND [ARGS...]\n"
     "\n"
     "Runs COMMAND with allocprof's preload library and records every allocation, free and\n"
     "call stack into one SQLite file.\n"
@@ -40,6 +42,8 @@ const char* const kRecordUsage =
     "                      without it, ops counted by allocprof_ops() markers are used\n"
     "  --no-events         do not store the event stream (smaller file; analyses that\n"
     "                      need other parameters then require recording again)\n"
+    "  --no-symbolize      do not symbolize the run at the end (allocprof symbolize FILE,\n"
+    "                      or the first allocprof top, does it later)\n"
     "\n"
     "Exit status: the command's own (128+N if killed by signal N); 125 if allocprof fails,\n"
     "126 if the command cannot be executed, 127 if it is not found.\n";
@@ -49,6 +53,7 @@ struct RecordOptions {
     std::string scenario;
     std::optional<uint64_t> ops;
     bool store_events = true;
+    bool symbolize = true;
     std::vector<std::string> command;
 };
 
@@ -75,6 +80,8 @@ RecordOptions parse_record_options(const Arguments& args) {
             o.ops = parse_count(a, value(a));
         } else if (a == "--no-events") {
             o.store_events = false;
+        } else if (a == "--no-symbolize") {
+            o.symbolize = false;
         } else if (!a.empty() && a[0] == '-') {
             throw UsageError("unknown option '" + a + "' for record");
         } else {
@@ -224,6 +231,49 @@ void finish_run_row(schema::Database& db, int64_t run_id, const RecordOptions& o
     update.run();
 }
 
+// Appends one line to the run's notes (runs.notes, a JSON array).
+void append_run_note(schema::Database& db, int64_t run_id, const std::string& note) {
+    auto read = db.prepare("SELECT notes FROM runs WHERE run_id = ?");
+    read.bind(1, run_id);
+    nlohmann::json notes = nlohmann::json::array();
+    if (read.step()) notes = nlohmann::json::parse(read.text(0), nullptr, false);
+    if (!notes.is_array()) notes = nlohmann::json::array();
+    notes.push_back(note);
+    auto update = db.prepare("UPDATE runs SET notes = ? WHERE run_id = ?");
+    update.bind(1, notes.dump()).bind(2, run_id).run();
+}
+
+// The target's perf map, kept with the run: the file may be gone or rewritten (pid reuse)
+// by the time the run is symbolized again. Losing it only loses names.
+void snapshot_perf_map(schema::Database& db, int64_t run_id, uint32_t pid) {
+    try {
+        const PerfMap perf_map = PerfMap::read_for_pid(pid);
+        if (!perf_map.empty()) perf_map.store(db, run_id);
+    } catch (const std::exception& e) {
+        print_warning("cannot keep /tmp/perf-" + std::to_string(pid) + ".map: " + e.what());
+    }
+}
+
+// After the run row is complete: symbolize and attribute sites. Nothing here may lose
+// the recording: a failure becomes a note of the run and a warning.
+void symbolize_recorded_run(schema::Database& db, int64_t run_id, const std::string& output) {
+    try {
+        SymbolizeOptions options;
+        options.progress = isatty(STDERR_FILENO) != 0;
+        symbolize_run(db, run_id, options);
+    } catch (const std::exception& e) {
+        std::string note = std::string("symbolization failed: ") + e.what() +
+                           " (the recording is complete; retry with 'allocprof symbolize " +
+                           output + "')";
+        print_warning(note);
+        try {
+            append_run_note(db, run_id, note);
+        } catch (const std::exception&) {
+            // The warning above already said it; the run itself is intact.
+        }
+    }
+}
+
 void print_result_line(const std::string& output, const RunIngestor& ingestor) {
     if (!isatty(STDERR_FILENO)) return;
     const RunTotals& t = ingestor.totals();
@@ -331,6 +381,8 @@ int record_command(const Arguments& args) {
         print_error(failure + " (" + output + " holds what was recorded until then)");
         return kExitRecordFailure;
     }
+    snapshot_perf_map(*db, run_id, ingestor.pid());
+    if (options.symbolize) symbolize_recorded_run(*db, run_id, output);
     if (!ingestor.saw_hello())
         print_warning("'" + options.command[0] +
                       "' never loaded the preload library (statically linked? setuid?); nothing "

@@ -3,11 +3,14 @@
 //
 // JSON: {"file": ..., "runs": [{...}]}; the keys of each run are the column names of the
 // `runs` table (schema/allocprof_v1.sql) that matter to a reader, plus "calls" (successful
-// calls per hooked function) and "notes". Key names are stable.
+// calls per hooked function), "notes", and "debug_coverage" (per module: frames resolved
+// to file:line / symbol only / unknown and the fix, see coverage_report.h; null when the
+// run was never symbolized). Key names are stable.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "coverage_report.h"
 #include "run_database.h"
 
 namespace allocprof::profiler {
@@ -74,6 +77,7 @@ json load_runs(schema::Database& db) {
         while (calls.step()) fn[calls.text(0)] = calls.int64(1);
         calls.reset();
         r["calls"] = fn;
+        r["debug_coverage"] = load_coverage(db, r["run_id"].get<int64_t>());
         out.push_back(std::move(r));
     }
     return out;
@@ -133,6 +137,7 @@ void print_text(const std::string& file, const json& runs) {
         if (r["unmatched_frees"].get<uint64_t>() > 0)
             std::cout << "  unmatched frees  " << count("unmatched_frees")
                       << " (frees of blocks the recording never saw allocated)\n";
+        if (r["traced"].get<bool>()) print_coverage(r["debug_coverage"], std::cout);
         for (const auto& note : r["notes"]) std::cout << "  note: " << note.get<std::string>() << "\n";
     }
 }

@@ -8,17 +8,22 @@
 -- Units: sizes in bytes, times in nanoseconds unless a column says otherwise.
 -- "Written by" names the pipeline stage that fills the table (README.md, "Pipeline").
 -- Identifiers that must not mix have their own column names: node_id (a stack trie node),
--- module_id, phase_id, chunk_index.
+-- module_id, phase_id, chunk_index, site_id.
+--
+-- Every statement is idempotent (IF NOT EXISTS): tables added to version 1 before its
+-- release (the symbol and site tables at the end) are created in an older version-1 file
+-- by the first command that writes them (`allocprof symbolize`, or `top` on a file that
+-- was never symbolized), through schema::Database::add_missing_tables().
 
 -- Key/value facts about the file itself.  Written by: profiler (record).
-CREATE TABLE meta (
+CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,  -- 'application' = 'allocprof', 'created_by' = tool version
     value TEXT NOT NULL
 );
 
 -- One row per recorded run.  Written by: profiler (record); the counters are computed
 -- during ingest from the event stream, so they are available without any analysis.
-CREATE TABLE runs (
+CREATE TABLE IF NOT EXISTS runs (
     run_id                    INTEGER PRIMARY KEY,
     scenario                  TEXT,             -- --scenario NAME, NULL when not given
     command                   TEXT NOT NULL,    -- JSON array of the argv that was run
@@ -62,7 +67,7 @@ CREATE TABLE runs (
 );
 
 -- Calls per hooked function that reached the profiler.  Written by: profiler.
-CREATE TABLE function_calls (
+CREATE TABLE IF NOT EXISTS function_calls (
     run_id    INTEGER NOT NULL REFERENCES runs(run_id),
     function  TEXT NOT NULL,     -- 'malloc', 'calloc', ..., 'mmap', 'munmap', 'mremap'
     calls     INTEGER NOT NULL,  -- successful calls recorded
@@ -73,7 +78,7 @@ CREATE TABLE function_calls (
 -- Loaded objects of the target (executable, shared libraries, the vDSO).  One row per
 -- distinct (path, load address); a module unloaded by dlclose keeps its row.
 -- Written by: profiler, from the module maps the target sends at start and after dlopen/dlclose.
-CREATE TABLE modules (
+CREATE TABLE IF NOT EXISTS modules (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     module_id    INTEGER NOT NULL,  -- 0-based, in order of first appearance
     path         TEXT NOT NULL,     -- absolute path as the dynamic loader saw it
@@ -87,7 +92,7 @@ CREATE TABLE modules (
 -- The stack trie: a node is one frame under its parent; a stack is the path from a node
 -- up to the root (node 0, implicit, not stored).  Written by: profiler, from the edges the
 -- target sends once each.
-CREATE TABLE trace_nodes (
+CREATE TABLE IF NOT EXISTS trace_nodes (
     run_id     INTEGER NOT NULL REFERENCES runs(run_id),
     node_id    INTEGER NOT NULL,  -- >= 1
     parent_id  INTEGER NOT NULL,  -- 0 for a frame directly under the root (the outermost frame)
@@ -99,7 +104,7 @@ CREATE TABLE trace_nodes (
 
 -- Per-stack aggregates computed during ingest, one row per leaf node that allocated
 -- (the node of the innermost frame of the allocating call).  Written by: profiler.
-CREATE TABLE stack_stats (
+CREATE TABLE IF NOT EXISTS stack_stats (
     run_id               INTEGER NOT NULL REFERENCES runs(run_id),
     node_id              INTEGER NOT NULL,
     allocations          INTEGER NOT NULL,  -- allocating calls with this stack
@@ -119,7 +124,7 @@ CREATE TABLE stack_stats (
 
 -- Size histogram per allocating stack, power-of-two buckets: bucket 0 holds size 0,
 -- bucket b >= 1 holds sizes in [2^(b-1), 2^b).  Written by: profiler.
-CREATE TABLE stack_size_histogram (
+CREATE TABLE IF NOT EXISTS stack_size_histogram (
     run_id   INTEGER NOT NULL REFERENCES runs(run_id),
     node_id  INTEGER NOT NULL,
     bucket   INTEGER NOT NULL,
@@ -130,7 +135,7 @@ CREATE TABLE stack_size_histogram (
 
 -- Memory over time, one row about every 10 ms of the target's life (and one at its end).
 -- Written by: profiler, from the target's tick records.
-CREATE TABLE memory_series (
+CREATE TABLE IF NOT EXISTS memory_series (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     t_ns         INTEGER NOT NULL,  -- since the target's tracking started
     event_index  INTEGER NOT NULL,  -- events recorded before this sample
@@ -142,7 +147,7 @@ CREATE TABLE memory_series (
 
 -- Phases marked with allocprof_phase_begin/end.  A phase left open ends with the run.
 -- Written by: profiler.
-CREATE TABLE phases (
+CREATE TABLE IF NOT EXISTS phases (
     run_id           INTEGER NOT NULL REFERENCES runs(run_id),
     phase_id         INTEGER NOT NULL,  -- 0-based, in order of beginning
     name             TEXT NOT NULL,
@@ -160,7 +165,7 @@ CREATE TABLE phases (
 -- so analyses can be recomputed with other parameters without recording again.  The
 -- encoding is defined in schema/event_codec.h.  Empty when recorded with --no-events.
 -- Written by: profiler, while the target runs.
-CREATE TABLE event_chunks (
+CREATE TABLE IF NOT EXISTS event_chunks (
     run_id         INTEGER NOT NULL REFERENCES runs(run_id),
     chunk_index    INTEGER NOT NULL,  -- 0-based, in stream order
     first_event    INTEGER NOT NULL,  -- index of the chunk's first event in the run
@@ -169,4 +174,119 @@ CREATE TABLE event_chunks (
     raw_bytes      INTEGER NOT NULL,  -- size of the encoded events before compression
     data           BLOB NOT NULL,     -- zstd frame
     PRIMARY KEY (run_id, chunk_index)
+);
+
+-- ---- Symbols and sites (issue 3) --------------------------------------------------------
+-- Filled after the target ended: at the end of `allocprof record`, and again by
+-- `allocprof symbolize` (after installing -dbgsym packages, or with another site config).
+
+-- One row per symbolized run: when, by which tool, with which site config.
+-- Written by: profiler (symbolize). A run without a row here was never symbolized.
+CREATE TABLE IF NOT EXISTS symbolization (
+    run_id              INTEGER PRIMARY KEY REFERENCES runs(run_id),
+    symbolized_unix_ns  INTEGER NOT NULL,  -- wall clock when it finished (ns since the epoch)
+    tool_version        TEXT NOT NULL,     -- allocprof version that symbolized the run
+    duration_s          REAL NOT NULL,     -- time spent symbolizing and attributing, seconds
+    addresses           INTEGER NOT NULL,  -- distinct (module, rel_pc) addresses of the run's trace nodes
+    addresses_resolved  INTEGER NOT NULL,  -- of them, newly symbolized (the rest were already in symbol_frames)
+    site_config         TEXT NOT NULL      -- JSON: {"source": "built-in" or the config file's path,
+                                           --   "presets": [...], "wrappers": [...]}: the wrapper
+                                           --   lists the sites below were attributed with
+);
+
+-- Symbolized frames of code addresses, shared by every run of the file: keyed by module
+-- identity and address, so a module seen in several runs is looked up once. One address
+-- gives one row per source frame (more than one inside inlined code), innermost first;
+-- an address nothing is known of has a single row with quality 'unknown' and NULL names.
+-- Written by: profiler (symbolize), from elfutils libdwfl (DWARF, .symtab, .dynsym) or
+-- from the run's perf map.
+CREATE TABLE IF NOT EXISTS symbol_frames (
+    module_key   TEXT NOT NULL,     -- the module's GNU build-id (lowercase hex); 'path:'||path when
+                                    -- it has none; 'perf-map:'||run_id for perf-map frames
+    rel_pc       INTEGER NOT NULL,  -- trace_nodes.rel_pc (ELF virtual address); for perf-map frames trace_nodes.ip
+    frame_index  INTEGER NOT NULL,  -- 0 = innermost; higher = callers it was inlined into
+    function     TEXT,              -- demangled function name; NULL if unknown
+    file         TEXT,              -- source file as in DWARF (usually absolute); NULL without DWARF
+    line         INTEGER,           -- source line, 1-based; NULL without DWARF
+    inlined      INTEGER NOT NULL,  -- 1 if this frame was inlined into the next one (frame_index + 1)
+    quality      TEXT NOT NULL,     -- of the whole address: 'file_line' (innermost frame has file
+                                    -- and line), 'symbol_only' (a name from a symbol table or perf
+                                    -- map), 'unknown'
+    PRIMARY KEY (module_key, rel_pc, frame_index)
+);
+
+-- Debug-info coverage per run and module: how the frames of that module resolved, why,
+-- and the one-line fix. "Frames" are the run's distinct trace nodes in the module.
+-- Pseudo-modules: '[perf-map]' (nodes outside any file-backed mapping, named from the
+-- perf map) and '[no module]' (such nodes the perf map does not name, or no perf map).
+-- Written by: profiler (symbolize).
+CREATE TABLE IF NOT EXISTS debug_coverage (
+    run_id              INTEGER NOT NULL REFERENCES runs(run_id),
+    module_key          TEXT NOT NULL,     -- as in symbol_frames; 'none' for '[no module]'
+    path                TEXT NOT NULL,     -- modules.path, or the pseudo-module's name
+    status              TEXT NOT NULL,     -- what the file offers now: 'dwarf', 'symbol_table',
+                                           -- 'no_symbols', 'build_id_mismatch' (rebuilt since the run),
+                                           -- 'not_elf', 'missing' (no file at the path), 'perf_map', 'none'
+    dwarf_source        TEXT NOT NULL,     -- 'in_file', 'build_id_dir' (/usr/lib/debug/.build-id),
+                                           -- 'debuglink', 'none'
+    debug_file          TEXT,              -- the file the DWARF came from; NULL without DWARF
+    symbol_table        TEXT,              -- '.symtab' or '.dynsym' (where names come from); NULL if none
+    package             TEXT,              -- Debian package owning the file (dpkg-query -S); NULL if none or not asked
+    frames_file_line    INTEGER NOT NULL,  -- frames resolved to function, file and line
+    frames_symbol_only  INTEGER NOT NULL,  -- frames with a function name only
+    frames_unknown      INTEGER NOT NULL,  -- frames shown as module+0xoffset
+    fix                 TEXT NOT NULL,     -- one line: what gives file:line here; '' when nothing is missing
+    PRIMARY KEY (run_id, module_key)
+);
+
+-- The perf map the target wrote (/tmp/perf-PID.map: JIT-compiled or interpreter code,
+-- e.g. node --perf-basic-prof, python3.12 -X perf), as it was when the run ended.
+-- Written by: profiler (record).
+CREATE TABLE IF NOT EXISTS perf_map (
+    run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+    start   INTEGER NOT NULL,  -- first address of the code (absolute, in the target)
+    size    INTEGER NOT NULL,  -- bytes of code
+    name    TEXT NOT NULL,     -- the name the map gives it
+    PRIMARY KEY (run_id, start)
+);
+
+-- Allocation sites: the first source-level frame of a stack, from the leaf, that is not
+-- allocator plumbing (see profiler/site_attribution.h: libc's malloc family and string
+-- duplicators, operator new, std:: and __gnu_cxx:: internals, configured wrappers).
+-- The figures are sums of stack_stats over the stacks attributed to the site.
+-- Pairing across runs and builds (allocprof compare): first, sites with the same site_key
+-- pair; then the sites left unpaired on both sides (their exact key is absent on the other
+-- side) pair by function_key, in order of line when a function has several (an edit that
+-- moves lines keeps their order). The rest are new or gone.
+-- Written by: profiler (symbolize).
+CREATE TABLE IF NOT EXISTS sites (
+    run_id              INTEGER NOT NULL REFERENCES runs(run_id),
+    site_id             INTEGER NOT NULL,  -- 1-based, by allocations, descending (ties by site_key)
+    module              TEXT NOT NULL,     -- file name of the module ('libc.so.6'), '[perf-map]', '[no module]'
+    function            TEXT NOT NULL,     -- demangled; 'module+0xoffset' when nothing names the code
+    file                TEXT NOT NULL,     -- source file ('./' stripped); '' without DWARF
+    line                INTEGER NOT NULL,  -- 0 without DWARF
+    site_key            TEXT NOT NULL,     -- JSON [module, function, file, line]: symbolic, never an address
+                                           -- (except the module+0xoffset of unknown code)
+    function_key        TEXT NOT NULL,     -- JSON [module, function]: survives edits that move lines
+    allocations         INTEGER NOT NULL,
+    bytes_allocated     INTEGER NOT NULL,
+    frees               INTEGER NOT NULL,
+    reallocs            INTEGER NOT NULL,
+    live_end_blocks     INTEGER NOT NULL,  -- unfreed at the end of the run
+    live_end_bytes      INTEGER NOT NULL,
+    live_at_peak_bytes  INTEGER NOT NULL,  -- live when the process-wide peak was reached (t-gmax)
+    temporary_k0        INTEGER NOT NULL,  -- see runs.temporary_allocations
+    temporary_k1        INTEGER NOT NULL,
+    top_node            INTEGER NOT NULL,  -- the leaf node (stack) contributing most allocations
+    PRIMARY KEY (run_id, site_id)
+);
+
+-- Which site each allocating stack (stack_stats leaf node) is attributed to.
+-- Written by: profiler (symbolize).
+CREATE TABLE IF NOT EXISTS stack_sites (
+    run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+    node_id  INTEGER NOT NULL,  -- a node of stack_stats
+    site_id  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, node_id)
 );

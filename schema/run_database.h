@@ -83,6 +83,10 @@ public:
     Database& operator=(Database&&) = delete;
     ~Database();
 
+    // Creates the tables of this schema version that the file lacks (it was written by an
+    // allocprof of the same version from before they were added). Needs a writable file.
+    void add_missing_tables() { exec(schema_sql()); }
+
     void exec(std::string_view sql);
     Statement prepare(std::string_view sql) { return Statement(db_, sql); }
     int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
