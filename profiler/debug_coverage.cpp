@@ -1,6 +1,8 @@
 // debug_coverage.cpp — see debug_coverage.h.
 #include "debug_coverage.h"
 
+#include <mutex>
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -96,7 +98,10 @@ std::string coverage_fix(const ModuleDebugInfo& info, const std::string& package
     return "";
 }
 
-std::map<std::string, std::string> debian_owners(const std::vector<std::string>& paths) {
+namespace {
+
+// Asks dpkg, one process for all of `paths`.
+std::map<std::string, std::string> query_debian_owners(const std::vector<std::string>& paths) {
     std::map<std::string, std::string> owners;
     if (paths.empty()) return owners;
     // Every name dpkg may know the file by -> the path we were asked about.
@@ -128,6 +133,35 @@ std::map<std::string, std::string> debian_owners(const std::vector<std::string>&
         package = package.substr(0, package.find(','));
         package = package.substr(0, package.find(':'));
         owners.emplace(it->second, package);
+    }
+    return owners;
+}
+
+// Answers already given in this process (a dpkg-query takes tens of milliseconds, and the
+// recorder asks while the target runs, then again when writing the coverage). An empty
+// string records "no package owns it".
+std::mutex g_owner_memo_mutex;
+std::map<std::string, std::string> g_owner_memo;
+
+}  // namespace
+
+std::map<std::string, std::string> debian_owners(const std::vector<std::string>& paths) {
+    std::vector<std::string> unknown;
+    {
+        std::lock_guard lock(g_owner_memo_mutex);
+        for (const std::string& path : paths)
+            if (!g_owner_memo.count(path)) unknown.push_back(path);
+    }
+    std::map<std::string, std::string> found = query_debian_owners(unknown);
+    std::lock_guard lock(g_owner_memo_mutex);
+    for (const std::string& path : unknown) {
+        auto it = found.find(path);
+        g_owner_memo[path] = it == found.end() ? std::string() : it->second;
+    }
+    std::map<std::string, std::string> owners;
+    for (const std::string& path : paths) {
+        const std::string& package = g_owner_memo[path];
+        if (!package.empty()) owners.emplace(path, package);
     }
     return owners;
 }

@@ -21,6 +21,7 @@
 #include "run_ingestor.h"
 #include "run_symbolizer.h"
 #include "shared_ring.h"
+#include "symbol_prefetcher.h"
 #include "stream_reader.h"
 #include "target_launcher.h"
 #include "wire_decoder.h"
@@ -93,8 +94,10 @@ RecordOptions parse_record_options(const Arguments& args) {
     return o;
 }
 
-// 16 MiB: room for about half a million records while ingest catches up.
-constexpr uint64_t kRingCapacity = 16u << 20;
+// 4 MiB: about 150,000 records, several milliseconds of the fastest target while ingest
+// catches up (the reader drains it every half millisecond). Its pages count in the
+// target's resident set, so it is no larger than it needs to be.
+constexpr uint64_t kRingCapacity = 4u << 20;
 
 std::atomic<pid_t> g_target_pid{0};
 
@@ -256,10 +259,12 @@ void snapshot_perf_map(schema::Database& db, int64_t run_id, uint32_t pid) {
 
 // After the run row is complete: symbolize and attribute sites. Nothing here may lose
 // the recording: a failure becomes a note of the run and a warning.
-void symbolize_recorded_run(schema::Database& db, int64_t run_id, const std::string& output) {
+void symbolize_recorded_run(schema::Database& db, int64_t run_id, const std::string& output,
+                            SymbolPrefetcher* prefetcher) {
     try {
         SymbolizeOptions options;
         options.progress = isatty(STDERR_FILENO) != 0;
+        if (prefetcher) options.symbolizer = &prefetcher->finish();
         symbolize_run(db, run_id, options);
     } catch (const std::exception& e) {
         std::string note = std::string("symbolization failed: ") + e.what() +
@@ -335,6 +340,15 @@ int record_command(const Arguments& args) {
     }
 
     RunIngestor ingestor(*db, run_id, options.store_events);
+    // Created after the launch: symbolization unsets DEBUGINFOD_URLS for this process, and
+    // the target must get the environment it was given.
+    std::optional<SymbolPrefetcher> prefetcher;
+    if (options.symbolize) {
+        unsetenv("DEBUGINFOD_URLS");  // no network lookups while prefetching either
+        prefetcher.emplace();
+        ingestor.set_frame_listener([&](const std::string& path, const std::string& build_id,
+                                        uint64_t rel_pc) { prefetcher->add(path, build_id, rel_pc); });
+    }
     std::string failure;
     {
         StreamReader reader(*target, *ring);
@@ -382,7 +396,7 @@ int record_command(const Arguments& args) {
         return kExitRecordFailure;
     }
     snapshot_perf_map(*db, run_id, ingestor.pid());
-    if (options.symbolize) symbolize_recorded_run(*db, run_id, output);
+    if (options.symbolize) symbolize_recorded_run(*db, run_id, output, prefetcher ? &*prefetcher : nullptr);
     if (!ingestor.saw_hello())
         print_warning("'" + options.command[0] +
                       "' never loaded the preload library (statically linked? setuid?); nothing "

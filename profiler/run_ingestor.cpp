@@ -185,7 +185,9 @@ void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
                                [](uint64_t ip, const CodeRange& c) { return ip < c.start; });
     if (it != ranges_.begin() && r.ip < (it - 1)->end) {
         n.module = (it - 1)->module;
-        n.rel_pc = r.ip - modules_[static_cast<size_t>(n.module)].load_bias;
+        const Module& m = modules_[static_cast<size_t>(n.module)];
+        n.rel_pc = r.ip - m.load_bias;
+        if (frame_listener_) frame_listener_(m.path, m.build_id, n.rel_pc);
     }
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -77,6 +78,11 @@ public:
     // Flushes the event stream and writes every table but `runs` (the caller owns that row
     // and reads the figures from totals()). Call once, after the stream ended.
     void write_tables();
+
+    // Called for every new stack frame inside a file-backed module, as it arrives.
+    using FrameListener = std::function<void(const std::string& module_path,
+                                             const std::string& build_id, uint64_t rel_pc)>;
+    void set_frame_listener(FrameListener listener) { frame_listener_ = std::move(listener); }
 
     const RunTotals& totals() const { return totals_; }
     bool saw_hello() const { return hello_count_ > 0; }
@@ -176,6 +182,7 @@ private:
     bool phase_open_ = false;
     FunctionCount calls_[wire::kHookFnCount];
     std::vector<std::string> notes_;
+    FrameListener frame_listener_;
 };
 
 // Power-of-two size bucket: 0 for size 0, else 1 + floor(log2(size)).

@@ -1,6 +1,8 @@
 // run_symbolizer.cpp — see run_symbolizer.h.
 #include "run_symbolizer.h"
 
+#include <optional>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -206,7 +208,9 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
 
     // File-backed code, through the Symbolizer.
     FrameWriter writer(db);
-    Symbolizer symbolizer(options.extra_debug_dirs);
+    std::optional<Symbolizer> own_symbolizer;
+    if (!options.symbolizer) own_symbolizer.emplace(options.extra_debug_dirs);
+    Symbolizer& symbolizer = options.symbolizer ? *options.symbolizer : *own_symbolizer;
     std::map<std::string, ModuleCoverage> coverage;
     for (const auto& [key, m] : modules) {
         if (m.addresses.empty()) continue;  // loaded, but no allocating stack went through it

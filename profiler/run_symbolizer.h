@@ -16,6 +16,7 @@
 
 #include "run_database.h"
 #include "site_config.h"
+#include "symbolizer.h"
 
 namespace allocprof::profiler {
 
@@ -28,6 +29,8 @@ struct SymbolizeOptions {
     std::vector<std::string> extra_debug_dirs;
     // Prints a line on stderr when done (the caller decides: only on a terminal).
     bool progress = false;
+    // A Symbolizer to use (for instance one warmed while the target ran); else a new one.
+    Symbolizer* symbolizer = nullptr;
 };
 
 struct SymbolizeResult {
