@@ -314,10 +314,8 @@ void RunIngestor::write_tables() {
             "INSERT INTO function_calls(run_id, function, calls, bytes) VALUES (?, ?, ?, ?)");
         for (int fn = 1; fn < kHookFnCount; ++fn) {
             if (calls_[fn].calls == 0) continue;
-            insert.bind(1, run_id_)
-                .bind(2, hook_fn_name(static_cast<HookFn>(fn)))
-                .bind(3, calls_[fn].calls)
-                .bind(4, calls_[fn].bytes);
+            insert.bind_all(run_id_, hook_fn_name(static_cast<HookFn>(fn)), calls_[fn].calls,
+                            calls_[fn].bytes);
             insert.run();
         }
     }
@@ -361,20 +359,9 @@ void RunIngestor::write_tables() {
             const NodeStats& s = stats_[i];
             if (s.allocations == 0) continue;
             uint64_t at_peak = s.snapshot_epoch == peak_epoch_ ? s.peak_snapshot : s.live_bytes;
-            insert.bind(1, run_id_)
-                .bind(2, static_cast<int64_t>(i))
-                .bind(3, s.allocations)
-                .bind(4, s.bytes)
-                .bind(5, s.frees)
-                .bind(6, s.reallocs)
-                .bind(7, s.live_blocks)
-                .bind(8, s.live_bytes)
-                .bind(9, at_peak)
-                .bind(10, s.max_live)
-                .bind(11, s.temp_k0)
-                .bind(12, s.temp_k1)
-                .bind(13, s.min_size)
-                .bind(14, s.max_size);
+            insert.bind_all(run_id_, static_cast<int64_t>(i), s.allocations, s.bytes, s.frees,
+                            s.reallocs, s.live_blocks, s.live_bytes, at_peak, s.max_live,
+                            s.temp_k0, s.temp_k1, s.min_size, s.max_size);
             insert.run();
         }
     }
@@ -387,11 +374,8 @@ void RunIngestor::write_tables() {
             std::sort(bins.begin(), bins.end(),
                       [](const SizeBin& a, const SizeBin& b) { return a.bucket < b.bucket; });
             for (const SizeBin& b : bins) {
-                insert.bind(1, run_id_)
-                    .bind(2, static_cast<int64_t>(node))
-                    .bind(3, static_cast<int64_t>(b.bucket))
-                    .bind(4, b.count)
-                    .bind(5, b.bytes);
+                insert.bind_all(run_id_, static_cast<int64_t>(node), static_cast<int64_t>(b.bucket),
+                                b.count, b.bytes);
                 insert.run();
             }
         }
@@ -401,12 +385,7 @@ void RunIngestor::write_tables() {
             "INSERT OR REPLACE INTO memory_series(run_id, t_ns, event_index, live_bytes, "
             "live_blocks, rss_bytes) VALUES (?, ?, ?, ?, ?, ?)");
         for (const Sample& s : series_) {
-            insert.bind(1, run_id_)
-                .bind(2, s.t_ns)
-                .bind(3, s.event_index)
-                .bind(4, s.live_bytes)
-                .bind(5, s.live_blocks)
-                .bind(6, s.rss_bytes);
+            insert.bind_all(run_id_, s.t_ns, s.event_index, s.live_bytes, s.live_blocks, s.rss_bytes);
             insert.run();
         }
     }
@@ -416,16 +395,8 @@ void RunIngestor::write_tables() {
             "ops, allocations, bytes_allocated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         for (size_t i = 0; i < phases_.size(); ++i) {
             const Phase& p = phases_[i];
-            insert.bind(1, run_id_)
-                .bind(2, static_cast<int64_t>(i))
-                .bind(3, p.name)
-                .bind(4, p.begin_event)
-                .bind(5, p.end_event)
-                .bind(6, p.begin_ns)
-                .bind(7, p.end_ns)
-                .bind(8, p.ops)
-                .bind(9, p.allocations)
-                .bind(10, p.bytes);
+            insert.bind_all(run_id_, static_cast<int64_t>(i), p.name, p.begin_event, p.end_event,
+                            p.begin_ns, p.end_ns, p.ops, p.allocations, p.bytes);
             insert.run();
         }
     }

@@ -195,12 +195,8 @@ void EventChunkWriter::flush() {
     auto insert = db_.prepare(
         "INSERT INTO event_chunks(run_id, chunk_index, first_event, first_block, event_count, "
         "raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    insert.bind(1, run_id_)
-        .bind(2, chunk_index_)
-        .bind(3, chunk_first_event_)
-        .bind(4, chunk_first_block_)
-        .bind(5, chunk_events_)
-        .bind(6, static_cast<uint64_t>(raw_.size()))
+    insert.bind_all(run_id_, chunk_index_, chunk_first_event_, chunk_first_block_, chunk_events_,
+                    static_cast<uint64_t>(raw_.size()))
         .bind_blob(7, {compressed_.data(), n});
     insert.run();
     stored_bytes_ += n;

@@ -48,6 +48,13 @@ public:
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     Statement& bind_blob(int index, std::span<const unsigned char> blob);
     Statement& bind_null(int index);
+    // Binds `values` to parameters 1, 2, ... in order.
+    template <typename... Values>
+    Statement& bind_all(const Values&... values) {
+        int index = 0;
+        (bind(++index, values), ...);
+        return *this;
+    }
 
     // Advances; true while a row is available.
     bool step();
