@@ -140,14 +140,16 @@ void RunIngestor::on_module_map_begin() { building_ranges_.clear(); }
 
 void RunIngestor::on_module(const ModuleRecord& r, std::span<const SegmentRecord> segments,
                             std::string_view path, std::span<const unsigned char> build_id) {
-    auto key = std::make_pair(std::string(path), r.load_bias);
+    // Records are packed: copy fields out before binding references to them.
+    const uint64_t load_bias = r.load_bias;
+    auto key = std::make_pair(std::string(path), load_bias);
     auto found = module_ids_.find(key);
     int32_t id;
     if (found == module_ids_.end()) {
         id = static_cast<int32_t>(modules_.size());
         Module m;
         m.path = key.first;
-        m.load_bias = r.load_bias;
+        m.load_bias = load_bias;
         static const char* hex = "0123456789abcdef";
         for (unsigned char b : build_id) {
             m.build_id.push_back(hex[b >> 4]);
@@ -156,8 +158,9 @@ void RunIngestor::on_module(const ModuleRecord& r, std::span<const SegmentRecord
         m.text_start = UINT64_MAX;
         for (const auto& seg : segments) {
             if (!seg.executable) continue;
-            m.text_start = std::min(m.text_start, seg.start);
-            m.text_end = std::max(m.text_end, seg.start + seg.size);
+            const uint64_t start = seg.start, end = seg.start + seg.size;
+            m.text_start = std::min(m.text_start, start);
+            m.text_end = std::max(m.text_end, end);
         }
         if (m.text_start == UINT64_MAX) m.text_start = 0;
         modules_.push_back(std::move(m));
