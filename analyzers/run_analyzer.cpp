@@ -1,0 +1,36 @@
+// run_analyzer.cpp — see run_analyzer.h.
+#include "run_analyzer.h"
+
+#include "event_analyzer.h"
+#include "site_exclusion.h"
+
+namespace allocprof::analyzers {
+
+RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, const AnalysisParams& params) {
+    validate(params);
+    RunAnalysis out;
+    out.params = params;
+
+    EventAnalyzer analyzer(input.sites, params, input.run_ops, input.constructs);
+    replay([&](const schema::Event& e) { analyzer.on_event(e); });
+    out.metrics = analyzer.finish();
+
+    out.ranks = rank_sites(out.metrics, params);
+    out.plan = plan_remediations(out.metrics, out.ranks, params);
+
+    const std::vector<uint32_t> sites = sites_to_simulate(out.plan, params.planner.max_simulated_sites);
+    if (!sites.empty()) {
+        SiteExclusionSimulator without(input.sites, params.gen0_budget, params.large_object_threshold, sites);
+        replay([&](const schema::Event& e) { without.on_event(e); });
+        apply_simulation(out.plan, out.metrics, sites, without.collections());
+    }
+    return out;
+}
+
+EventReplay replay_vector(const std::vector<schema::Event>& events) {
+    return [&events](const EventVisitor& visit) {
+        for (const schema::Event& e : events) visit(e);
+    };
+}
+
+}  // namespace allocprof::analyzers

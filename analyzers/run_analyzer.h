@@ -1,0 +1,46 @@
+// run_analyzer.h — the whole analysis of one run: metrics, tiers and plan, from an event
+// stream that can be replayed.
+//
+// Two passes over the events: the first computes RunMetrics (event_analyzer.h), then the
+// ranker and the planner run; the second re-simulates the nursery without each planned
+// site (site_exclusion.h) for the plan's expected savings. Neither pass keeps the events.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis_params.h"
+#include "event_codec.h"
+#include "remediation_planner.h"
+#include "run_metrics.h"
+#include "site_map.h"
+#include "site_ranker.h"
+
+namespace allocprof::analyzers {
+
+using EventVisitor = std::function<void(const schema::Event&)>;
+// Calls the visitor with every event of the run, in order; may be called more than once.
+using EventReplay = std::function<void(const EventVisitor&)>;
+
+struct AnalysisInput {
+    SiteMap sites;
+    std::optional<uint64_t> run_ops;       // --ops N of the run, if given
+    std::vector<std::string> constructs;   // per site, "" if unknown
+};
+
+struct RunAnalysis {
+    AnalysisParams params;
+    RunMetrics metrics;
+    std::vector<SiteRank> ranks;  // impact order
+    RemediationPlan plan;
+};
+
+RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, const AnalysisParams& params);
+
+// A replay over events held in memory (tests, small tools).
+EventReplay replay_vector(const std::vector<schema::Event>& events);
+
+}  // namespace allocprof::analyzers

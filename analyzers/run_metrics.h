@@ -1,0 +1,107 @@
+// run_metrics.h — the numbers of one analyzed run: per window (the whole run and each
+// phase) and per site, as defined in DESIGN.md ("Definitions"). Plain data, filled by
+// EventAnalyzer, read by the ranker, the planner and the writers.
+//
+// Per-op values divide by the window's ops. A window without ops has `per_run` set and
+// its per-op values are per run (divided by 1): reports must say so.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lifetime_classifier.h"
+#include "realloc_chains.h"
+#include "size_sketch.h"
+
+namespace allocprof::analyzers {
+
+struct WindowMetrics {
+    std::string name;            // "run" for the whole run, else the phase name
+    bool whole_run = false;
+    uint64_t occurrences = 0;    // phases of this name (1 for the whole run)
+    uint64_t begin_event = 0;    // first event of the first occurrence
+    uint64_t end_event = 0;      // one past the last event of the last occurrence
+
+    uint64_t ops = 0;            // whole run: --ops N if given, else the sum of Ops events
+    bool per_run = false;        // ops == 0: per-op values below are per run
+    uint64_t allocations = 0;    // DHAT rule: a realloc is one allocation
+    uint64_t reallocs = 0;
+    uint64_t frees = 0;          // frees and the blocks reallocs released
+    uint64_t bytes_allocated = 0;
+    double allocs_per_op = 0;
+    double bytes_per_op = 0;
+
+    uint64_t collections = 0;    // simulated Gen0 collections triggered in the window
+    double gen0_per_1k = 0;      // 1000 * collections / ops
+    uint64_t nursery_bytes = 0;  // bytes of allocations below L
+    double gen0_star_per_1k = 0; // 1000 * nursery_bytes / (ops * B0)
+    uint64_t survived_bytes = 0;
+    uint64_t collected_bytes = 0;
+    std::optional<double> survival_rate;  // survived / collected; none without a collection
+
+    uint64_t dies_young = 0;     // by birth window
+    std::vector<uint64_t> temporary_k;  // one per AnalysisParams::temporary_k value
+
+    uint64_t peak_live_bytes = 0;  // largest process-wide live bytes while the window was open
+    uint64_t peak_live_event = 0;  // event index where it was first reached
+
+    bool has_unfreed = false;    // only the whole run
+    uint64_t unfreed_blocks = 0;
+    uint64_t unfreed_bytes = 0;
+
+    std::optional<double> leak_slope;  // bytes per op (leak_slope.h); none without 2 samples
+    uint64_t slope_samples = 0;
+
+    SizeQuantiles sizes;
+};
+
+struct SiteMetrics {
+    uint32_t site = 0;
+    std::string construct;       // source construct, from a later stage ("" = unknown)
+
+    uint64_t allocations = 0;
+    uint64_t reallocs = 0;
+    uint64_t frees = 0;
+    uint64_t bytes_allocated = 0;
+    double allocs_per_op = 0;    // over the whole run's ops (per run if none)
+    double bytes_per_op = 0;
+    uint64_t nursery_bytes = 0;
+    double gen0_star_per_1k = 0;  // additive: the sites' values sum to the run's
+    uint64_t survived_bytes = 0;
+    uint64_t collected_bytes = 0;
+    std::optional<double> survival_rate;
+
+    uint64_t dies_young = 0;
+    std::vector<uint64_t> temporary_k;
+    uint64_t freed_within_op = 0;  // freed before the next Ops event after their birth
+
+    uint64_t live_at_peak_bytes = 0;  // live at the global t-gmax
+    uint64_t max_live_bytes = 0;      // the site's own maximum
+    uint64_t unfreed_blocks = 0;
+    uint64_t unfreed_bytes = 0;
+    std::optional<double> leak_slope;
+
+    SizeQuantiles sizes;
+    bool sizes_exact = true;
+    uint32_t few_sizes = 0;   // sizes covering PlannerParams::few_sizes_coverage, 0 if more than few
+    std::vector<std::pair<uint64_t, uint64_t>> top_sizes;  // (size, count), most frequent first
+
+    LifetimeCounts lifetime_counts;
+    LifetimeClass lifetime = LifetimeClass::Mixed;
+    ChainSummary chains;
+};
+
+struct RunMetrics {
+    uint64_t events = 0;
+    uint64_t ops_from_events = 0;  // sum of Ops events
+    bool ops_from_command_line = false;
+    uint64_t unmatched_frees = 0;  // frees of blocks not live (a damaged stream; normally 0)
+    WindowMetrics run;
+    std::vector<WindowMetrics> phases;  // by name, in order of first appearance
+    std::vector<SiteMetrics> sites;     // index = site
+};
+
+}  // namespace allocprof::analyzers

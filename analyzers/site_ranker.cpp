@@ -1,0 +1,162 @@
+// site_ranker.cpp — see site_ranker.h.
+#include "site_ranker.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace allocprof::analyzers {
+
+namespace {
+
+constexpr double kEps = 1e-12;
+
+double share(uint64_t part, uint64_t total) {
+    return total ? static_cast<double>(part) / static_cast<double>(total) : 0.0;
+}
+
+std::string sites_phrase(uint32_t n) {
+    return std::to_string(n) + (n == 1 ? " larger site" : " larger sites");
+}
+
+Tier promote(Tier t) { return t == Tier::Critical ? Tier::Critical : static_cast<Tier>(static_cast<int>(t) - 1); }
+
+}  // namespace
+
+const char* to_string(Tier tier) {
+    switch (tier) {
+    case Tier::Critical: return "critical";
+    case Tier::High: return "high";
+    case Tier::Medium: return "medium";
+    case Tier::Low: return "low";
+    }
+    return "low";
+}
+
+std::string format_percent(double fraction) {
+    char buf[32];
+    const double pct = fraction * 100.0;
+    if (pct >= 10.0 || pct == 0.0)
+        std::snprintf(buf, sizeof buf, "%.0f %%", pct);
+    else if (pct >= 0.1)
+        std::snprintf(buf, sizeof buf, "%.1f %%", pct);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f %%", pct);
+    return buf;
+}
+
+std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& params) {
+    const TierParams& tp = params.tiers;
+    uint64_t total_allocs = 0, total_bytes = 0, total_nursery = 0;
+    for (const SiteMetrics& s : m.sites) {
+        total_allocs += s.allocations;
+        total_bytes += s.bytes_allocated;
+        total_nursery += s.nursery_bytes;
+    }
+    std::vector<SiteRank> ranks;
+    ranks.reserve(m.sites.size());
+    double total_impact = 0;
+    for (const SiteMetrics& s : m.sites) {
+        SiteRank r;
+        r.site = s.site;
+        r.allocs_share = share(s.allocations, total_allocs);
+        r.bytes_share = share(s.bytes_allocated, total_bytes);
+        r.gen0_share = share(s.nursery_bytes, total_nursery);
+        // The largest share names the metric; ties prefer allocations, then bytes.
+        r.impact = r.allocs_share;
+        r.impact_metric = "allocations/op";
+        if (r.bytes_share > r.impact) {
+            r.impact = r.bytes_share;
+            r.impact_metric = "bytes/op";
+        }
+        if (r.gen0_share > r.impact) {
+            r.impact = r.gen0_share;
+            r.impact_metric = "Gen0*";
+        }
+        total_impact += r.impact;
+        ranks.push_back(std::move(r));
+    }
+    std::stable_sort(ranks.begin(), ranks.end(), [](const SiteRank& a, const SiteRank& b) {
+        if (a.impact != b.impact) return a.impact > b.impact;
+        return a.site < b.site;
+    });
+
+    double cumulative = 0;
+    for (uint32_t i = 0; i < ranks.size(); ++i) {
+        SiteRank& r = ranks[i];
+        const SiteMetrics& s = m.sites[r.site];
+        r.position = i + 1;
+        r.cumulative_before = total_impact > 0 ? cumulative / total_impact : 0;
+        cumulative += r.impact;
+        r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
+
+        const std::string what = format_percent(r.impact) + " of " + r.impact_metric;
+        auto band_rule = [&](double limit) {
+            const std::string lim = format_percent(limit);
+            if (r.cumulative_after >= limit - kEps)
+                return i == 0 ? "alone reaches " + lim + " of cumulative impact"
+                              : "together with " + sites_phrase(i) + " reaches " + lim + " of cumulative impact";
+            return (i == 0 ? std::string("the largest site") : "with " + sites_phrase(i)) + ", cumulative impact " +
+                   format_percent(r.cumulative_after) + ", still under " + lim;
+        };
+        if (s.allocations == 0 || r.impact <= 0) {
+            r.base_tier = Tier::Low;
+            r.rule = "low: no allocations in this run";
+        } else if (r.cumulative_before < tp.critical - kEps) {
+            r.base_tier = Tier::Critical;
+            r.rule = "critical: " + what + "; " + band_rule(tp.critical);
+        } else if (r.impact >= tp.single_site_critical - kEps) {
+            r.base_tier = Tier::Critical;
+            r.rule = "critical: " + what + "; a single site at " + format_percent(tp.single_site_critical) +
+                     " or more is critical";
+        } else if (r.cumulative_before < tp.high - kEps) {
+            r.base_tier = Tier::High;
+            r.rule = "high: " + what + "; " + band_rule(tp.high);
+        } else if (r.cumulative_before < tp.medium - kEps) {
+            r.base_tier = Tier::Medium;
+            r.rule = "medium: " + what + "; " + band_rule(tp.medium);
+        } else {
+            r.base_tier = Tier::Low;
+            r.rule = "low: " + what + "; the " + sites_phrase(i) + " already reach " + format_percent(tp.medium) +
+                     " of cumulative impact";
+        }
+
+        // Promotions: each reason in words, one tier at most.
+        const PromotionParams& pp = params.promotion;
+        if (pp.leak_slope && s.leak_slope && *s.leak_slope > 0 && s.unfreed_bytes > 0) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "positive leak slope (+%.3g B/op, %llu B unfreed at exit)", *s.leak_slope,
+                          static_cast<unsigned long long>(s.unfreed_bytes));
+            r.promotions.push_back(buf);
+        }
+        if (pp.additive_chain && s.chains.additive > 0) {
+            std::string example = s.chains.has_longest && s.chains.longest.pattern == GrowthPattern::Additive
+                                      ? s.chains.longest.describe()
+                                      : std::to_string(s.chains.additive) + " additive growth chains";
+            r.promotions.push_back(example);
+        }
+        if (s.allocations > 0 &&
+            static_cast<double>(s.dies_young) >= pp.temporary_fraction * static_cast<double>(s.allocations) - 1e-9 &&
+            s.allocs_per_op >= pp.temporary_min_allocs_per_op - 1e-12) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "%s temporaries (die young) at %.3g allocations/op%s",
+                          format_percent(static_cast<double>(s.dies_young) / static_cast<double>(s.allocations)).c_str(),
+                          s.allocs_per_op, m.run.per_run ? " (per run: no ops counted)" : "");
+            r.promotions.push_back(buf);
+        }
+        r.tier = r.base_tier;
+        if (!r.promotions.empty() && r.base_tier != Tier::Critical) {
+            r.tier = promote(r.base_tier);
+            std::string reasons;
+            for (const std::string& p : r.promotions) reasons += (reasons.empty() ? "" : "; ") + p;
+            r.rule = std::string(to_string(r.tier)) + ", promoted from " + to_string(r.base_tier) + ": " + reasons +
+                     ". Before promotion, " + r.rule;
+        } else if (!r.promotions.empty()) {
+            std::string reasons;
+            for (const std::string& p : r.promotions) reasons += (reasons.empty() ? "" : "; ") + p;
+            r.rule += " (also: " + reasons + ")";
+        }
+    }
+    return ranks;
+}
+
+}  // namespace allocprof::analyzers

@@ -1,0 +1,54 @@
+// site_ranker.h — tiers of sites and the rule that placed each (DESIGN.md, "Tiers and
+// the plan").
+//
+// Impact of a site = the largest of its shares of the run's allocations, bytes and
+// nursery bytes (= its shares of allocs/op, B/op and Gen0*, since all divide by the same
+// ops and B0). Sites are sorted by impact, descending (ties: lower site index first);
+// cumulative impact is the running sum over the total of all impacts. A site is
+//   critical  if the sites before it have not yet reached `critical` (50 %) of cumulative
+//             impact (so the site that crosses 50 % is critical, and at exactly 50 %
+//             the next one is not), or its own impact is >= `single_site_critical` (20 %);
+//   high      if the sites before it have not reached `high` (80 %);
+//   medium    ... `medium` (95 %);
+//   low       otherwise, and every site without allocations.
+// Comparisons allow 1e-12 for floating-point sums. Then promotion, one tier at most, for
+// any of: a positive leak slope with bytes still live at the end; an additive realloc
+// chain; at least `temporary_fraction` (90 %) of allocations dying young at at least
+// `temporary_min_allocs_per_op` (1) allocations per op (per run without ops).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis_params.h"
+#include "run_metrics.h"
+
+namespace allocprof::analyzers {
+
+enum class Tier : uint8_t { Critical = 0, High = 1, Medium = 2, Low = 3 };
+const char* to_string(Tier tier);
+
+struct SiteRank {
+    uint32_t site = 0;
+    uint32_t position = 0;        // 1-based, in impact order
+    double allocs_share = 0;      // of the run's allocations (= of allocs/op)
+    double bytes_share = 0;
+    double gen0_share = 0;        // of the run's nursery bytes (= of Gen0*)
+    double impact = 0;
+    std::string impact_metric;    // "allocations/op", "bytes/op" or "Gen0*"
+    double cumulative_before = 0; // share of total impact of the sites before it
+    double cumulative_after = 0;
+    Tier base_tier = Tier::Low;   // before promotion
+    Tier tier = Tier::Low;
+    std::vector<std::string> promotions;  // reasons, in words
+    std::string rule;             // why it is in its tier, in words
+};
+
+// In impact order.
+std::vector<SiteRank> rank_sites(const RunMetrics& metrics, const AnalysisParams& params);
+
+// "38 %", "4.2 %", "0.03 %": the percentages rules are written with.
+std::string format_percent(double fraction);
+
+}  // namespace allocprof::analyzers

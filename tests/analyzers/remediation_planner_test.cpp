@@ -1,0 +1,189 @@
+// The planner: which kind each pattern triggers, its risk and phase, tier sizes, and the
+// expected saving computed by taking the site out of the simulation.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "event_builder.h"
+#include "remediation_planner.h"
+#include "run_analyzer.h"
+
+namespace allocprof::analyzers {
+namespace {
+
+using test::EventBuilder;
+using test::small_params;
+
+bool has(const std::vector<RemediationKind>& kinds, RemediationKind k) {
+    return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
+}
+
+SiteMetrics site(uint64_t allocations, double allocs_per_op) {
+    SiteMetrics s;
+    s.allocations = allocations;
+    s.frees = allocations;
+    s.allocs_per_op = allocs_per_op;
+    s.few_sizes = 1;
+    s.top_sizes = {{32, allocations}};
+    return s;
+}
+
+TEST(RemediationPlanner, KindsFromTheirEvidence) {
+    AnalysisParams p;
+    WindowMetrics run;
+    run.peak_live_bytes = 1000;
+
+    SiteMetrics chains = site(10, 0.1);
+    chains.chains.chains = 2;
+    EXPECT_EQ(triggered_kinds(chains, run, true, p), std::vector<RemediationKind>{RemediationKind::Reserve});
+
+    SiteMetrics boxes = site(1000, 10);  // short-lived, one size, many per op
+    boxes.dies_young = 990;
+    EXPECT_EQ(triggered_kinds(boxes, run, true, p), std::vector<RemediationKind>{RemediationKind::Pool});
+
+    SiteMetrics buffer = site(100, 1);  // one per op, freed inside it
+    buffer.freed_within_op = 100;
+    buffer.dies_young = 100;
+    EXPECT_EQ(triggered_kinds(buffer, run, true, p), std::vector<RemediationKind>{RemediationKind::Hoist});
+    // Without Ops events "inside one op" cannot be told: the same site is then a pool.
+    EXPECT_FALSE(has(triggered_kinds(buffer, run, false, p), RemediationKind::Hoist));
+
+    SiteMetrics frames = site(500, 5);  // per-call buffers of many sizes
+    frames.few_sizes = 0;
+    frames.dies_young = 500;
+    frames.sizes = SizeQuantiles{.p50 = 100, .p90 = 600, .p99 = 3000, .max = 5000, .min = 16};
+    EXPECT_EQ(triggered_kinds(frames, run, true, p), std::vector<RemediationKind>{RemediationKind::SizeTiers});
+
+    SiteMetrics constants = site(20, 0.2);
+    constants.frees = 0;
+    constants.lifetime = LifetimeClass::ProcessLifetime;
+    EXPECT_EQ(triggered_kinds(constants, run, true, p), std::vector<RemediationKind>{RemediationKind::StaticOrCached});
+
+    SiteMetrics cache = constants;  // process-lifetime but growing: a leak, not a static
+    cache.leak_slope = 24.0;
+    cache.unfreed_bytes = 2400;
+    EXPECT_EQ(triggered_kinds(cache, run, true, p), std::vector<RemediationKind>{RemediationKind::FixLeak});
+
+    SiteMetrics ast = site(300, 3);
+    ast.lifetime = LifetimeClass::PhaseScoped;
+    EXPECT_EQ(triggered_kinds(ast, run, true, p), std::vector<RemediationKind>{RemediationKind::Arena});
+
+    SiteMetrics big = site(1, 0.01);
+    big.live_at_peak_bytes = 250;  // 25 % of the peak
+    EXPECT_EQ(triggered_kinds(big, run, true, p), std::vector<RemediationKind>{RemediationKind::ReducePeak});
+    big.live_at_peak_bytes = 249;
+    EXPECT_TRUE(triggered_kinds(big, run, true, p).empty());
+
+    // Closure and string builder need the source construct; without it, never.
+    SiteMetrics lambda = site(10, 0.1);
+    EXPECT_TRUE(triggered_kinds(lambda, run, true, p).empty());
+    lambda.construct = "std_function";
+    EXPECT_EQ(triggered_kinds(lambda, run, true, p), std::vector<RemediationKind>{RemediationKind::Closure});
+    lambda.construct = "string_concat";
+    EXPECT_EQ(triggered_kinds(lambda, run, true, p), std::vector<RemediationKind>{RemediationKind::StringBuilder});
+}
+
+TEST(RemediationPlanner, Risks) {
+    EXPECT_EQ(risk_of(RemediationKind::Reserve), Risk::Low);
+    EXPECT_EQ(risk_of(RemediationKind::Hoist), Risk::Low);
+    EXPECT_EQ(risk_of(RemediationKind::StaticOrCached), Risk::Low);
+    EXPECT_EQ(risk_of(RemediationKind::Pool), Risk::Medium);
+    EXPECT_EQ(risk_of(RemediationKind::StringBuilder), Risk::Medium);
+    EXPECT_EQ(risk_of(RemediationKind::Closure), Risk::Medium);
+    EXPECT_EQ(risk_of(RemediationKind::Arena), Risk::High);
+    EXPECT_EQ(risk_of(RemediationKind::FixLeak), Risk::High);
+    EXPECT_EQ(risk_of(RemediationKind::ReducePeak), Risk::High);
+}
+
+TEST(RemediationPlanner, TierSizesArePowersOfTwoAboveTheQuantiles) {
+    EXPECT_EQ(tier_sizes(SizeQuantiles{.p50 = 100, .p90 = 600, .p99 = 3000, .max = 5000, .min = 1}),
+              (std::vector<uint64_t>{128, 1024, 4096}));
+    EXPECT_EQ(tier_sizes(SizeQuantiles{.p50 = 64, .p90 = 64, .p99 = 100, .max = 100, .min = 1}),
+              (std::vector<uint64_t>{64, 128}));
+}
+
+// Two sites, two ops, B0 = 100. Each op: s0 allocates 60 and frees it, s1 allocates 50
+// and frees it, then Ops(1).
+//   Nursery: 60 (40 left) | 50 > 40: collection 1 | 60 > 50: collection 2 | 50 > 40:
+//   collection 3.  Gen0/1k = 1000 * 3 / 2 = 1500.
+//   Without s0: 50, 50 fit exactly: 0 collections -> saving 1500 per 1k ops.
+//   Without s1: 60, then 60 > 40: 1 collection -> saving (3 - 1) * 1000 / 2 = 1000.
+//   Gen0*: s0 1000 * 120 / (2 * 100) = 600, s1 500.
+// Both sites hoist (freed inside the op, 1 per op; low risk), both critical (s0 has 55 %
+// of the bytes; s1 50 % of the allocations >= 20 %): phase 2. s0's block alone is the
+// peak (60 B): reduce peak, high risk: phase 4.
+TEST(RemediationPlanner, ExpectedSavingTakesTheSiteOutOfTheSimulation) {
+    EventBuilder b;
+    for (int op = 0; op < 2; ++op) {
+        b.free(b.alloc(0, 60));
+        b.free(b.alloc(1, 50));
+        b.ops();
+    }
+    AnalysisInput input{SiteMap::identity(2), std::nullopt, {}};
+    RunAnalysis a = analyze_run(replay_vector(b.events), input, small_params(100));
+    EXPECT_EQ(a.metrics.run.collections, 3u);
+    EXPECT_DOUBLE_EQ(a.metrics.run.gen0_per_1k, 1500.0);
+    ASSERT_EQ(a.plan.items.size(), 3u);
+
+    const PlanItem& first = a.plan.items[0];
+    EXPECT_EQ(first.site, 0u);
+    EXPECT_EQ(first.kind, RemediationKind::Hoist);
+    EXPECT_EQ(first.phase, 2);
+    EXPECT_EQ(first.tier, Tier::Critical);
+    EXPECT_DOUBLE_EQ(first.saving.allocs_per_op, 1.0);
+    EXPECT_DOUBLE_EQ(first.saving.bytes_per_op, 60.0);
+    EXPECT_DOUBLE_EQ(first.saving.gen0_star_per_1k, 600.0);
+    EXPECT_TRUE(first.saving.simulated);
+    EXPECT_DOUBLE_EQ(first.saving.gen0_per_1k, 1500.0);
+
+    const PlanItem& second = a.plan.items[1];
+    EXPECT_EQ(second.site, 1u);
+    EXPECT_EQ(second.kind, RemediationKind::Hoist);
+    EXPECT_EQ(second.phase, 2);
+    EXPECT_DOUBLE_EQ(second.saving.bytes_per_op, 50.0);
+    EXPECT_DOUBLE_EQ(second.saving.gen0_star_per_1k, 500.0);
+    EXPECT_DOUBLE_EQ(second.saving.gen0_per_1k, 1000.0);
+
+    const PlanItem& third = a.plan.items[2];
+    EXPECT_EQ(third.site, 0u);
+    EXPECT_EQ(third.kind, RemediationKind::ReducePeak);
+    EXPECT_EQ(third.risk, Risk::High);
+    EXPECT_EQ(third.phase, 4);
+    EXPECT_EQ(third.evidence, "60 B live at t-gmax, 100 % of the peak 60 B");
+}
+
+TEST(RemediationPlanner, PhasesFollowTierAndRisk) {
+    // A medium-tier site with a low-risk fix goes to phase 3; a low-tier one to phase 4;
+    // a critical site with a medium-risk fix to phase 3.
+    RunMetrics m;
+    m.run.ops = 100;
+    m.ops_from_events = 100;
+    for (uint32_t i = 0; i < 3; ++i) {
+        SiteMetrics s = site(100, 1);
+        s.site = i;
+        m.sites.push_back(s);
+    }
+    m.sites[0].dies_young = 100;         // pool (medium risk)
+    m.sites[1].chains.chains = 1;        // reserve (low risk)
+    m.sites[2].chains.chains = 1;
+    std::vector<SiteRank> ranks(3);
+    for (uint32_t i = 0; i < 3; ++i) {
+        ranks[i].site = i;
+        ranks[i].position = i + 1;
+    }
+    ranks[0].tier = Tier::Critical;
+    ranks[1].tier = Tier::Medium;
+    ranks[2].tier = Tier::Low;
+    RemediationPlan plan = plan_remediations(m, ranks, AnalysisParams{});
+    ASSERT_EQ(plan.items.size(), 3u);
+    EXPECT_EQ(plan.items[0].site, 0u);
+    EXPECT_EQ(plan.items[0].kind, RemediationKind::Pool);
+    EXPECT_EQ(plan.items[0].phase, 3);
+    EXPECT_EQ(plan.items[1].site, 1u);
+    EXPECT_EQ(plan.items[1].phase, 3);
+    EXPECT_EQ(plan.items[2].site, 2u);
+    EXPECT_EQ(plan.items[2].phase, 4);
+}
+
+}  // namespace
+}  // namespace allocprof::analyzers
