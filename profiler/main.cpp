@@ -19,6 +19,8 @@ const char* const kUsage =
     "                      run a program and record every allocation into FILE\n"
     "  summary FILE [--json]\n"
     "                      what each recorded run allocated, freed and held\n"
+    "  analyze FILE [--config FILE] [--gen0-budget B|auto]\n"
+    "                      per-op metrics, Gen0-style collections, tiers and the plan\n"
     "  top FILE [-n N] [--by allocs|bytes|peak|temporary|unfreed] [--run ID] [--json]\n"
     "                      the allocation sites of a run, ranked, with their stacks\n"
     "  symbolize FILE [--config CONFIG.json] [--run ID]\n"
@@ -36,6 +38,7 @@ constexpr Command kCommands[] = {
     {"summary", summary_command},
     {"symbolize", symbolize_command},
     {"top", top_command},
+    {"analyze", analyze_command},
 };
 
 }  // namespace

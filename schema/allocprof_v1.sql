@@ -290,3 +290,115 @@ CREATE TABLE IF NOT EXISTS stack_sites (
     site_id  INTEGER NOT NULL,
     PRIMARY KEY (run_id, node_id)
 );
+
+-- ---- Analysis (allocprof analyze) ---------------------------------------------------------
+-- Every number below is defined in DESIGN.md ("Definitions", "Tiers and the plan") and in
+-- the header of the analyzers/ file that computes it. Re-analysing a run replaces its rows.
+
+-- One row per analysed run.  Written by: analyzers (analyze).
+CREATE TABLE IF NOT EXISTS analysis (
+    run_id            INTEGER PRIMARY KEY REFERENCES runs(run_id),
+    analyzed_unix_ns  INTEGER NOT NULL,  -- wall clock when it finished
+    tool_version      TEXT NOT NULL,
+    params            TEXT NOT NULL,     -- JSON: every parameter (B0 and its rule, L, K, tiers, ...)
+    site_config       TEXT NOT NULL,     -- JSON: the wrapper lists the sites were attributed with
+    ops               INTEGER NOT NULL,  -- ops the whole-run per-op values divide by (0 = per run)
+    ops_source        TEXT NOT NULL,     -- 'command-line', 'markers' or 'none'
+    unmatched_frees   INTEGER NOT NULL,  -- frees of blocks not live in the stream (should be 0)
+    seconds           REAL NOT NULL,     -- time the analysis took
+    result            TEXT NOT NULL      -- JSON of the whole analysis (analyzers/analysis_json.h)
+);
+
+-- The whole run (window '') and each phase name (all occurrences of that name together).
+-- Written by: analyzers.
+CREATE TABLE IF NOT EXISTS analysis_windows (
+    run_id            INTEGER NOT NULL REFERENCES runs(run_id),
+    window            TEXT NOT NULL,     -- '' for the whole run, else the phase name
+    occurrences       INTEGER NOT NULL,  -- phases of that name (1 for the run)
+    begin_event       INTEGER NOT NULL,  -- first event of the first occurrence
+    end_event         INTEGER NOT NULL,  -- one past the last event of the last occurrence
+    ops               INTEGER NOT NULL,
+    per_run           INTEGER NOT NULL,  -- 1: no ops, per-op columns are per run
+    allocations       INTEGER NOT NULL,  -- DHAT rule: a realloc is one allocation
+    reallocs          INTEGER NOT NULL,
+    frees             INTEGER NOT NULL,  -- of blocks born in the window
+    bytes_allocated   INTEGER NOT NULL,
+    allocs_per_op     REAL NOT NULL,
+    bytes_per_op      REAL NOT NULL,     -- B/op
+    collections       INTEGER NOT NULL,  -- simulated Gen0 collections triggered in the window
+    gen0_per_1k       REAL NOT NULL,     -- 1000 * collections / ops
+    nursery_bytes     INTEGER NOT NULL,  -- bytes of allocations below L
+    gen0_star_per_1k  REAL NOT NULL,     -- 1000 * nursery_bytes / (ops * B0)
+    survived_bytes    INTEGER NOT NULL,  -- live at the collection that ended their epoch
+    collected_bytes   INTEGER NOT NULL,  -- nursery bytes of collected epochs
+    survival_rate     REAL,              -- survived / collected; NULL without a collection
+    dies_young        INTEGER NOT NULL,  -- freed before the next collection after birth
+    temporary_k0      INTEGER NOT NULL,  -- temp_K, K=0 (heaptrack's definition)
+    temporary_k1      INTEGER NOT NULL,  -- temp_K, K=1 (memray's)
+    peak_live_bytes   INTEGER NOT NULL,  -- largest process-wide live bytes while the window was open
+    peak_live_event   INTEGER NOT NULL,  -- event index where it was first reached
+    unfreed_blocks    INTEGER,           -- whole run only (NULL for phases)
+    unfreed_bytes     INTEGER,
+    leak_slope        REAL,              -- bytes per op (least squares over Ops events); NULL with < 2
+    size_p50          INTEGER NOT NULL,  -- requested bytes, nearest rank
+    size_p90          INTEGER NOT NULL,
+    size_p99          INTEGER NOT NULL,
+    size_max          INTEGER NOT NULL,
+    PRIMARY KEY (run_id, window)
+);
+
+-- Per site (site_id as in sites).  Written by: analyzers.
+CREATE TABLE IF NOT EXISTS analysis_sites (
+    run_id              INTEGER NOT NULL REFERENCES runs(run_id),
+    site_id             INTEGER NOT NULL,  -- sites.site_id
+    allocs_per_op       REAL NOT NULL,
+    bytes_per_op        REAL NOT NULL,
+    nursery_bytes       INTEGER NOT NULL,
+    gen0_star_per_1k    REAL NOT NULL,     -- additive: the sites' values sum to the run's
+    survival_rate       REAL,              -- NULL without a collected epoch
+    dies_young          INTEGER NOT NULL,
+    freed_within_op     INTEGER NOT NULL,  -- freed before the next Ops event after birth
+    live_at_peak_bytes  INTEGER NOT NULL,  -- at the global t-gmax
+    max_live_bytes      INTEGER NOT NULL,  -- the site's own maximum
+    unfreed_bytes       INTEGER NOT NULL,
+    leak_slope          REAL,              -- bytes per op; NULL without Ops samples
+    size_p50            INTEGER NOT NULL,
+    size_p90            INTEGER NOT NULL,
+    size_p99            INTEGER NOT NULL,
+    size_max            INTEGER NOT NULL,
+    sizes_exact         INTEGER NOT NULL,  -- 0 once folded into log-linear buckets
+    lifetime            TEXT NOT NULL,     -- 'process-lifetime', 'phase-scoped', 'short-lived', 'mixed'
+    chains              INTEGER NOT NULL,  -- realloc and inferred chains with >= 1 link
+    inferred_chains     INTEGER NOT NULL,
+    chain_pattern       TEXT,              -- longest chain: 'geometric', 'additive', 'irregular', 'none'; NULL if none
+    chain_description   TEXT,              -- in words, with the sizes
+    copied_bytes        INTEGER NOT NULL,  -- copied by reallocs that moved their block
+    avoidable_bytes     INTEGER NOT NULL,  -- allocated by chains minus their largest sizes
+    impact              REAL NOT NULL,     -- largest share of allocs/op, B/op, Gen0*
+    impact_metric       TEXT NOT NULL,     -- which of the three
+    position            INTEGER NOT NULL,  -- 1-based impact order
+    tier                TEXT NOT NULL,     -- 'critical', 'high', 'medium', 'low' (after promotion)
+    base_tier           TEXT NOT NULL,     -- before promotion
+    rule                TEXT NOT NULL,     -- why this tier, in words
+    PRIMARY KEY (run_id, site_id)
+);
+
+-- The phased remediation plan.  Written by: analyzers.
+CREATE TABLE IF NOT EXISTS plan_items (
+    run_id               INTEGER NOT NULL REFERENCES runs(run_id),
+    item_index           INTEGER NOT NULL,  -- 0-based, plan order (phase, site position, kind)
+    site_id              INTEGER NOT NULL,
+    phase                INTEGER NOT NULL,  -- 2 (immediate), 3 or 4
+    kind                 TEXT NOT NULL,     -- 'reserve', 'hoist', 'static', 'pool', 'size_tiers',
+                                            -- 'closure', 'string_builder', 'arena', 'fix_leak', 'reduce_peak'
+    risk                 TEXT NOT NULL,     -- 'low', 'medium', 'high'
+    tier                 TEXT NOT NULL,
+    change               TEXT NOT NULL,     -- what to do
+    evidence             TEXT NOT NULL,     -- what triggered it, with numbers
+    tier_sizes           TEXT NOT NULL,     -- JSON array of bytes (size_tiers), else '[]'
+    saving_allocs_per_op REAL NOT NULL,     -- the site taken out: its allocs/op
+    saving_bytes_per_op  REAL NOT NULL,
+    saving_gen0_star_1k  REAL NOT NULL,
+    saving_gen0_1k       REAL,              -- simulated collections removed per 1000 ops; NULL if not re-simulated
+    PRIMARY KEY (run_id, item_index)
+);
