@@ -183,13 +183,14 @@ void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
     if (id >= nodes_.size()) nodes_.resize(id + 1);
     Node& n = nodes_[id];
     n.parent = node_id(r.parent);
-    n.ip = r.ip;
-    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), r.ip,
-                               [](uint64_t ip, const CodeRange& c) { return ip < c.start; });
-    if (it != ranges_.begin() && r.ip < (it - 1)->end) {
+    const uint64_t ip = r.ip;  // a copy: upper_bound binds a reference, the record is packed
+    n.ip = ip;
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), ip,
+                               [](uint64_t a, const CodeRange& c) { return a < c.start; });
+    if (it != ranges_.begin() && ip < (it - 1)->end) {
         n.module = (it - 1)->module;
         const Module& m = modules_[static_cast<size_t>(n.module)];
-        n.rel_pc = r.ip - m.load_bias;
+        n.rel_pc = ip - m.load_bias;
         if (frame_listener_) frame_listener_(m.path, m.build_id, n.rel_pc);
     }
 }
