@@ -195,6 +195,8 @@ AnalysisParams params_from_json(const json& config, const std::string& origin) {
             r.fraction("few_sizes_coverage", p.planner.few_sizes_coverage);
             r.fraction("hoist_min_within_op_fraction", p.planner.hoist_min_within_op_fraction);
             r.positive("hoist_max_allocs_per_op", p.planner.hoist_max_allocs_per_op, 0);
+            r.positive("hoist_min_allocs_per_op", p.planner.hoist_min_allocs_per_op, 0);
+            r.fraction("tiers_max_chain_share", p.planner.tiers_max_chain_share);
             r.fraction("tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction);
             r.fraction("peak_min_share", p.planner.peak_min_share);
             r.integer("max_simulated_sites", p.planner.max_simulated_sites, 0, 100000);
@@ -254,6 +256,8 @@ json params_to_json(const AnalysisParams& p) {
                     {"few_sizes_coverage", p.planner.few_sizes_coverage},
                     {"hoist_min_within_op_fraction", p.planner.hoist_min_within_op_fraction},
                     {"hoist_max_allocs_per_op", p.planner.hoist_max_allocs_per_op},
+                    {"hoist_min_allocs_per_op", p.planner.hoist_min_allocs_per_op},
+                    {"tiers_max_chain_share", p.planner.tiers_max_chain_share},
                     {"tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction},
                     {"peak_min_share", p.planner.peak_min_share},
                     {"max_simulated_sites", p.planner.max_simulated_sites}};

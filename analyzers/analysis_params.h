@@ -69,6 +69,10 @@ struct PlannerParams {
     double few_sizes_coverage = 0.90;           // ... cover this share of the allocations
     double hoist_min_within_op_fraction = 0.90; // share of allocations freed inside the op
     double hoist_max_allocs_per_op = 4.0;       // more per op is churn (pool, tiers), not one buffer
+    double hoist_min_allocs_per_op = 0.5;       // fewer is not a per-op buffer (once per run, per phase)
+    double tiers_max_chain_share = 0.5;         // chain links above this share of a site's
+                                                // allocations: its sizes are growth steps, not
+                                                // per-call sizes (reserve, not size tiers)
     double tiers_min_temporary_fraction = 0.90; // per-call buffers: die young or inside one op
     double peak_min_share = 0.25;               // share of t-gmax bytes that triggers "reduce peak"
     uint32_t max_simulated_sites = 64;          // sites taken out of the simulation one by one

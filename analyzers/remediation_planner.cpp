@@ -172,15 +172,21 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& s, const WindowM
     const double within_op = static_cast<double>(s.freed_within_op) / n;
 
     if (s.chains.chains > 0) kinds.push_back(RemediationKind::Reserve);
+    // A buffer made once per run or per phase is freed "inside an op" trivially (the stretch
+    // before the first Ops marker counts as one): hoisting needs a rate of about one per op.
     const bool hoist = has_ops_events && within_op >= p.hoist_min_within_op_fraction - 1e-9 &&
-                       s.allocs_per_op <= p.hoist_max_allocs_per_op + 1e-9;
+                       s.allocs_per_op <= p.hoist_max_allocs_per_op + 1e-9 &&
+                       s.allocs_per_op >= p.hoist_min_allocs_per_op - 1e-9;
     if (hoist) kinds.push_back(RemediationKind::Hoist);
     if (s.lifetime == LifetimeClass::ProcessLifetime && few_sizes && !positive_leak(s))
         kinds.push_back(RemediationKind::StaticOrCached);
     if (!hoist && young >= p.pool_min_temporary_fraction - 1e-9 && s.allocs_per_op >= p.pool_min_allocs_per_op - 1e-9 &&
         few_sizes)
         kinds.push_back(RemediationKind::Pool);
-    if (!few_sizes && std::max(young, has_ops_events ? within_op : 0.0) >= p.tiers_min_temporary_fraction - 1e-9 &&
+    // Many sizes from a growth chain are its steps (reserve covers them), not per-call sizes.
+    const bool growth_sizes = static_cast<double>(s.chains.links) > p.tiers_max_chain_share * n;
+    if (!few_sizes && !growth_sizes &&
+        std::max(young, has_ops_events ? within_op : 0.0) >= p.tiers_min_temporary_fraction - 1e-9 &&
         s.lifetime != LifetimeClass::PhaseScoped)
         kinds.push_back(RemediationKind::SizeTiers);
     if (s.construct == "closure" || s.construct == "std_function") kinds.push_back(RemediationKind::Closure);

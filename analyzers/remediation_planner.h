@@ -3,13 +3,14 @@
 // Each kind has a trigger on the site's metrics (thresholds in PlannerParams):
 //   reserve      the site has realloc chains or inferred growth chains              low
 //   hoist        >= 90 % of allocations freed inside the op that made them (needs Ops
-//                events), at most 4 allocations per op: one buffer per op           low
+//                events), 0.5 to 4 allocations per op: a buffer made per op         low
 //   static       process-lifetime, one or few sizes, no positive leak slope         low
 //   pool         >= 50 % die young, >= 1 allocation per op, one or few sizes
 //                (<= 4 sizes cover 90 %), and not already a hoist                   medium
 //   size tiers   >= 90 % die young or are freed inside their op, sizes vary (not
-//                few): pre-allocate per frame in tiers p50/p90/p99 rounded up to
-//                powers of two                                                      medium
+//                few) and are not the steps of growth chains (chain links <= 50 %
+//                of allocations): pre-allocate per frame in tiers p50/p90/p99
+//                rounded up to powers of two                                        medium
 //   closure      construct "closure" or "std_function" (from a later source stage)  medium
 //   string       construct "string_concat"                                          medium
 //   arena        lifetime phase-scoped                                              high

@@ -1,0 +1,256 @@
+// interpreter_analysis_test.cpp — `allocprof analyze` on the ground-truth sample
+// (samples/interp/interp.cpp): every planted site is found by its function, gets the
+// remediation kind its pattern implies and lands in the tier band its design implies; the
+// "run" window's per-op totals are the design's exact numbers; analysing twice gives
+// identical tables, recording twice identical allocs/op and B/op.
+//
+// The expected numbers are derived in interp.cpp's header comment (N = kOps ops):
+//   run window: 182 N + 1 allocations, 5995 N + 1 MiB bytes, nursery 5995 N bytes.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "e2e/e2e_test.h"
+
+namespace allocprof::e2e {
+namespace {
+
+constexpr int64_t kOps = 10000;  // the sample's default; the tiers below are for this N
+constexpr int64_t kSnapshotBytes = 1 << 20;
+constexpr double kB0 = 8 << 20;  // the default nursery budget
+
+struct Planted {
+    const char* function;       // name as demangled, without namespace and parameters
+    double allocs_per_op;       // over the whole run's N ops
+    double bytes_per_op;
+    const char* kind;           // expected plan kind; "" = only found and ranked (closure, string)
+    const char* tier;           // after promotion
+    const char* base_tier;      // before promotion
+    const char* lifetime;
+};
+
+// interp.cpp, "Planted patterns" and "Tiers". Per-op values of the sites of one run (the
+// compile-time and startup sites divide their once-only counts by N).
+const Planted kPlanted[] = {
+    {"alloc_frame", 31, 2160, "size_tiers", "critical", "critical", "short-lived"},
+    {"build_list", 6, 1008, "reserve", "critical", "high", "short-lived"},
+    {"make_callback", 1, 24, "", "medium", "low", "short-lived"},
+    {"concat_names", 13, 691, "", "high", "medium", "short-lived"},
+    {"new_ast_node", 131.0 / kOps, 131.0 * 56 / kOps, "arena", "low", "low", "phase-scoped"},
+    {"intern_constant", 12.0 / kOps, 12.0 * 32 / kOps, "static", "low", "low", "process-lifetime"},
+    {"cache_result", 1, 32, "fix_leak", "medium", "low", "process-lifetime"},
+    {"box_result", 130, 2080, "pool", "critical", "critical", "short-lived"},
+    {"take_heap_snapshot", 1.0 / kOps, static_cast<double>(kSnapshotBytes) / kOps, "reduce_peak", "low", "low",
+     "short-lived"},
+};
+
+std::string sql_text(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
+// Every row of a query, each as its columns joined by '|' (NULL as "NULL").
+std::vector<std::string> rows_as_text(const RunDatabase& db, const std::string& sql) {
+    std::vector<std::string> out;
+    for (const Row& r : db.query(sql)) {
+        std::string line;
+        for (size_t i = 0; i < r.size(); ++i) line += (i ? "|" : "") + (r.is_null(i) ? "NULL" : r.text(i));
+        out.push_back(line);
+    }
+    return out;
+}
+
+double real_of(const Row& row, size_t i) { return std::stod(row.text(i)); }
+
+void expect_near_exact(double actual, double expected, const std::string& what) {
+    EXPECT_NEAR(actual, expected, 1e-9 * std::max(1.0, std::fabs(expected))) << what;
+}
+
+class InterpreterAnalysis : public E2eTest {
+protected:
+    // Records the sample with N ops into `db` and checks it ran.
+    void record_sample(const std::filesystem::path& db) {
+        Recording rec = record(db, {sample_binary("interpreter").string(), std::to_string(kOps)});
+        ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+        EXPECT_EQ(rec.process.out.rfind("ops=" + std::to_string(kOps) + " ast_nodes=131 ", 0), 0u)
+            << rec.process.out;
+    }
+    void analyze(const std::filesystem::path& db) {
+        ProcessResult r = run_process({allocprof_binary().string(), "analyze", db.string()});
+        ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    }
+};
+
+// The site_id of the one site whose function is `name` (in the anonymous namespace of
+// interp.cpp); 0 and a failure if there is not exactly one.
+int64_t site_of(const RunDatabase& db, const std::string& name) {
+    std::vector<Row> rows = db.query("SELECT site_id, function FROM sites WHERE function LIKE " +
+                                     sql_text("%::" + name + "(%") + " OR function LIKE " +
+                                     sql_text(name + "(%"));
+    if (rows.size() != 1) {
+        ADD_FAILURE() << "sites named " << name << ": " << rows.size();
+        return 0;
+    }
+    return rows[0].int64(0);
+}
+
+TEST_F(InterpreterAnalysis, PlantedSitesGetTheirKindsAndTiers) {
+    ASSERT_NO_FATAL_FAILURE(record_sample(db()));
+    ASSERT_NO_FATAL_FAILURE(analyze(db()));
+    RunDatabase database(db());
+
+    std::set<int64_t> planted_ids;
+    for (const Planted& p : kPlanted) {
+        SCOPED_TRACE(p.function);
+        const int64_t site = site_of(database, p.function);
+        ASSERT_NE(site, 0);
+        planted_ids.insert(site);
+        const std::string where = " WHERE site_id = " + std::to_string(site);
+        std::vector<Row> a = database.query(
+            "SELECT allocs_per_op, bytes_per_op, tier, base_tier, lifetime, rule FROM analysis_sites" + where);
+        ASSERT_EQ(a.size(), 1u) << "no analysis_sites row";
+        expect_near_exact(real_of(a[0], 0), p.allocs_per_op, "allocs_per_op");
+        expect_near_exact(real_of(a[0], 1), p.bytes_per_op, "bytes_per_op");
+        EXPECT_EQ(a[0].text(2), p.tier) << "tier; rule: " << a[0].text(5);
+        EXPECT_EQ(a[0].text(3), p.base_tier) << "base_tier; rule: " << a[0].text(5);
+        EXPECT_EQ(a[0].text(4), p.lifetime) << "lifetime";
+
+        // In the plan, with the expected kind (closure and string builder need source
+        // constructs, a later stage: for them only "it is in the plan").
+        std::vector<std::string> kinds;
+        for (const Row& r : database.query("SELECT kind FROM plan_items" + where + " ORDER BY item_index"))
+            kinds.push_back(r.text(0));
+        std::string listed;
+        for (const std::string& k : kinds) listed += k + " ";
+        EXPECT_FALSE(kinds.empty()) << "planted site missing from the plan";
+        if (*p.kind != '\0') {
+            EXPECT_TRUE(std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end())
+                << "expected kind " << p.kind << ", plan has: " << listed;
+        }
+        // Every item of a site is in the tier of its site.
+        for (const Row& r : database.query("SELECT tier FROM plan_items" + where)) EXPECT_EQ(r.text(0), p.tier);
+    }
+    EXPECT_EQ(planted_ids.size(), std::size(kPlanted)) << "two planted patterns share a site";
+
+    // The evidence behind the kinds, as the design makes it.
+    const auto one = [&](const std::string& sql) { return database.query(sql).at(0); };
+    const std::string frames = std::to_string(site_of(database, "alloc_frame"));
+    // Sizes 16, 32, 48, 80, 96, 128 B: p50 80, p90 = p99 = 128 -> one tier of 128 B.
+    EXPECT_EQ(one("SELECT tier_sizes FROM plan_items WHERE kind = 'size_tiers' AND site_id = " + frames).text(0),
+              "[128]");
+    Row list = one("SELECT chains, inferred_chains, chain_pattern FROM analysis_sites WHERE site_id = " +
+                   std::to_string(site_of(database, "build_list")));
+    EXPECT_EQ(list.int64(0), kOps) << "one vector (capacity 1 -> 32) per op";
+    EXPECT_EQ(list.int64(1), kOps) << "std::vector growth is inferred, not realloc";
+    EXPECT_EQ(list.text(2), "geometric");
+    Row cache = one("SELECT leak_slope, unfreed_bytes FROM analysis_sites WHERE site_id = " +
+                    std::to_string(site_of(database, "cache_result")));
+    expect_near_exact(real_of(cache, 0), 32.0, "cache leak slope, B/op");
+    EXPECT_EQ(cache.int64(1), 32 * kOps);
+    Row snapshot = one("SELECT live_at_peak_bytes FROM analysis_sites WHERE site_id = " +
+                       std::to_string(site_of(database, "take_heap_snapshot")));
+    EXPECT_EQ(snapshot.int64(0), kSnapshotBytes);
+    // t-gmax: while the snapshot is live, at op N/2 (the cache then holds N/2 entries).
+    EXPECT_EQ(one("SELECT live_at_peak_bytes FROM analysis_sites WHERE site_id = " +
+                  std::to_string(site_of(database, "cache_result")))
+                  .int64(0),
+              32 * kOps / 2);
+
+    // Only the planted sites and libstdc++'s startup pool allocate.
+    std::vector<std::string> others = rows_as_text(
+        database, "SELECT function, allocations FROM sites WHERE site_id NOT IN (SELECT site_id FROM sites WHERE " +
+                      std::string("function LIKE '(anonymous namespace)::%')"));
+    EXPECT_LE(others.size(), 1u) << ::testing::PrintToString(others);
+}
+
+TEST_F(InterpreterAnalysis, RunWindowTotalsAreTheDesignsNumbers) {
+    ASSERT_NO_FATAL_FAILURE(record_sample(db()));
+    ASSERT_NO_FATAL_FAILURE(analyze(db()));
+    RunDatabase database(db());
+
+    std::vector<Row> run = database.query(
+        "SELECT ops, allocations, bytes_allocated, allocs_per_op, bytes_per_op, nursery_bytes,"
+        " gen0_star_per_1k, collections, gen0_per_1k, frees FROM analysis_windows WHERE window = 'run'");
+    ASSERT_EQ(run.size(), 1u);
+    EXPECT_EQ(run[0].int64(0), kOps);
+    EXPECT_EQ(run[0].int64(1), 182 * kOps + 1);
+    EXPECT_EQ(run[0].int64(2), 5995 * kOps + kSnapshotBytes);
+    expect_near_exact(real_of(run[0], 3), 182.0 + 1.0 / kOps, "run allocs_per_op");
+    expect_near_exact(real_of(run[0], 4), 5995.0 + static_cast<double>(kSnapshotBytes) / kOps, "run bytes_per_op");
+    EXPECT_EQ(run[0].int64(5), 5995 * kOps) << "the 1 MiB snapshot skips the nursery (>= L)";
+    expect_near_exact(real_of(run[0], 6), 1000.0 * 5995 / kB0, "run gen0_star_per_1k");
+    // 59.95 MB of nursery bytes in the run (plus < 100 KB before it): 7 collections of 8 MiB.
+    EXPECT_EQ(run[0].int64(7), 7);
+    expect_near_exact(real_of(run[0], 8), 1000.0 * 7 / kOps, "run gen0_per_1k");
+    // Everything born in the run is freed except the cache entries.
+    EXPECT_EQ(run[0].int64(9), 182 * kOps + 1 - kOps);
+
+    std::vector<Row> compile =
+        database.query("SELECT ops, per_run, allocations, bytes_allocated, frees FROM analysis_windows"
+                       " WHERE window = 'compile'");
+    ASSERT_EQ(compile.size(), 1u);
+    EXPECT_EQ(compile[0].int64(0), 0);
+    EXPECT_EQ(compile[0].int64(1), 1) << "no ops in compile: per-run values";
+    EXPECT_EQ(compile[0].int64(2), 131);
+    EXPECT_EQ(compile[0].int64(3), 131 * 56);
+    EXPECT_EQ(compile[0].int64(4), 131) << "the whole AST is freed inside the phase";
+
+    // The whole run: the two phases, the 12 constants at startup and libstdc++'s own pool.
+    Row whole = database.query("SELECT ops, allocations, unfreed_blocks, leak_slope FROM analysis_windows"
+                               " WHERE window = ''")
+                    .at(0);
+    EXPECT_EQ(whole.int64(0), kOps);
+    EXPECT_GE(whole.int64(1), 182 * kOps + 1 + 131 + 12);
+    EXPECT_LE(whole.int64(1), 182 * kOps + 1 + 131 + 12 + 1);
+    EXPECT_GE(whole.int64(2), kOps + 12) << "cache entries and constants are never freed";
+    expect_near_exact(real_of(whole, 3), 32.0, "whole-run leak slope, B/op");
+}
+
+TEST_F(InterpreterAnalysis, AnalyzingTwiceGivesIdenticalTables) {
+    ASSERT_NO_FATAL_FAILURE(record_sample(db()));
+    const char* const queries[] = {
+        "SELECT params, site_config, ops, ops_source, unmatched_frees, result FROM analysis",
+        "SELECT * FROM analysis_windows ORDER BY window",
+        "SELECT * FROM analysis_sites ORDER BY site_id",
+        "SELECT * FROM plan_items ORDER BY item_index",
+    };
+    std::vector<std::vector<std::string>> first;
+    ASSERT_NO_FATAL_FAILURE(analyze(db()));
+    {
+        RunDatabase database(db());
+        for (const char* q : queries) first.push_back(rows_as_text(database, q));
+    }
+    ASSERT_NO_FATAL_FAILURE(analyze(db()));
+    RunDatabase database(db());
+    for (size_t i = 0; i < std::size(queries); ++i) {
+        SCOPED_TRACE(queries[i]);
+        EXPECT_FALSE(first[i].empty());
+        EXPECT_EQ(rows_as_text(database, queries[i]), first[i]);
+    }
+}
+
+TEST_F(InterpreterAnalysis, RecordingTwiceGivesIdenticalPerOpNumbers) {
+    const auto second = dir_ / "second.db";
+    ASSERT_NO_FATAL_FAILURE(record_sample(db()));
+    ASSERT_NO_FATAL_FAILURE(record_sample(second));
+    ASSERT_NO_FATAL_FAILURE(analyze(db()));
+    ASSERT_NO_FATAL_FAILURE(analyze(second));
+    // Windows exactly; sites by function (site ids could only differ by ties).
+    const std::string windows =
+        "SELECT window, ops, allocations, bytes_allocated, allocs_per_op, bytes_per_op FROM analysis_windows"
+        " WHERE window <> '' ORDER BY window";
+    const std::string sites =
+        "SELECT s.function, a.allocs_per_op, a.bytes_per_op, a.tier, a.lifetime FROM analysis_sites a"
+        " JOIN sites s USING (run_id, site_id) WHERE s.function LIKE '(anonymous namespace)::%'"
+        " ORDER BY s.function";
+    RunDatabase one(db());
+    RunDatabase two(second);
+    EXPECT_EQ(rows_as_text(one, windows), rows_as_text(two, windows));
+    EXPECT_EQ(rows_as_text(one, sites), rows_as_text(two, sites));
+    EXPECT_EQ(rows_as_text(one, sites).size(), std::size(kPlanted));
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
