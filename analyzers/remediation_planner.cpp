@@ -61,7 +61,10 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
         break;
     case RemediationKind::StaticOrCached:
         item.change = "make it static, or cache it once instead of allocating it";
-        item.evidence = "process-lifetime: " + std::to_string(s.allocations) + " allocations never freed before exit, " +
+        // Process-lifetime includes blocks freed only in teardown (after the last op).
+        item.evidence = "process-lifetime: " + std::to_string(s.allocations) +
+                        (s.unfreed_blocks == s.allocations ? " allocations never freed before exit, "
+                                                           : " allocations held until teardown (freed only after the last op), ") +
                         "sizes " + sizes_text(s);
         break;
     case RemediationKind::Pool:

@@ -21,6 +21,8 @@ const char* const kUsage =
     "                      what each recorded run allocated, freed and held\n"
     "  analyze FILE [--config FILE] [--gen0-budget B|auto]\n"
     "                      per-op metrics, Gen0-style collections, tiers and the plan\n"
+    "  report FILE [--format md|json] [-o OUT] [--run ID]\n"
+    "                      the analysis document: baseline, findings, tiers, remediation plan\n"
     "  top FILE [-n N] [--by allocs|bytes|peak|temporary|unfreed] [--run ID] [--json]\n"
     "                      the allocation sites of a run, ranked, with their stacks\n"
     "  symbolize FILE [--config CONFIG.json] [--run ID]\n"
@@ -39,6 +41,7 @@ constexpr Command kCommands[] = {
     {"symbolize", symbolize_command},
     {"top", top_command},
     {"analyze", analyze_command},
+    {"report", report_command},
 };
 
 }  // namespace

@@ -1,0 +1,401 @@
+// markdown_report.cpp — see markdown_report.h. Layout only: every figure is a stored
+// number formatted by report_format.h; the three ratios shown (Temp %, share of the peak,
+// heap vs RSS) divide two stored numbers and the legend says which.
+#include "markdown_report.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "report_format.h"
+
+namespace allocprof::reports {
+namespace {
+
+// Rows shown per tier and per finding list before "... and N more".
+constexpr size_t kTierRows = 10;
+constexpr size_t kFindingRows = 5;
+
+std::string site_name(const SiteRow& s) {
+    std::string name = md_code(s.function);
+    if (!s.file.empty()) name += " at " + md_code(s.file + ":" + std::to_string(s.line));
+    return name;
+}
+
+std::string capitalized(std::string s) {
+    if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+    return s;
+}
+
+std::string ratio(int64_t part, int64_t whole) {
+    return whole > 0 ? format_percent_text(static_cast<double>(part) / static_cast<double>(whole)) : "-";
+}
+
+std::string plural(int64_t n, const std::string& one, const std::string& many) {
+    return format_count(n) + " " + (n == 1 ? one : many);
+}
+
+std::string table_row(const std::vector<std::string>& cells) {
+    std::string row = "|";
+    for (const auto& c : cells) row += " " + md_cell(c) + " |";
+    return row + "\n";
+}
+
+std::string ops_text(const Report& r) {
+    const WindowRow& run = r.run_window();
+    if (run.per_run) return "none counted (per-op figures are per run)";
+    const std::string& src = r.analysis.ops_source;
+    return format_count(run.ops) + (src == "command-line" ? " (from `--ops`)"
+                                    : src == "markers"    ? " (counted by `allocprof_ops()`)"
+                                                          : "");
+}
+
+std::string parameters_text(const AnalysisInfo& a) {
+    std::string k;
+    for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
+    std::string text = "B0 = " + format_bytes_text(static_cast<double>(a.gen0_budget)) + " (" +
+                       format_count(static_cast<int64_t>(a.gen0_budget)) + " B, " +
+                       (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) + "), L = " +
+                       format_count(static_cast<int64_t>(a.large_object_threshold)) + " B, K = " +
+                       (k.empty() ? "-" : k);
+    if (a.params.contains("tiers") && a.params["tiers"].is_object()) {
+        const auto& t = a.params["tiers"];
+        auto pct = [&](const char* key) {
+            return t.contains(key) && t[key].is_number() ? format_percent_text(t[key].get<double>()) : "?";
+        };
+        text += "; tiers at " + pct("critical") + " / " + pct("high") + " / " + pct("medium") +
+                " of cumulative impact, any site at " + pct("single_site_critical") + " or more is critical";
+    }
+    return text;
+}
+
+void title(std::ostringstream& out, const Report& r) {
+    const RunInfo& run = r.run;
+    const std::string name = r.run_window().label;
+    out << "# Allocation report: " << name << "\n\n";
+    out << "- **Date**: " << r.analysis.date << " (analysis)\n";
+    out << "- **Command**: " << md_code(format_command(run.command)) << " in " << md_code(run.cwd) << "\n";
+    std::string end;
+    if (run.term_signal)
+        end = "killed by signal " + std::to_string(*run.term_signal);
+    else if (run.exit_status)
+        end = "exit status " + std::to_string(*run.exit_status);
+    else
+        end = "end unknown";
+    if (run.truncated) end += ", truncated";
+    char secs[32] = "?";
+    if (run.duration_s) std::snprintf(secs, sizeof(secs), "%.2f s", *run.duration_s);
+    out << "- **Run**: " << run.run_id << " of " << run.runs_in_file << " in " << md_code(r.file)
+        << (run.scenario.empty() ? "" : ", scenario " + md_code(run.scenario)) << "; " << secs << ", "
+        << end << ", " << plural(run.threads, "thread", "threads") << "\n";
+    out << "- **Machine**: " << md_code(run.hostname) << "\n";
+    out << "- **Tool version**: allocprof " << r.analysis.tool_version;
+    if (run.recorded_with != r.analysis.tool_version) out << " (recorded with " << run.recorded_with << ")";
+    out << "\n";
+    out << "- **Operations**: " << ops_text(r) << "\n";
+    out << "- **Analysis parameters**: " << parameters_text(r.analysis) << "\n\n";
+}
+
+void summary(std::ostringstream& out, const Report& r) {
+    out << "## Summary\n\n";
+    int64_t counts[4] = {0, 0, 0, 0};
+    for (const SiteRow& s : r.sites)
+        for (int t = 0; t < 4; ++t)
+            if (s.tier == kTierNames[t]) ++counts[t];
+    out << "- **Sites**: " << counts[0] << " critical, " << counts[1] << " high, " << counts[2]
+        << " medium, " << counts[3] << " low (" << r.sites.size() << " in all).\n";
+    if (r.sites.empty()) {
+        out << "- **Top finding**: none found: the run made no allocation attributed to a site.\n";
+    } else {
+        const SiteRow& top = r.sites.front();
+        out << "- **Top finding**: " << site_name(top) << " (" << md_code(top.module) << ") is "
+            << top.tier << ": " << format_percent_text(top.impact) << " of " << top.impact_metric << ", "
+            << format_rate_text(top.allocs_per_op) << " allocs/op and " << format_bytes_text(top.bytes_per_op)
+            << "/op, " << top.lifetime;
+        const PlanRow* fix = nullptr;
+        for (const PlanRow& p : r.plan)
+            if (p.site_id == top.site_id && (!fix || p.phase < fix->phase)) fix = &p;
+        if (fix) out << "; " << fix->priority << ": " << fix->change;
+        out << ".\n";
+    }
+    const WindowRow& w = r.run_window();
+    out << "- **Baseline**" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
+        << format_rate_text(w.allocs_per_op) << " allocs/op, " << format_bytes_text(w.bytes_per_op)
+        << "/op, Gen0 " << format_rate_text(w.gen0_per_1k) << " per 1k ops (Gen0\\* "
+        << format_rate_text(w.gen0_star_per_1k) << "), " << ratio(w.dies_young, w.allocations)
+        << " temporary, peak live " << format_bytes_text(static_cast<double>(w.peak_live_bytes))
+        << ", unfreed at exit " << format_bytes_text(static_cast<double>(w.unfreed_bytes.value_or(0)))
+        << ".\n\n";
+}
+
+void baseline(std::ostringstream& out, const Report& r) {
+    out << "## Baseline allocation rates\n\n";
+    out << "| Scenario | Ops | Allocated | Allocs/op | Gen0/1k | Gen0* | Temp % | Peak live | Unfreed |\n";
+    out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const WindowRow& w : r.windows) {
+        std::string ops = w.per_run ? "-" : format_count(w.ops);
+        std::string unfreed = w.unfreed_bytes ? format_bytes(static_cast<double>(*w.unfreed_bytes)) : "n/a";
+        std::string temp = w.allocations > 0 ? format_percent(static_cast<double>(w.dies_young) /
+                                                              static_cast<double>(w.allocations))
+                                             : "-";
+        out << table_row({w.label, ops, format_bytes(w.bytes_per_op), format_rate(w.allocs_per_op),
+                          format_rate(w.gen0_per_1k), format_rate(w.gen0_star_per_1k), temp,
+                          format_bytes(static_cast<double>(w.peak_live_bytes)), unfreed});
+    }
+    const AnalysisInfo& a = r.analysis;
+    std::string k;
+    for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
+    out << "\nLegend:\n\n"
+        << "- **Scenario**: the whole run (its scenario name, else the program), then each phase "
+           "marked with `allocprof_phase_begin` (all occurrences of a name together).\n"
+        << "- **Ops**: operations counted in the window (`--ops N` or `allocprof_ops(n)`); `-`: "
+           "none, and the per-op columns of that row are totals over the window.\n"
+        << "- **Allocated**: requested bytes allocated per op (B/op; `realloc(p, n)` counts n); "
+           "1 KB = 1024 B, `-` for zero.\n"
+        << "- **Allocs/op**: successful calls of the hooked allocating functions per op; a "
+           "`realloc` of a block counts as one allocation (DHAT's rule).\n"
+        << "- **Gen0/1k**: simulated Gen0 collections per 1000 ops: one process-wide nursery of B0 "
+           "bytes, allocations of L bytes or more skip it, a collection whenever an allocation "
+           "does not fit in what is left.\n"
+        << "- **Gen0\\***: the smooth expectation 1000 × nursery bytes / (ops × B0); additive per "
+           "site, what CI gates on.\n"
+        << "- **Temp %**: allocations freed before the next simulated collection after their birth "
+           "(\"dies young\"), as a share of the window's allocations.\n"
+        << "- **Peak live**: the largest sum of live requested bytes while the window was open "
+           "(t-gmax).\n"
+        << "- **Unfreed**: requested bytes still live when the run ended (not called leaked: "
+           "reachability is not checked); `n/a` for phases.\n"
+        << "- **B0** = " << format_bytes_text(static_cast<double>(a.gen0_budget)) << " ("
+        << (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) << "), the nursery budget; "
+        << "**L** = " << format_count(static_cast<int64_t>(a.large_object_threshold))
+        << " B, the large-object threshold; **K** = " << (k.empty() ? "-" : k)
+        << ", temp_K counts blocks freed with at most K other allocations on their thread in "
+           "between (K=0 is heaptrack's \"temporary\", K=1 memray's).\n\n";
+}
+
+void findings(std::ostringstream& out, const Report& r) {
+    const WindowRow& run = r.run_window();
+    out << "## Key findings\n\n";
+
+    out << "### Lifetime classes\n\n";
+    if (r.sites.empty()) out << "none found\n";
+    for (const char* cls : kLifetimeNames) {
+        std::vector<const SiteRow*> of;
+        for (const SiteRow& s : r.sites)
+            if (s.lifetime == cls) of.push_back(&s);
+        if (of.empty()) continue;
+        out << "- **" << cls << "**: " << plural(static_cast<int64_t>(of.size()), "site", "sites") << ": ";
+        for (size_t i = 0; i < of.size() && i < kFindingRows; ++i)
+            out << (i ? ", " : "") << site_name(*of[i]);
+        if (of.size() > kFindingRows) out << " and " << (of.size() - kFindingRows) << " more";
+        out << ".\n";
+    }
+    if (!r.sites.empty()) {
+        out << "- **Temporaries** (whole run): " << format_count(run.dies_young) << " of "
+            << format_count(run.allocations) << " allocations die young ("
+            << ratio(run.dies_young, run.allocations) << "); temp_K K=0: " << format_count(run.temporary_k0)
+            << ", K=1: " << format_count(run.temporary_k1) << ".\n";
+    }
+    out << "\n### Growth chains\n\n";
+    {
+        std::vector<const SiteRow*> chained;
+        for (const SiteRow& s : r.sites)
+            if (s.chains > 0) chained.push_back(&s);
+        if (chained.empty()) out << "none found\n";
+        for (size_t i = 0; i < chained.size() && i < kFindingRows; ++i) {
+            const SiteRow& s = *chained[i];
+            out << "- " << site_name(s) << ": " << plural(s.chains, "chain", "chains") << " ("
+                << format_count(s.inferred_chains) << " inferred)";
+            if (s.chain_description) out << "; longest: " << *s.chain_description;
+            out << "; copied " << format_bytes_text(static_cast<double>(s.copied_bytes)) << ", avoidable "
+                << format_bytes_text(static_cast<double>(s.avoidable_bytes)) << ".\n";
+        }
+        if (chained.size() > kFindingRows)
+            out << "- ... and " << (chained.size() - kFindingRows) << " more sites with chains.\n";
+    }
+    out << "\n### Leaks and unfreed memory\n\n";
+    {
+        out << "- Whole run: " << format_bytes_text(static_cast<double>(run.unfreed_bytes.value_or(0)))
+            << " in " << plural(run.unfreed_blocks.value_or(0), "block", "blocks")
+            << " unfreed at exit; leak slope "
+            << (run.leak_slope ? format_rate_text(*run.leak_slope) + " B/op" : std::string("n/a (fewer than 2 op samples)"))
+            << ".\n";
+        std::vector<const SiteRow*> leaking;
+        for (const SiteRow& s : r.sites)
+            if (s.unfreed_bytes > 0 || (s.leak_slope && *s.leak_slope > 0)) leaking.push_back(&s);
+        std::stable_sort(leaking.begin(), leaking.end(),
+                         [](const SiteRow* a, const SiteRow* b) { return a->unfreed_bytes > b->unfreed_bytes; });
+        if (leaking.empty()) out << "- Sites: none found.\n";
+        for (size_t i = 0; i < leaking.size() && i < kFindingRows; ++i) {
+            const SiteRow& s = *leaking[i];
+            out << "- " << site_name(s) << ": " << format_bytes_text(static_cast<double>(s.unfreed_bytes))
+                << " unfreed";
+            if (s.leak_slope && *s.leak_slope > 0) out << ", growing " << format_rate_text(*s.leak_slope) << " B/op";
+            out << " (" << s.lifetime << ").\n";
+        }
+        if (leaking.size() > kFindingRows)
+            out << "- ... and " << (leaking.size() - kFindingRows) << " more sites.\n";
+    }
+    out << "\n### Largest contributors to peak\n\n";
+    {
+        std::vector<const SiteRow*> at_peak;
+        for (const SiteRow& s : r.sites)
+            if (s.live_at_peak_bytes > 0) at_peak.push_back(&s);
+        std::stable_sort(at_peak.begin(), at_peak.end(), [](const SiteRow* a, const SiteRow* b) {
+            return a->live_at_peak_bytes > b->live_at_peak_bytes;
+        });
+        out << "Peak live heap: " << format_bytes_text(static_cast<double>(run.peak_live_bytes)) << ".\n\n";
+        if (at_peak.empty()) out << "none found\n";
+        for (size_t i = 0; i < at_peak.size() && i < kFindingRows; ++i) {
+            const SiteRow& s = *at_peak[i];
+            out << "- " << site_name(s) << ": " << format_bytes_text(static_cast<double>(s.live_at_peak_bytes))
+                << " live at the peak (" << ratio(s.live_at_peak_bytes, run.peak_live_bytes)
+                << "); its own maximum " << format_bytes_text(static_cast<double>(s.max_live_bytes)) << ".\n";
+        }
+        if (at_peak.size() > kFindingRows)
+            out << "- ... and " << (at_peak.size() - kFindingRows) << " more sites.\n";
+    }
+    out << "\n### Debug-info coverage\n\n";
+    {
+        if (r.coverage.empty()) out << "none found (the run was not symbolized)\n";
+        std::vector<std::string> complete;
+        for (const CoverageRow& c : r.coverage) {
+            if (c.fix.empty() && c.frames_unknown == 0 && c.frames_symbol_only == 0) {
+                complete.push_back(md_code(c.path));
+                continue;
+            }
+            out << "- " << md_code(c.path) << " (" << c.status << "): " << format_count(c.frames_file_line)
+                << " frames at file:line, " << format_count(c.frames_symbol_only) << " name only, "
+                << format_count(c.frames_unknown) << " unnamed"
+                << (c.fix.empty() ? "" : "; " + c.fix) << ".\n";
+        }
+        if (!complete.empty()) {
+            out << "- Every frame at file:line: ";
+            for (size_t i = 0; i < complete.size(); ++i) out << (i ? ", " : "") << complete[i];
+            out << ".\n";
+        }
+    }
+    out << "\n### Reconciliation\n\n";
+    out << "Tracked heap peak " << format_bytes_text(static_cast<double>(run.peak_live_bytes)) << " vs peak RSS ";
+    if (r.run.peak_rss_bytes && *r.run.peak_rss_bytes > 0) {
+        out << format_bytes_text(static_cast<double>(*r.run.peak_rss_bytes)) << ": the heap's requested bytes are "
+            << ratio(run.peak_live_bytes, *r.run.peak_rss_bytes)
+            << " of it; the rest is code, stacks, static data, allocator overhead and free memory it keeps";
+    } else {
+        out << "not recorded";
+    }
+    if (r.run.mmap_calls > 0)
+        out << "; anonymous mmap: " << plural(r.run.mmap_calls, "call", "calls") << ", "
+            << format_bytes_text(static_cast<double>(r.run.mmap_bytes)) << ", outside the heap metrics";
+    out << ".\n\n";
+}
+
+std::string pattern(const SiteRow& s) {
+    if (s.chains > 0 && s.chain_pattern && *s.chain_pattern != "none")
+        return *s.chain_pattern + " growth, " + plural(s.chains, "chain", "chains");
+    if (s.size_p50 == s.size_max) return "fixed size " + format_bytes_text(static_cast<double>(s.size_max));
+    return "sizes p50 " + format_bytes_text(static_cast<double>(s.size_p50)) + ", p99 " +
+           format_bytes_text(static_cast<double>(s.size_p99));
+}
+
+void tiers(std::ostringstream& out, const Report& r) {
+    out << "## Allocation sites by tier\n\n";
+    for (const char* tier : kTierNames) {
+        std::vector<const SiteRow*> of;
+        for (const SiteRow& s : r.sites)
+            if (s.tier == tier) of.push_back(&s);
+        out << "### " << capitalized(tier) << " (" << plural(static_cast<int64_t>(of.size()), "site", "sites")
+            << ")\n\n";
+        if (of.empty()) {
+            out << "none found\n\n";
+            continue;
+        }
+        out << "| # | Site | Module | Allocs/op | B/op | Share | Lifetime | Pattern | Rule |\n";
+        out << "|---:|---|---|---:|---:|---:|---|---|---|\n";
+        for (size_t i = 0; i < of.size() && i < kTierRows; ++i) {
+            const SiteRow& s = *of[i];
+            out << table_row({std::to_string(s.position), site_name(s), md_code(s.module),
+                              format_rate(s.allocs_per_op), format_bytes(s.bytes_per_op),
+                              format_percent(s.impact) + " of " + s.impact_metric, s.lifetime, pattern(s),
+                              s.rule});
+        }
+        if (of.size() > kTierRows)
+            out << "\n... and " << (of.size() - kTierRows) << " more " << tier
+                << " sites (all of them: `allocprof report --format json`).\n";
+        out << "\n";
+    }
+}
+
+std::string saving_text(const PlanRow& p) {
+    std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
+                       format_bytes_text(p.saving_bytes_per_op) + "/op, " +
+                       format_rate_text(p.saving_gen0_star_1k) + " Gen0\\*/1k";
+    if (p.saving_gen0_1k && *p.saving_gen0_1k > 0)
+        text += ", " + format_rate_text(*p.saving_gen0_1k) + " Gen0/1k";
+    return text;
+}
+
+void plan(std::ostringstream& out, const Report& r) {
+    out << "## Priority remediation list\n\n"
+        << "Phase 1 is the baseline above. Each item takes its site out of the simulation to "
+           "compute the expected saving; priorities are numbered in order of that saving within "
+           "a phase (P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).\n\n";
+    const struct {
+        int64_t phase;
+        const char* title;
+    } phases[] = {{2, "Phase 2: immediate (critical and high sites, low-risk changes)"},
+                  {3, "Phase 3: medium risk or medium tier"},
+                  {4, "Phase 4: the rest"}};
+    for (const auto& ph : phases) {
+        out << "### " << ph.title << "\n\n";
+        bool any = false;
+        for (const PlanRow& p : r.plan) {
+            if (p.phase != ph.phase) continue;
+            if (!any) {
+                out << "| Priority | Target | Change | Expected saving | Risk | Evidence |\n";
+                out << "|---|---|---|---|---|---|\n";
+                any = true;
+            }
+            const SiteRow* s = r.site(p.site_id);
+            std::string target = s ? site_name(*s) + " (" + md_code(s->module) + ")"
+                                   : "site " + std::to_string(p.site_id);
+            out << table_row({p.priority, target, p.change, saving_text(p), p.risk, p.evidence});
+        }
+        out << (any ? "\n" : "none found\n\n");
+    }
+}
+
+void gaps(std::ostringstream& out, const Report& r) {
+    out << "## Coverage gaps\n\n";
+    if (r.gaps.empty()) out << "none found\n";
+    for (const Gap& g : r.gaps) {
+        const char* label = g.kind == "ops"        ? "Op counts"
+                            : g.kind == "symbols"   ? "Symbols"
+                            : g.kind == "hooks"     ? "Hooks"
+                            : g.kind == "allocator" ? "Allocators"
+                                                    : "Run";
+        out << "- **" << label << "**: " << g.text << "\n";
+    }
+    out << "\n";
+}
+
+void next_steps(std::ostringstream& out, const Report& r) {
+    out << "## Next steps\n\n";
+    for (size_t i = 0; i < r.next_steps.size(); ++i) out << (i + 1) << ". " << r.next_steps[i] << "\n";
+}
+
+}  // namespace
+
+std::string render_markdown(const Report& report) {
+    std::ostringstream out;
+    title(out, report);
+    summary(out, report);
+    baseline(out, report);
+    findings(out, report);
+    tiers(out, report);
+    plan(out, report);
+    gaps(out, report);
+    next_steps(out, report);
+    return out.str();
+}
+
+}  // namespace allocprof::reports

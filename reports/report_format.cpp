@@ -1,0 +1,125 @@
+// report_format.cpp — see report_format.h.
+#include "report_format.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace allocprof::reports {
+
+std::string format_bytes_text(double bytes) {
+    static const char* const units[] = {"B", "KB", "MB", "GB", "TB"};
+    double value = std::round(bytes);
+    if (value < 1024.0) return std::to_string(static_cast<int64_t>(value)) + " B";
+    int unit = 0;
+    while (value >= 1024.0 && unit < 4) {
+        value /= 1024.0;
+        ++unit;
+    }
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), value >= 100 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return buf;
+}
+
+std::string format_bytes(double bytes) {
+    return std::round(bytes) == 0 ? "-" : format_bytes_text(bytes);
+}
+
+std::string format_count(int64_t n) {
+    std::string digits = std::to_string(n < 0 ? -n : n);
+    std::string out = n < 0 ? "-" : "";
+    size_t lead = digits.size() % 3;
+    if (lead == 0) lead = 3;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i == lead || (i > lead && (i - lead) % 3 == 0)) out.push_back(',');
+        out.push_back(digits[i]);
+    }
+    return out;
+}
+
+std::string format_rate_text(double value) {
+    if (value == 0) return "0";
+    char buf[48];
+    const double a = std::fabs(value);
+    if (a >= 1000) return format_count(static_cast<int64_t>(std::llround(value)));
+    if (a >= 100)
+        std::snprintf(buf, sizeof(buf), "%.0f", value);
+    else if (a >= 10)
+        std::snprintf(buf, sizeof(buf), "%.1f", value);
+    else if (a >= 0.01)
+        std::snprintf(buf, sizeof(buf), "%.2f", value);
+    else
+        return value < 0 ? "> -0.01" : "< 0.01";
+    return buf;
+}
+
+std::string format_rate(double value) { return value == 0 ? "-" : format_rate_text(value); }
+
+std::string format_percent_text(double fraction) {
+    const double p = fraction * 100.0;
+    char buf[32];
+    if (p == 0) return "0 %";
+    if (p < 0.1) return "< 0.1 %";
+    std::snprintf(buf, sizeof(buf), p < 10 ? "%.1f %%" : "%.0f %%", p);
+    return buf;
+}
+
+std::string format_percent(double fraction) {
+    return fraction == 0 ? "-" : format_percent_text(fraction);
+}
+
+std::string format_utc(int64_t unix_ns) {
+    const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
+
+std::string format_command(const std::vector<std::string>& argv) {
+    std::string line;
+    for (const std::string& arg : argv) {
+        if (!line.empty()) line += ' ';
+        const bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?|&;<>()") == std::string::npos;
+        if (plain) {
+            line += arg;
+            continue;
+        }
+        line += '\'';
+        for (char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        line += '\'';
+    }
+    return line;
+}
+
+std::string md_cell(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '|')
+            out += "\\|";
+        else if (c == '\n' || c == '\r')
+            out += ' ';
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string md_code(std::string_view text) {
+    // The fence must be longer than the longest run of backticks inside.
+    size_t longest = 0, run = 0;
+    for (char c : text) {
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    const std::string fence(longest + 1, '`');
+    const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
+    std::string body(text);
+    for (char& c : body)
+        if (c == '\n' || c == '\r') c = ' ';
+    return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+}
+
+}  // namespace allocprof::reports

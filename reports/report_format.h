@@ -1,0 +1,40 @@
+// report_format.h — how report numbers and text look: units like BenchmarkDotNet
+// ("824 B", "25.3 KB", 1 KB = 1024 B, "-" for zero), rates with a few significant digits,
+// and markdown escaping. Pure functions of their arguments (no locale, no clock), so the
+// same database always renders the same text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace allocprof::reports {
+
+// Bytes, 1 KB = 1024 B: 0 -> "-", 824 -> "824 B", 25907 -> "25.3 KB", values >= 100 of a
+// unit without decimals. Fractions of a byte (per-op values) round to the nearest byte.
+std::string format_bytes(double bytes);
+// The same, but 0 -> "0 B" (for sentences, where "-" reads badly).
+std::string format_bytes_text(double bytes);
+// 1234567 -> "1,234,567".
+std::string format_count(int64_t n);
+// A rate: 0 -> "-"; >= 1000 -> grouped integer; >= 100 -> "123"; >= 10 -> "12.3";
+// >= 0.01 -> "1.23"; below -> "< 0.01".
+std::string format_rate(double value);
+// The same, 0 -> "0".
+std::string format_rate_text(double value);
+// A fraction in [0, 1] as a percentage: 0 -> "-", 0.8929 -> "89 %", 0.0123 -> "1.2 %",
+// below 0.001 -> "< 0.1 %".
+std::string format_percent(double fraction);
+std::string format_percent_text(double fraction);
+// Nanoseconds since the epoch as "YYYY-MM-DD HH:MM:SS UTC".
+std::string format_utc(int64_t unix_ns);
+// argv as one shell-like line: arguments with spaces or quotes are single-quoted.
+std::string format_command(const std::vector<std::string>& argv);
+
+// Text for a markdown table cell: '|' escaped, newlines as spaces.
+std::string md_cell(std::string_view text);
+// A code span that survives any content (backticks inside get a longer fence).
+std::string md_code(std::string_view text);
+
+}  // namespace allocprof::reports

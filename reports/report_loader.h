@@ -1,0 +1,27 @@
+// report_loader.h — reads one run's report content (report_model.h) from a run database:
+// the runs row, the analysis tables, sites, debug coverage, function calls. Selecting,
+// ordering and grouping only: the numbers are the stored ones.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+
+#include "report_model.h"
+#include "run_database.h"
+
+namespace allocprof::reports {
+
+// A database that cannot be reported on (what() names the file and the problem).
+class ReportError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// True when `run_id` has an analysis row (false too when the file predates the table).
+bool has_analysis(schema::Database& db, int64_t run_id);
+
+// The report of `run_id`. The caller guarantees has_analysis(db, run_id); throws
+// ReportError when the stored analysis is inconsistent (no whole-run window).
+Report load_report(schema::Database& db, int64_t run_id);
+
+}  // namespace allocprof::reports

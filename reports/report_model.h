@@ -1,0 +1,178 @@
+// report_model.h — what a report says about one run, as plain data read from the run
+// database: the run, its analysis parameters, the windows (baseline rows), the sites with
+// their tiers, the plan, debug-info coverage and hook calls, plus the coverage gaps and
+// next steps in words. Loaded by report_loader.h; rendered by markdown_report.h and
+// json_report.h, so both formats carry the same content.
+//
+// Every number is a column of a table (named in the comments); the loader only selects,
+// orders and groups rows. The few ratios a renderer shows (Temp %, share of the peak, heap
+// vs RSS) divide two stored numbers and say so in the legend.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace allocprof::reports {
+
+// runs.* of the reported run.
+struct RunInfo {
+    int64_t run_id = 0;
+    int64_t runs_in_file = 1;
+    std::string scenario;               // '' when none was given
+    std::vector<std::string> command;   // argv
+    std::string cwd;
+    std::string hostname;
+    std::string recorded_with;          // runs.tool_version
+    std::optional<double> duration_s;
+    std::optional<int64_t> exit_status;
+    std::optional<int64_t> term_signal;
+    bool truncated = false;
+    int64_t threads = 0;
+    std::optional<int64_t> peak_rss_bytes;
+    int64_t mmap_calls = 0;
+    int64_t mmap_bytes = 0;
+    int64_t munmap_calls = 0;
+    std::vector<std::string> notes;     // runs.notes
+};
+
+// analysis.* and the parameters the legend states.
+struct AnalysisInfo {
+    int64_t analyzed_unix_ns = 0;
+    std::string date;                   // analyzed_unix_ns as "YYYY-MM-DD HH:MM:SS UTC"
+    std::string tool_version;
+    nlohmann::json params;              // analysis.params, as stored
+    nlohmann::json site_config;         // analysis.site_config, as stored
+    int64_t ops = 0;
+    std::string ops_source;             // 'command-line', 'markers', 'none'
+    int64_t unmatched_frees = 0;
+    // From params, for the legend.
+    uint64_t gen0_budget = 0;
+    std::string gen0_budget_rule;
+    uint64_t large_object_threshold = 0;
+    std::vector<int64_t> temporary_k;
+};
+
+// One row of analysis_windows: the whole run (window '') or a phase name.
+struct WindowRow {
+    std::string window;                 // '' = the whole run
+    std::string label;                  // scenario (or program) for the run, "phase NAME" for a phase
+    int64_t occurrences = 1;
+    int64_t ops = 0;
+    bool per_run = false;
+    int64_t allocations = 0;
+    int64_t reallocs = 0;
+    int64_t frees = 0;
+    int64_t bytes_allocated = 0;
+    double allocs_per_op = 0;
+    double bytes_per_op = 0;
+    int64_t collections = 0;
+    double gen0_per_1k = 0;
+    double gen0_star_per_1k = 0;
+    std::optional<double> survival_rate;
+    int64_t dies_young = 0;
+    int64_t temporary_k0 = 0;
+    int64_t temporary_k1 = 0;
+    int64_t peak_live_bytes = 0;
+    std::optional<int64_t> unfreed_blocks;  // whole run only
+    std::optional<int64_t> unfreed_bytes;
+    std::optional<double> leak_slope;
+    int64_t size_p50 = 0, size_p90 = 0, size_p99 = 0, size_max = 0;
+};
+
+// sites.* joined with analysis_sites.*.
+struct SiteRow {
+    int64_t site_id = 0;
+    std::string module, function, file;
+    int64_t line = 0;
+    int64_t allocations = 0;            // sites.allocations
+    int64_t bytes_allocated = 0;        // sites.bytes_allocated
+    double allocs_per_op = 0;
+    double bytes_per_op = 0;
+    double gen0_star_per_1k = 0;
+    std::optional<double> survival_rate;
+    int64_t dies_young = 0;
+    int64_t live_at_peak_bytes = 0;
+    int64_t max_live_bytes = 0;
+    int64_t unfreed_bytes = 0;
+    std::optional<double> leak_slope;
+    int64_t size_p50 = 0, size_p90 = 0, size_p99 = 0, size_max = 0;
+    std::string lifetime;
+    int64_t chains = 0;
+    int64_t inferred_chains = 0;
+    std::optional<std::string> chain_pattern;
+    std::optional<std::string> chain_description;
+    int64_t copied_bytes = 0;
+    int64_t avoidable_bytes = 0;
+    double impact = 0;
+    std::string impact_metric;
+    int64_t position = 0;
+    std::string tier, base_tier, rule;
+};
+
+// plan_items.*, with its place in the report's priority order.
+struct PlanRow {
+    std::string priority;               // "P1.1": P1 = phase 2, P2 = phase 3, P3 = phase 4
+    double saving_share = 0;            // the largest of the savings' shares of the run's
+                                        // allocs/op, B/op, Gen0*: the order within a phase
+    int64_t item_index = 0;
+    int64_t site_id = 0;
+    int64_t phase = 0;
+    std::string kind, risk, tier, change, evidence;
+    std::vector<int64_t> tier_sizes;
+    double saving_allocs_per_op = 0;
+    double saving_bytes_per_op = 0;
+    double saving_gen0_star_1k = 0;
+    std::optional<double> saving_gen0_1k;
+};
+
+// debug_coverage.*.
+struct CoverageRow {
+    std::string module_key, path, status, dwarf_source;
+    std::optional<std::string> debug_file, symbol_table, package;
+    int64_t frames_file_line = 0, frames_symbol_only = 0, frames_unknown = 0;
+    std::string fix;
+};
+
+// function_calls.*, one per hooked function in kHookedFunctions order (0 calls when absent).
+struct HookCalls {
+    std::string function;
+    int64_t calls = 0;
+    int64_t bytes = 0;
+};
+
+// A coverage gap: kind is 'ops', 'symbols', 'hooks', 'allocator', 'run'. Text may hold
+// `code spans` in backticks (markdown and JSON alike).
+struct Gap {
+    std::string kind;
+    std::string text;
+};
+
+struct Report {
+    std::string file;                   // the database's file name (no directory)
+    RunInfo run;
+    AnalysisInfo analysis;
+    std::vector<WindowRow> windows;     // the run first, then phases by first occurrence
+    std::vector<SiteRow> sites;         // by position (impact order)
+    std::vector<PlanRow> plan;          // by phase, then priority
+    std::vector<CoverageRow> coverage;  // by path
+    std::vector<HookCalls> hooks;
+    std::vector<Gap> gaps;
+    std::vector<std::string> next_steps;  // same conventions as Gap::text
+
+    const WindowRow& run_window() const { return windows.front(); }
+    const SiteRow* site(int64_t site_id) const;
+};
+
+// The hooked functions of interpose/hooked_functions.def a report checks for calls.
+inline const char* const kHookedFunctions[] = {
+    "malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign", "aligned_alloc",
+    "memalign", "valloc", "pvalloc", "mmap", "munmap", "mremap"};
+
+inline constexpr const char* kTierNames[] = {"critical", "high", "medium", "low"};
+inline constexpr const char* kLifetimeNames[] = {"process-lifetime", "phase-scoped", "short-lived",
+                                                 "mixed"};
+
+}  // namespace allocprof::reports
