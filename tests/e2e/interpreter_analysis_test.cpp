@@ -254,3 +254,48 @@ TEST_F(InterpreterAnalysis, RecordingTwiceGivesIdenticalPerOpNumbers) {
 
 }  // namespace
 }  // namespace allocprof::e2e
+
+namespace allocprof::e2e {
+namespace {
+
+// Issue 5: the report of the interpreter sample names every planted site in the plan with
+// the change its design calls for (the closure and string-builder sites need source
+// information to get their own kind: they must be in the plan, with some change).
+TEST_F(InterpreterAnalysis, ReportNamesEveryPlantedSiteWithItsChange) {
+    record_sample(db());
+    analyze(db());
+    ProcessResult r = run_process({allocprof_binary().string(), "report", db().string()});
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    const std::string& md = r.out;
+    const size_t plan = md.find("## Priority remediation list");
+    const size_t gaps = md.find("## Coverage gaps");
+    ASSERT_NE(plan, std::string::npos);
+    ASSERT_NE(gaps, std::string::npos);
+    const std::string section = md.substr(plan, gaps - plan);
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"alloc_frame", "pre-allocate per frame in size tiers of 128 B"},
+        {"build_list", "reserve or pre-size"},
+        {"make_callback", ""},
+        {"concat_names", ""},
+        {"new_ast_node", "allocate from an arena released at the end of the phase"},
+        {"intern_constant", "make it static, or cache it once"},
+        {"cache_result", "fix the growth"},
+        {"box_result", "use a pool or free list"},
+        {"take_heap_snapshot", "reduce the peak"},
+    };
+    for (const auto& [function, change] : expected) {
+        // A plan row is one table line: "| P... | `...function(...)` at ... | change | ...".
+        bool found = false;
+        size_t at = 0;
+        while ((at = section.find("::" + function + "(", at)) != std::string::npos) {
+            const size_t line_start = section.rfind('\n', at) + 1;
+            const std::string line = section.substr(line_start, section.find('\n', at) - line_start);
+            if (line.rfind("| P", 0) == 0 && line.find(change) != std::string::npos) found = true;
+            at += function.size();
+        }
+        EXPECT_TRUE(found) << function << ": no plan row with '" << change << "'\n" << section;
+    }
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
