@@ -285,30 +285,22 @@ int analyze_command(const Arguments& args) {
     std::string file;
     std::optional<std::string> config_file, gen0_budget;
     std::optional<int64_t> run;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
+    ArgReader a(args, "analyze");
+    while (a.next()) {
+        if (a.help()) {
             std::cout << kAnalyzeUsage;
             return kExitOk;
-        } else if (a == "--config") {
-            config_file = value();
-        } else if (a == "--gen0-budget") {
-            gen0_budget = value();
-        } else if (a == "--run") {
-            run = static_cast<int64_t>(parse_count(a, value()));
-        } else if (!a.empty() && a[0] == '-') {
-            throw UsageError("unknown option '" + a + "' for analyze");
-        } else if (file.empty()) {
-            file = a;
+        } else if (a.is("--config")) {
+            config_file = a.value();
+        } else if (a.is("--gen0-budget")) {
+            gen0_budget = a.value();
+        } else if (a.is("--run")) {
+            run = static_cast<int64_t>(a.count_value());
         } else {
-            throw UsageError("analyze takes one database file");
+            a.file(file);
         }
     }
-    if (file.empty()) throw UsageError("analyze needs a database file");
+    a.require(file);
     AnalyzeConfig config;
     if (config_file) config = load_config(*config_file);
     if (gen0_budget) apply_gen0_budget(config.params, *gen0_budget);

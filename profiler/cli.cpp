@@ -51,3 +51,23 @@ uint64_t parse_count(const std::string& option, const std::string& value) {
 }
 
 }  // namespace allocprof::profiler
+
+namespace allocprof::profiler {
+
+const std::string& ArgReader::value() {
+    if (i_ + 1 >= args_.size()) throw UsageError(args_[i_] + " needs a value");
+    return args_[++i_];
+}
+
+void ArgReader::file(std::string& path) {
+    const std::string& a = args_[i_];
+    if (!a.empty() && a[0] == '-') throw UsageError("unknown option '" + a + "' for " + command_);
+    if (!path.empty()) throw UsageError(command_ + " takes one database file");
+    path = a;
+}
+
+void ArgReader::require(const std::string& path) const {
+    if (path.empty()) throw UsageError(command_ + " needs a database file");
+}
+
+}  // namespace allocprof::profiler

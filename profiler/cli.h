@@ -41,4 +41,35 @@ std::string format_bytes(uint64_t bytes);
 // Parses a non-negative integer option value; throws UsageError naming the option.
 uint64_t parse_count(const std::string& option, const std::string& value);
 
+// Walks the arguments of a subcommand that takes options and one database file:
+//
+//   ArgReader a(args, "report");
+//   while (a.next()) {
+//       if (a.help()) ...;
+//       else if (a.is("--format")) format = a.value();
+//       else a.file(file);          // the file, or a usage error for anything else
+//   }
+//   a.require(file);
+class ArgReader {
+public:
+    ArgReader(const Arguments& args, std::string command)
+        : args_(args), command_(std::move(command)) {}
+    bool next() { return ++i_ < args_.size(); }
+    const std::string& arg() const { return args_[i_]; }
+    bool is(const char* option) const { return args_[i_] == option; }
+    bool help() const { return is("-h") || is("--help"); }
+    // The value after the current option; a usage error if there is none.
+    const std::string& value();
+    uint64_t count_value() { return parse_count(args_[i_], value()); }
+    // Takes the current argument as the database file: an unknown option or a second file
+    // is a usage error.
+    void file(std::string& path);
+    void require(const std::string& path) const;
+
+private:
+    const Arguments& args_;
+    std::string command_;
+    size_t i_ = size_t(-1);
+};
+
 }  // namespace allocprof::profiler

@@ -94,33 +94,25 @@ int report_command(const Arguments& args) {
     std::string file, format = "md";
     std::optional<std::string> output;
     std::optional<int64_t> run;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
+    ArgReader a(args, "report");
+    while (a.next()) {
+        if (a.help()) {
             std::cout << kReportUsage;
             return kExitOk;
-        } else if (a == "--format") {
-            format = value();
+        } else if (a.is("--format")) {
+            format = a.value();
             if (format == "markdown") format = "md";
             if (format != "md" && format != "json")
                 throw UsageError("--format must be md or json, not '" + format + "'");
-        } else if (a == "-o" || a == "--output") {
-            output = value();
-        } else if (a == "--run") {
-            run = static_cast<int64_t>(parse_count(a, value()));
-        } else if (!a.empty() && a[0] == '-') {
-            throw UsageError("unknown option '" + a + "' for report");
-        } else if (file.empty()) {
-            file = a;
+        } else if (a.is("-o") || a.is("--output")) {
+            output = a.value();
+        } else if (a.is("--run")) {
+            run = static_cast<int64_t>(a.count_value());
         } else {
-            throw UsageError("report takes one database file");
+            a.file(file);
         }
     }
-    if (file.empty()) throw UsageError("report needs a database file");
+    a.require(file);
 
     int64_t run_id = 0;
     bool analysed = false;

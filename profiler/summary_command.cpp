@@ -147,21 +147,18 @@ void print_text(const std::string& file, const json& runs) {
 int summary_command(const Arguments& args) {
     std::string file;
     bool as_json = false;
-    for (const auto& a : args) {
-        if (a == "-h" || a == "--help") {
+    ArgReader a(args, "summary");
+    while (a.next()) {
+        if (a.help()) {
             std::cout << kSummaryUsage;
             return kExitOk;
-        } else if (a == "--json") {
+        } else if (a.is("--json")) {
             as_json = true;
-        } else if (!a.empty() && a[0] == '-') {
-            throw UsageError("unknown option '" + a + "' for summary");
-        } else if (file.empty()) {
-            file = a;
         } else {
-            throw UsageError("summary takes one database file");
+            a.file(file);
         }
     }
-    if (file.empty()) throw UsageError("summary needs a database file");
+    a.require(file);
     auto db = schema::Database::open_existing(file, false);
     json runs = load_runs(db);
     if (as_json)

@@ -35,30 +35,22 @@ int symbolize_command(const Arguments& args) {
     std::optional<int64_t> run;
     SymbolizeOptions options;
     options.redo = true;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
+    ArgReader a(args, "symbolize");
+    while (a.next()) {
+        if (a.help()) {
             std::cout << kSymbolizeUsage;
             return kExitOk;
-        } else if (a == "--config") {
-            config_file = value();
-        } else if (a == "--run") {
-            run = static_cast<int64_t>(parse_count(a, value()));
-        } else if (a == "--debug-dir") {
-            options.extra_debug_dirs.push_back(value());
-        } else if (!a.empty() && a[0] == '-') {
-            throw UsageError("unknown option '" + a + "' for symbolize");
-        } else if (file.empty()) {
-            file = a;
+        } else if (a.is("--config")) {
+            config_file = a.value();
+        } else if (a.is("--run")) {
+            run = static_cast<int64_t>(a.count_value());
+        } else if (a.is("--debug-dir")) {
+            options.extra_debug_dirs.push_back(a.value());
         } else {
-            throw UsageError("symbolize takes one database file");
+            a.file(file);
         }
     }
-    if (file.empty()) throw UsageError("symbolize needs a database file");
+    a.require(file);
     if (config_file) options.config = load_site_config(*config_file);  // before touching FILE
     auto db = schema::Database::open_existing(file, true);
     std::vector<int64_t> runs = run ? std::vector<int64_t>{select_run(db, run)} : run_ids(db);

@@ -205,38 +205,30 @@ int top_command(const Arguments& args) {
     const Metric* metric = &kMetrics[0];
     std::optional<int64_t> run;
     bool as_json = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
+    ArgReader a(args, "top");
+    while (a.next()) {
+        if (a.help()) {
             std::cout << kTopUsage;
             return kExitOk;
-        } else if (a == "-n") {
-            limit = parse_count(a, value());
-        } else if (a == "--by") {
-            const std::string& by = value();
+        } else if (a.is("-n")) {
+            limit = a.count_value();
+        } else if (a.is("--by")) {
+            const std::string& by = a.value();
             metric = nullptr;
             for (const Metric& m : kMetrics)
                 if (by == m.option) metric = &m;
             if (metric == nullptr)
                 throw UsageError("--by takes allocs, bytes, peak, temporary or unfreed, not '" +
                                  by + "'");
-        } else if (a == "--run") {
-            run = static_cast<int64_t>(parse_count(a, value()));
-        } else if (a == "--json") {
+        } else if (a.is("--run")) {
+            run = static_cast<int64_t>(a.count_value());
+        } else if (a.is("--json")) {
             as_json = true;
-        } else if (!a.empty() && a[0] == '-') {
-            throw UsageError("unknown option '" + a + "' for top");
-        } else if (file.empty()) {
-            file = a;
         } else {
-            throw UsageError("top takes one database file");
+            a.file(file);
         }
     }
-    if (file.empty()) throw UsageError("top needs a database file");
+    a.require(file);
     std::optional<schema::Database> db(schema::Database::open_existing(file, false));
     const int64_t run_id = select_run(*db, run);
     if (!is_symbolized(*db, run_id)) {
