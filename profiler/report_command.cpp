@@ -1,9 +1,13 @@
-// report_command.cpp — `allocprof report run.db [--format md|json] [-o FILE] [--run ID]`:
+// report_command.cpp — `allocprof report run.db [--format md|html|json] [-o FILE] [--run ID]`:
 // the analysis document of one run (default: the last), rendered by reports/ from the
 // tables `allocprof analyze` wrote. A run without an analysis yet is analysed first, with
 // the default parameters, and stderr says so. Output goes to stdout, or to FILE with -o.
 //
 // Markdown (default): the eight sections of reports/markdown_report.h.
+//
+// HTML (--format html): one self-contained page (reports/html_report.h): the summary, a flame
+// graph of the heaviest 5000 allocating stacks (by bytes or count, zoom, search), memory over
+// time with the phases, and the tier and plan tables, sortable. No network needed to open it.
 //
 // JSON (--format json), format_version 1, stable keys:
 //   "format": "allocprof-report", "format_version": 1, "file": database file name,
@@ -50,6 +54,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "html_report.h"
 #include "json_report.h"
 #include "markdown_report.h"
 #include "report_loader.h"
@@ -60,14 +65,15 @@ namespace allocprof::profiler {
 namespace {
 
 const char* const kReportUsage =
-    "usage: allocprof report FILE [--format md|json] [-o OUT] [--run ID]\n"
+    "usage: allocprof report FILE [--format md|html|json] [-o OUT] [--run ID]\n"
     "\n"
     "The analysis document of a run: baseline rates per scenario and phase, key findings, the\n"
     "allocation sites by tier and the phased remediation plan. A run that was not analysed yet\n"
     "is analysed first (allocprof analyze, default parameters).\n"
     "\n"
-    "  --format F   md (GitHub-flavoured markdown, default) or json (keys documented in\n"
-    "               profiler/report_command.cpp)\n"
+    "  --format F   md (GitHub-flavoured markdown, default), html (one self-contained page:\n"
+    "               flame graph, memory over time, sortable tables) or json (keys documented\n"
+    "               in profiler/report_command.cpp)\n"
     "  -o OUT       write to OUT instead of stdout\n"
     "  --run ID     which run of FILE (default: the last)\n";
 
@@ -102,8 +108,8 @@ int report_command(const Arguments& args) {
         } else if (a.is("--format")) {
             format = a.value();
             if (format == "markdown") format = "md";
-            if (format != "md" && format != "json")
-                throw UsageError("--format must be md or json, not '" + format + "'");
+            if (format != "md" && format != "html" && format != "json")
+                throw UsageError("--format must be md, html or json, not '" + format + "'");
         } else if (a.is("-o") || a.is("--output")) {
             output = a.value();
         } else if (a.is("--run")) {
@@ -124,8 +130,12 @@ int report_command(const Arguments& args) {
     if (!analysed) analyze_first(file, run_id);
 
     auto db = schema::Database::open_existing(file, false);
-    const reports::Report report = reports::load_report(db, run_id);
-    const std::string text = format == "json" ? reports::render_json(report) : reports::render_markdown(report);
+    reports::ReportParts parts;
+    parts.views = format == "html";  // the stacks and the memory series: the page draws them
+    const reports::Report report = reports::load_report(db, run_id, parts);
+    const std::string text = format == "json"   ? reports::render_json(report)
+                             : format == "html" ? reports::render_html(report)
+                                                : reports::render_markdown(report);
     if (!output) {
         std::cout << text;
         return kExitOk;

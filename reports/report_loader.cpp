@@ -3,14 +3,20 @@
 // Ordering choices (the stored numbers are not changed, only arranged):
 // - windows: the run, then phases by their first event;
 // - sites: by analysis_sites.position (impact order);
+// - stacks (HTML view only): by the larger of a stack's shares of the run's allocations and
+//   bytes, descending, ties by node id, so the flame graph keeps the heaviest whichever way
+//   it is drawn; frames root first, inlined frames expanded (symbol_frames);
 // - plan: by phase; within a phase by the largest share of the run's allocs/op, B/op and
 //   Gen0* the item's saving removes (the impact rule of DESIGN.md applied to savings),
 //   ties by plan order; priorities P1.n for phase 2, P2.n for phase 3, P3.n for phase 4.
 #include "report_loader.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <unordered_map>
 
 #include "report_format.h"
 
@@ -40,7 +46,8 @@ RunInfo load_run(schema::Database& db, int64_t run_id) {
     auto s = db.prepare(
         "SELECT scenario, command, cwd, hostname, tool_version, duration_s, exit_status, "
         "term_signal, truncated, threads, peak_rss_bytes, mmap_calls, mmap_bytes, munmap_calls, "
-        "notes, (SELECT count(*) FROM runs) FROM runs WHERE run_id = ?");
+        "notes, (SELECT count(*) FROM runs), peak_live_bytes, peak_live_event, peak_live_ns, "
+        "event_count FROM runs WHERE run_id = ?");
     s.bind(1, run_id);
     if (!s.step()) throw ReportError(db.path() + ": no run " + std::to_string(run_id));
     r.run_id = run_id;
@@ -66,6 +73,10 @@ RunInfo load_run(schema::Database& db, int64_t run_id) {
         for (const auto& n : notes)
             if (n.is_string()) r.notes.push_back(n.get<std::string>());
     r.runs_in_file = s.int64(15);
+    r.peak_live_bytes = s.int64(16);
+    r.peak_live_event = opt_int(s, 17);
+    r.peak_live_ns = opt_int(s, 18);
+    r.event_count = s.int64(19);
     return r;
 }
 
@@ -402,6 +413,198 @@ void add_next_steps(Report& r) {
                            "`allocprof compare`.");
 }
 
+
+// ---- views: allocating stacks, memory series, phases (HTML) ------------------------------
+
+struct TraceNode {
+    int64_t parent = 0;
+    std::optional<int64_t> module_id;
+    int64_t ip = 0;
+    int64_t rel_pc = 0;
+};
+
+struct ModuleInfo {
+    std::string key;   // symbol_frames.module_key: the build-id, else 'path:' + path
+    std::string name;  // file name
+};
+
+std::string hex_offset(const std::string& module, int64_t pc) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "+0x%llx", static_cast<unsigned long long>(pc));
+    return module + buf;
+}
+
+// The frames of one trace node, innermost first, as symbol_frames holds them; one frame
+// named module+0xoffset when nothing names the address (the same names sites use).
+class FrameResolver {
+public:
+    FrameResolver(schema::Database& db, int64_t run_id)
+        : query_(db.prepare("SELECT function, file, line, inlined, quality FROM symbol_frames "
+                            "WHERE module_key = ? AND rel_pc = ? ORDER BY frame_index")),
+          perf_map_key_("perf-map:" + std::to_string(run_id)) {
+        auto rows = db.prepare("SELECT module_id, path, build_id FROM modules WHERE run_id = ?");
+        rows.bind(1, run_id);
+        while (rows.step()) {
+            const std::string path = rows.text(1);
+            const std::string build_id = rows.is_null(2) ? "" : rows.text(2);
+            std::string name = file_name(path);
+            if (name.empty()) name = path;
+            modules_[rows.int64(0)] = {build_id.empty() ? "path:" + path : build_id, name};
+        }
+    }
+
+    std::vector<StackFrame> frames(const TraceNode& n) {
+        auto m = n.module_id ? modules_.find(*n.module_id) : modules_.end();
+        const bool in_module = m != modules_.end();
+        const std::string key = in_module ? m->second.key : perf_map_key_;
+        const std::string module = in_module ? m->second.name : "[perf-map]";
+        const int64_t pc = in_module ? n.rel_pc : n.ip;
+        std::vector<StackFrame> out;
+        query_.bind(1, key).bind(2, pc);
+        bool unknown = false;
+        while (query_.step()) {
+            if (query_.text(4) == "unknown" || query_.is_null(0)) {
+                unknown = true;
+                break;
+            }
+            StackFrame f;
+            f.module = module;
+            f.function = query_.text(0);
+            f.file = query_.is_null(1) ? "" : query_.text(1);
+            if (f.file.rfind("./", 0) == 0) f.file.erase(0, 2);
+            f.line = query_.is_null(2) ? 0 : query_.int64(2);
+            f.inlined = query_.int64(3) != 0;
+            out.push_back(std::move(f));
+        }
+        query_.reset();
+        if (out.empty() || unknown) {
+            out.clear();
+            const std::string shown = in_module ? module : "[no module]";
+            out.push_back({shown, hex_offset(shown, pc), "", 0, false});
+        }
+        return out;
+    }
+
+private:
+    schema::Statement query_;
+    std::string perf_map_key_;
+    std::map<int64_t, ModuleInfo> modules_;
+};
+
+StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
+    StackSet set;
+    set.loaded = true;
+    std::vector<AllocatingStack> all;
+    {
+        auto s = db.prepare("SELECT node_id, allocations, bytes_allocated FROM stack_stats "
+                            "WHERE run_id = ? ORDER BY node_id");
+        s.bind(1, run_id);
+        while (s.step()) {
+            AllocatingStack st;
+            st.node_id = s.int64(0);
+            st.allocations = s.int64(1);
+            st.bytes_allocated = s.int64(2);
+            set.total_allocations += st.allocations;
+            set.total_bytes += st.bytes_allocated;
+            all.push_back(std::move(st));
+        }
+    }
+    set.total_stacks = static_cast<int64_t>(all.size());
+    const double allocs = static_cast<double>(std::max<int64_t>(set.total_allocations, 1));
+    const double bytes = static_cast<double>(std::max<int64_t>(set.total_bytes, 1));
+    auto weight = [&](const AllocatingStack& s) {
+        return std::max(static_cast<double>(s.allocations) / allocs,
+                        static_cast<double>(s.bytes_allocated) / bytes);
+    };
+    std::stable_sort(all.begin(), all.end(), [&](const AllocatingStack& a, const AllocatingStack& b) {
+        const double wa = weight(a), wb = weight(b);
+        if (wa != wb) return wa > wb;
+        return a.node_id < b.node_id;
+    });
+    for (size_t i = max_stacks; i < all.size(); ++i) {
+        ++set.omitted_stacks;
+        set.omitted_allocations += all[i].allocations;
+        set.omitted_bytes += all[i].bytes_allocated;
+    }
+    if (all.size() > max_stacks) all.resize(max_stacks);
+    if (all.empty()) return set;
+
+    std::unordered_map<int64_t, TraceNode> nodes;
+    {
+        auto s = db.prepare("SELECT node_id, parent_id, module_id, ip, rel_pc FROM trace_nodes WHERE run_id = ?");
+        s.bind(1, run_id);
+        while (s.step()) {
+            TraceNode n;
+            n.parent = s.int64(1);
+            n.module_id = opt_int(s, 2);
+            n.ip = s.int64(3);
+            n.rel_pc = s.is_null(4) ? 0 : s.int64(4);
+            nodes.emplace(s.int64(0), n);
+        }
+    }
+    FrameResolver resolver(db, run_id);
+    std::unordered_map<int64_t, std::vector<uint32_t>> node_frames;  // node -> frame indices, innermost first
+    std::map<std::tuple<std::string, std::string, std::string, int64_t, bool>, uint32_t> frame_index;
+    auto frames_of = [&](int64_t id, const TraceNode& n) -> const std::vector<uint32_t>& {
+        auto it = node_frames.find(id);
+        if (it != node_frames.end()) return it->second;
+        std::vector<uint32_t> indices;
+        for (StackFrame& f : resolver.frames(n)) {
+            auto key = std::make_tuple(f.module, f.function, f.file, f.line, f.inlined);
+            auto [at, added] = frame_index.emplace(std::move(key), static_cast<uint32_t>(set.frames.size()));
+            if (added) set.frames.push_back(std::move(f));
+            indices.push_back(at->second);
+        }
+        return node_frames.emplace(id, std::move(indices)).first->second;
+    };
+    for (AllocatingStack& st : all) {
+        // Leaf to root, then reversed. A trie has no cycles, but a damaged file might:
+        // never walk more nodes than exist.
+        size_t budget = nodes.size();
+        for (int64_t id = st.node_id; id != 0 && budget-- > 0;) {
+            auto it = nodes.find(id);
+            if (it == nodes.end()) break;
+            const auto& fs = frames_of(id, it->second);
+            st.frames.insert(st.frames.end(), fs.begin(), fs.end());
+            id = it->second.parent;
+        }
+        std::reverse(st.frames.begin(), st.frames.end());
+    }
+    set.stacks = std::move(all);
+    return set;
+}
+
+std::vector<MemorySample> load_memory(schema::Database& db, int64_t run_id) {
+    std::vector<MemorySample> rows;
+    auto s = db.prepare("SELECT t_ns, event_index, live_bytes, live_blocks, rss_bytes FROM memory_series "
+                        "WHERE run_id = ? ORDER BY t_ns, event_index");
+    s.bind(1, run_id);
+    while (s.step()) rows.push_back({s.int64(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4)});
+    return rows;
+}
+
+std::vector<PhaseSpan> load_phases(schema::Database& db, int64_t run_id) {
+    std::vector<PhaseSpan> rows;
+    auto s = db.prepare("SELECT phase_id, name, begin_event, end_event, begin_ns, end_ns, ops, allocations, "
+                        "bytes_allocated FROM phases WHERE run_id = ? ORDER BY phase_id");
+    s.bind(1, run_id);
+    while (s.step()) {
+        PhaseSpan p;
+        int c = 0;
+        p.phase_id = s.int64(c++);
+        p.name = s.text(c++);
+        p.begin_event = s.int64(c++);
+        p.end_event = s.int64(c++);
+        p.begin_ns = s.int64(c++);
+        p.end_ns = s.int64(c++);
+        p.ops = s.int64(c++);
+        p.allocations = s.int64(c++);
+        p.bytes_allocated = s.int64(c++);
+        rows.push_back(std::move(p));
+    }
+    return rows;
+}
+
 }  // namespace
 
 const SiteRow* Report::site(int64_t site_id) const {
@@ -417,7 +620,7 @@ bool has_analysis(schema::Database& db, int64_t run_id) {
     return s.step();
 }
 
-Report load_report(schema::Database& db, int64_t run_id) {
+Report load_report(schema::Database& db, int64_t run_id, const ReportParts& parts) {
     Report r;
     r.file = file_name(db.path());
     r.run = load_run(db, run_id);
@@ -431,6 +634,11 @@ Report load_report(schema::Database& db, int64_t run_id) {
     r.hooks = load_hooks(db, run_id);
     add_gaps(r);
     add_next_steps(r);
+    if (parts.views) {
+        r.stacks = load_stacks(db, run_id, parts.max_stacks);
+        r.memory = load_memory(db, run_id);
+        r.phases = load_phases(db, run_id);
+    }
     return r;
 }
 

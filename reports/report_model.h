@@ -2,7 +2,9 @@
 // database: the run, its analysis parameters, the windows (baseline rows), the sites with
 // their tiers, the plan, debug-info coverage and hook calls, plus the coverage gaps and
 // next steps in words. Loaded by report_loader.h; rendered by markdown_report.h and
-// json_report.h, so both formats carry the same content.
+// json_report.h, so both formats carry the same content. The HTML view (html_report.h) also
+// draws the allocating stacks and the memory series, loaded only when asked for
+// (ReportParts).
 //
 // Every number is a column of a table (named in the comments); the loader only selects,
 // orders and groups rows. The few ratios a renderer shows (Temp %, share of the peak, heap
@@ -36,6 +38,10 @@ struct RunInfo {
     int64_t mmap_bytes = 0;
     int64_t munmap_calls = 0;
     std::vector<std::string> notes;     // runs.notes
+    int64_t peak_live_bytes = 0;        // runs.peak_live_bytes (t-gmax)
+    std::optional<int64_t> peak_live_event;
+    std::optional<int64_t> peak_live_ns;
+    int64_t event_count = 0;            // runs.event_count
 };
 
 // analysis.* and the parameters the legend states.
@@ -150,6 +156,58 @@ struct Gap {
     std::string text;
 };
 
+// One frame of an allocating stack, from symbol_frames (inlined frames expanded).
+struct StackFrame {
+    std::string module;                 // file name of the module, '[perf-map]', '[no module]'
+    std::string function;               // demangled; 'module+0xoffset' when nothing names the code
+    std::string file;                   // '' without DWARF
+    int64_t line = 0;                   // 0 without DWARF
+    bool inlined = false;               // inlined into its caller (the frame before it, root first)
+};
+
+// One allocating stack: a stack_stats row and the frames of its leaf node.
+struct AllocatingStack {
+    int64_t node_id = 0;
+    int64_t allocations = 0;            // stack_stats.allocations
+    int64_t bytes_allocated = 0;        // stack_stats.bytes_allocated
+    std::vector<uint32_t> frames;       // indices into StackSet::frames, root (outermost) first
+};
+
+// The run's allocating stacks for the flame graph, the heaviest first and at most
+// ReportParts::max_stacks of them; the rest are counted, not listed.
+struct StackSet {
+    bool loaded = false;
+    std::vector<StackFrame> frames;     // distinct frames, in order of first use
+    std::vector<AllocatingStack> stacks;  // by the larger of their shares of the run's
+                                        // allocations and bytes, descending; ties by node_id
+    int64_t total_stacks = 0;           // stack_stats rows of the run
+    int64_t total_allocations = 0;      // their sums (kept and omitted)
+    int64_t total_bytes = 0;
+    int64_t omitted_stacks = 0;         // rows beyond the cap
+    int64_t omitted_allocations = 0;
+    int64_t omitted_bytes = 0;
+};
+
+// One memory_series row.
+struct MemorySample {
+    int64_t t_ns = 0;
+    int64_t event_index = 0;
+    int64_t live_bytes = 0;
+    int64_t live_blocks = 0;
+    int64_t rss_bytes = 0;
+};
+
+// One phases row (a phase name may occur more than once).
+struct PhaseSpan {
+    int64_t phase_id = 0;
+    std::string name;
+    int64_t begin_event = 0, end_event = 0;
+    int64_t begin_ns = 0, end_ns = 0;
+    int64_t ops = 0;
+    int64_t allocations = 0;
+    int64_t bytes_allocated = 0;
+};
+
 struct Report {
     std::string file;                   // the database's file name (no directory)
     RunInfo run;
@@ -161,6 +219,10 @@ struct Report {
     std::vector<HookCalls> hooks;
     std::vector<Gap> gaps;
     std::vector<std::string> next_steps;  // same conventions as Gap::text
+    // Loaded only with ReportParts::views (the HTML view):
+    StackSet stacks;
+    std::vector<MemorySample> memory;   // by t_ns, event_index
+    std::vector<PhaseSpan> phases;      // by phase_id
 
     const WindowRow& run_window() const { return windows.front(); }
     const SiteRow* site(int64_t site_id) const;

@@ -16,6 +16,7 @@ packages=(
   valgrind                 # reference counts for the exact-count tests
   heaptrack                # the peer the benchmarks compare against
   time linux-perf          # bench/: peak RSS and the where-the-time-goes breakdown
+  chromium                 # headless: the HTML report's render test and scripts/screenshot-report.sh
 )
 
 missing=()

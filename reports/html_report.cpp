@@ -1,0 +1,527 @@
+// html_report.cpp — see html_report.h. The page is built here as text: the tables and the
+// text sections are plain HTML (readable without the script, sorted by it), the flame graph
+// and the memory chart are drawn by reports/html/report.js from the JSON data block.
+// Layout only: every figure is a stored number formatted by report_format.h.
+#include "html_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "report_format.h"
+
+namespace allocprof::reports {
+
+// reports/html/*, compiled in by reports/CMakeLists.txt (html_assets.cpp.in).
+namespace html_assets {
+const char* css();
+const char* js();
+}  // namespace html_assets
+
+namespace {
+
+using nlohmann::json;
+
+// Memory samples drawn at most; a longer series keeps, per bucket of samples, the one with
+// the most live heap and the one with the most RSS, so no peak disappears.
+constexpr size_t kMaxMemorySamples = 4000;
+constexpr size_t kMemoryBuckets = 2000;
+// Rows of the site table (all sites up to this; the JSON report has every one).
+constexpr size_t kMaxSiteRows = 1000;
+
+std::string esc(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+// Text with markdown `code spans` (report_model.h: gaps, next steps, plan text) as escaped
+// HTML with <code> elements. A span opens with a run of n backticks and closes at the next
+// run of exactly n; one padding space on each side is dropped (report_format.h md_code).
+std::string inline_html(std::string_view text) {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        if (text[i] != '`') {
+            const size_t next = text.find('`', i);
+            out += esc(text.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i));
+            i = next == std::string_view::npos ? text.size() : next;
+            continue;
+        }
+        size_t n = 0;
+        while (i + n < text.size() && text[i + n] == '`') ++n;
+        const std::string fence(n, '`');
+        size_t close = i + n;
+        for (;;) {
+            close = text.find(fence, close);
+            if (close == std::string_view::npos) break;
+            size_t run = 0;
+            while (close + run < text.size() && text[close + run] == '`') ++run;
+            if (run == n) break;
+            close += run;
+        }
+        if (close == std::string_view::npos) {  // unmatched: literal backticks
+            out += fence;
+            i += n;
+            continue;
+        }
+        std::string_view body = text.substr(i + n, close - i - n);
+        if (body.size() >= 2 && body.front() == ' ' && body.back() == ' ') body = body.substr(1, body.size() - 2);
+        out += "<code>" + esc(body) + "</code>";
+        i = close + n;
+    }
+    return out;
+}
+
+std::string num(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    return buf;
+}
+std::string num(int64_t v) { return std::to_string(v); }
+
+std::string plural(int64_t n, const std::string& one, const std::string& many) {
+    return format_count(n) + " " + (n == 1 ? one : many);
+}
+
+std::string ratio(int64_t part, int64_t whole) {
+    return whole > 0 ? format_percent_text(static_cast<double>(part) / static_cast<double>(whole)) : "-";
+}
+
+std::string location(const SiteRow& s) {
+    return s.file.empty() ? std::string() : s.file + ":" + std::to_string(s.line);
+}
+
+// "<code>file.c:12</code>", the full path in its title; "-" without a file.
+std::string location_html(const SiteRow& s) {
+    if (s.file.empty()) return "-";
+    const size_t slash = s.file.rfind('/');
+    const std::string name = slash == std::string::npos ? s.file : s.file.substr(slash + 1);
+    return "<code title=\"" + esc(location(s)) + "\">" + esc(name + ":" + std::to_string(s.line)) + "</code>";
+}
+
+// "<code>f</code> at <code>file:line</code>"
+std::string site_html(const SiteRow& s, bool short_location = false) {
+    std::string h = "<code>" + esc(s.function) + "</code>";
+    if (!s.file.empty()) h += " at " + (short_location ? location_html(s) : "<code>" + esc(location(s)) + "</code>");
+    return h;
+}
+
+int tier_rank(const std::string& tier) {
+    for (int t = 0; t < 4; ++t)
+        if (tier == kTierNames[t]) return t;
+    return 4;
+}
+
+int risk_rank(const std::string& risk) { return risk == "low" ? 0 : risk == "medium" ? 1 : risk == "high" ? 2 : 3; }
+
+// A table cell: `sort` (a number) orders the column when its header is clicked.
+std::string td(const std::string& html, const std::string& sort = "", const char* cls = nullptr) {
+    std::string out = "<td";
+    if (cls) out += std::string(" class=\"") + cls + "\"";
+    if (!sort.empty()) out += " data-v=\"" + sort + "\"";
+    return out + ">" + html + "</td>";
+}
+
+std::string tdn(const std::string& html, const std::string& sort) { return td(html, sort, "n"); }
+
+// Header cells; a name starting with '#' is numeric (right-aligned, sorted as numbers).
+std::string thead(const std::vector<std::string>& names) {
+    std::string out = "<thead><tr>";
+    for (const std::string& n : names) {
+        const bool numeric = !n.empty() && n[0] == '#';
+        const std::string label = numeric ? n.substr(1) : n;
+        out += std::string("<th") + (numeric ? " class=\"n\" data-type=\"num\"" : "") + " tabindex=\"0\">" +
+               esc(label) + "</th>";
+    }
+    return out + "</tr></thead>\n";
+}
+
+std::string ops_text(const Report& r) {
+    const WindowRow& run = r.run_window();
+    if (run.per_run) return "none counted (per-op figures are per run)";
+    const std::string& src = r.analysis.ops_source;
+    return esc(format_count(run.ops)) + (src == "command-line" ? " (from <code>--ops</code>)"
+                                         : src == "markers"    ? " (counted by <code>allocprof_ops()</code>)"
+                                                               : "");
+}
+
+std::string parameters_text(const AnalysisInfo& a) {
+    std::string k;
+    for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
+    std::string text = "B0 = " + format_bytes_text(static_cast<double>(a.gen0_budget)) + " (" +
+                       format_count(static_cast<int64_t>(a.gen0_budget)) + " B, " +
+                       (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) + "), L = " +
+                       format_count(static_cast<int64_t>(a.large_object_threshold)) + " B, K = " +
+                       (k.empty() ? "-" : k);
+    if (a.params.contains("tiers") && a.params["tiers"].is_object()) {
+        const auto& t = a.params["tiers"];
+        auto pct = [&](const char* key) {
+            return t.contains(key) && t[key].is_number() ? format_percent_text(t[key].get<double>()) : "?";
+        };
+        text += "; tiers at " + pct("critical") + " / " + pct("high") + " / " + pct("medium") +
+                " of cumulative impact, any site at " + pct("single_site_critical") + " or more is critical";
+    }
+    return esc(text);
+}
+
+void title(std::ostringstream& out, const Report& r) {
+    const RunInfo& run = r.run;
+    out << "<header id=\"title\">\n<h1>Allocation report: " << esc(r.run_window().label) << "</h1>\n<dl class=\"meta\">\n";
+    std::string end;
+    if (run.term_signal)
+        end = "killed by signal " + std::to_string(*run.term_signal);
+    else if (run.exit_status)
+        end = "exit status " + std::to_string(*run.exit_status);
+    else
+        end = "end unknown";
+    if (run.truncated) end += ", truncated";
+    char secs[32] = "?";
+    if (run.duration_s) std::snprintf(secs, sizeof(secs), "%.2f s", *run.duration_s);
+    auto row = [&](const char* name, const std::string& html) {
+        out << "<dt>" << name << "</dt><dd>" << html << "</dd>\n";
+    };
+    row("Date", esc(r.analysis.date) + " (analysis)");
+    row("Command", "<code>" + esc(format_command(run.command)) + "</code> in <code>" + esc(run.cwd) + "</code>");
+    row("Run", std::to_string(run.run_id) + " of " + std::to_string(run.runs_in_file) + " in <code>" + esc(r.file) +
+                   "</code>" + (run.scenario.empty() ? "" : ", scenario <code>" + esc(run.scenario) + "</code>") +
+                   "; " + secs + ", " + esc(end) + ", " + plural(run.threads, "thread", "threads"));
+    row("Machine", "<code>" + esc(run.hostname) + "</code>");
+    std::string version = "allocprof " + esc(r.analysis.tool_version);
+    if (run.recorded_with != r.analysis.tool_version) version += " (recorded with " + esc(run.recorded_with) + ")";
+    row("Tool version", version);
+    row("Operations", ops_text(r));
+    row("Analysis parameters", parameters_text(r.analysis));
+    out << "</dl>\n</header>\n";
+}
+
+void nav(std::ostringstream& out) {
+    out << "<nav><a href=\"#summary\">Summary</a> <a href=\"#baseline\">Baseline</a> "
+           "<a href=\"#flame\">Flame graph</a> <a href=\"#memory\">Memory over time</a> "
+           "<a href=\"#sites\">Sites by tier</a> <a href=\"#plan\">Remediation plan</a> "
+           "<a href=\"#gaps\">Coverage gaps</a> <a href=\"#next\">Next steps</a></nav>\n";
+}
+
+void summary(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"summary\">\n<h2>Summary</h2>\n<ul>\n";
+    int64_t counts[4] = {0, 0, 0, 0};
+    for (const SiteRow& s : r.sites) {
+        const int t = tier_rank(s.tier);
+        if (t < 4) ++counts[t];
+    }
+    out << "<li><b>Sites</b>: ";
+    for (int t = 0; t < 4; ++t)
+        out << (t ? ", " : "") << "<span class=\"tier tier-" << kTierNames[t] << "\">" << counts[t] << " "
+            << kTierNames[t] << "</span>";
+    out << " (" << r.sites.size() << " in all).</li>\n";
+    if (r.sites.empty()) {
+        out << "<li><b>Top finding</b>: none found: the run made no allocation attributed to a site.</li>\n";
+    } else {
+        const SiteRow& top = r.sites.front();
+        out << "<li><b>Top finding</b>: " << site_html(top) << " (<code>" << esc(top.module) << "</code>) is "
+            << esc(top.tier) << ": " << esc(format_percent_text(top.impact)) << " of " << esc(top.impact_metric)
+            << ", " << esc(format_rate_text(top.allocs_per_op)) << " allocs/op and "
+            << esc(format_bytes_text(top.bytes_per_op)) << "/op, " << esc(top.lifetime);
+        const PlanRow* fix = nullptr;
+        for (const PlanRow& p : r.plan)
+            if (p.site_id == top.site_id && (!fix || p.phase < fix->phase)) fix = &p;
+        if (fix) out << "; " << esc(fix->priority) << ": " << inline_html(fix->change);
+        out << ".</li>\n";
+    }
+    const WindowRow& w = r.run_window();
+    out << "<li><b>Baseline</b>" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
+        << esc(format_rate_text(w.allocs_per_op)) << " allocs/op, " << esc(format_bytes_text(w.bytes_per_op))
+        << "/op, Gen0 " << esc(format_rate_text(w.gen0_per_1k)) << " per 1k ops (Gen0* "
+        << esc(format_rate_text(w.gen0_star_per_1k)) << "), " << esc(ratio(w.dies_young, w.allocations))
+        << " temporary, peak live " << esc(format_bytes_text(static_cast<double>(w.peak_live_bytes)))
+        << ", unfreed at exit " << esc(format_bytes_text(static_cast<double>(w.unfreed_bytes.value_or(0))))
+        << ".</li>\n";
+    out << "<li><b>Reconciliation</b>: tracked heap peak "
+        << esc(format_bytes_text(static_cast<double>(w.peak_live_bytes))) << " vs peak RSS ";
+    if (r.run.peak_rss_bytes && *r.run.peak_rss_bytes > 0)
+        out << esc(format_bytes_text(static_cast<double>(*r.run.peak_rss_bytes))) << " ("
+            << esc(ratio(w.peak_live_bytes, *r.run.peak_rss_bytes)) << " of it is requested heap bytes).</li>\n";
+    else
+        out << "not recorded.</li>\n";
+    out << "</ul>\n</section>\n";
+}
+
+void baseline(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"baseline\">\n<h2>Baseline allocation rates</h2>\n"
+        << "<table class=\"sortable\" id=\"baseline-table\">\n"
+        << thead({"Scenario", "#Ops", "#Allocated", "#Allocs/op", "#Gen0/1k", "#Gen0*", "#Temp %", "#Peak live",
+                  "#Unfreed"})
+        << "<tbody>\n";
+    for (const WindowRow& w : r.windows) {
+        const double temp = w.allocations > 0 ? static_cast<double>(w.dies_young) / static_cast<double>(w.allocations) : 0;
+        out << "<tr>" << td(esc(w.label)) << tdn(w.per_run ? "-" : esc(format_count(w.ops)), num(w.ops))
+            << tdn(esc(format_bytes(w.bytes_per_op)), num(w.bytes_per_op))
+            << tdn(esc(format_rate(w.allocs_per_op)), num(w.allocs_per_op))
+            << tdn(esc(format_rate(w.gen0_per_1k)), num(w.gen0_per_1k))
+            << tdn(esc(format_rate(w.gen0_star_per_1k)), num(w.gen0_star_per_1k))
+            << tdn(w.allocations > 0 ? esc(format_percent(temp)) : "-", num(temp))
+            << tdn(esc(format_bytes(static_cast<double>(w.peak_live_bytes))), num(w.peak_live_bytes))
+            << tdn(w.unfreed_bytes ? esc(format_bytes(static_cast<double>(*w.unfreed_bytes))) : "n/a",
+                  num(w.unfreed_bytes.value_or(-1)))
+            << "</tr>\n";
+    }
+    const AnalysisInfo& a = r.analysis;
+    out << "</tbody></table>\n<p class=\"legend\">Allocated = requested bytes per op (1 KB = 1024 B); "
+           "Allocs/op counts a realloc of a block as one allocation; Gen0/1k = simulated collections of a "
+        << esc(format_bytes_text(static_cast<double>(a.gen0_budget)))
+        << " nursery per 1000 ops (allocations of " << esc(format_count(static_cast<int64_t>(a.large_object_threshold)))
+        << " B or more skip it); Gen0* = 1000 × nursery bytes / (ops × B0); Temp % = allocations that die "
+           "before the next simulated collection; Peak live = largest sum of live requested bytes; Unfreed = "
+           "live at exit (reachability not checked). No ops counted: per-op columns are totals.</p>\n"
+        << "</section>\n";
+}
+
+void flame(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"flame\">\n<h2>Flame graph of the allocating stacks</h2>\n"
+        << "<div class=\"controls\">"
+           "<span class=\"seg\" role=\"group\" aria-label=\"weight\">"
+           "<button type=\"button\" id=\"flame-by-bytes\" class=\"on\">By bytes</button>"
+           "<button type=\"button\" id=\"flame-by-count\">By count</button></span> "
+           "<input type=\"search\" id=\"flame-search\" placeholder=\"Search functions (text or /regex/)\" "
+           "size=\"34\" aria-label=\"search\"> "
+           "<button type=\"button\" id=\"flame-reset\">Reset zoom</button> "
+           "<span id=\"flame-status\" class=\"status\"></span></div>\n"
+        << "<p class=\"hint\">Root at the top, callers above callees; a frame's width is its share of the "
+           "run's allocated bytes (or allocations). Click a frame to zoom into it, click a greyed "
+           "frame above it (or Reset zoom, or Esc) to zoom back out. Frames are merged by function and module; the "
+           "tooltip lists their source lines.</p>\n"
+        << "<div id=\"flame-chart\" class=\"chart\"><svg id=\"flame-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
+           "role=\"img\" aria-label=\"flame graph\"></svg></div>\n<p id=\"flame-note\" class=\"note\">";
+    const StackSet& s = r.stacks;
+    if (!s.loaded)
+        out << "The stacks were not loaded.";
+    else
+        out << esc(plural(s.total_stacks, "allocating stack", "allocating stacks"))
+            << (s.omitted_stacks > 0
+                    ? "; the " + esc(format_count(static_cast<int64_t>(s.stacks.size()))) +
+                          " heaviest are drawn, " + esc(format_count(s.omitted_stacks)) + " lighter ones (" +
+                          esc(format_count(s.omitted_allocations)) + " allocations, " +
+                          esc(format_bytes_text(static_cast<double>(s.omitted_bytes))) +
+                          ") are left out and shown as one frame"
+                    : std::string(", all drawn"))
+            << ".";
+    out << "</p>\n</section>\n";
+}
+
+void memory(std::ostringstream& out) {
+    out << "<section id=\"memory\">\n<h2>Memory over time</h2>\n"
+        << "<div class=\"controls\"><span class=\"seg\" role=\"group\" aria-label=\"axis\">"
+           "<button type=\"button\" id=\"mem-by-time\">By time</button>"
+           "<button type=\"button\" id=\"mem-by-events\">By events</button></span> "
+           "<span class=\"key\"><i class=\"sw live\"></i>live heap (left axis)</span> "
+           "<span class=\"key\"><i class=\"sw rss\"></i>RSS (right axis)</span> "
+           "<span class=\"key\"><i class=\"sw peak\"></i>peak live (t-gmax)</span> "
+           "<span class=\"key\"><i class=\"sw band\"></i>phases</span></div>\n"
+        << "<div id=\"memory-chart\" class=\"chart\"><svg id=\"memory-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
+           "role=\"img\" aria-label=\"memory over time\"></svg></div>\n"
+        << "<p id=\"memory-note\" class=\"note\"></p>\n</section>\n";
+}
+
+void sites(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"sites\">\n<h2>Allocation sites by tier</h2>\n";
+    if (r.sites.empty()) {
+        out << "<p>none found</p>\n</section>\n";
+        return;
+    }
+    out << "<p class=\"hint\">Click a header to sort; click a function to find it in the flame graph.</p>\n"
+        << "<table class=\"sortable\" id=\"tier-table\">\n"
+        << thead({"##", "Tier", "Function", "File:line", "Module", "#Allocs/op", "#B/op", "#Share", "Lifetime",
+                  "Rule"})
+        << "<tbody>\n";
+    for (size_t i = 0; i < r.sites.size() && i < kMaxSiteRows; ++i) {
+        const SiteRow& s = r.sites[i];
+        out << "<tr>" << td(std::to_string(s.position), num(s.position), "n")
+            << td("<span class=\"tier tier-" + esc(s.tier) + "\">" + esc(s.tier) + "</span>",
+                  std::to_string(tier_rank(s.tier)))
+            << td("<a href=\"#flame\" class=\"find\" data-find=\"" + esc(s.function) + "\"><code>" +
+                  esc(s.function) + "</code></a>")
+            << td(location_html(s), "", "loc") << td(esc(s.module))
+            << tdn(esc(format_rate(s.allocs_per_op)), num(s.allocs_per_op))
+            << tdn(esc(format_bytes(s.bytes_per_op)), num(s.bytes_per_op))
+            << tdn(esc(format_percent(s.impact)) + " of " + esc(s.impact_metric), num(s.impact))
+            << td(esc(s.lifetime)) << td(esc(s.rule)) << "</tr>\n";
+    }
+    out << "</tbody></table>\n";
+    if (r.sites.size() > kMaxSiteRows)
+        out << "<p class=\"note\">... and " << (r.sites.size() - kMaxSiteRows)
+            << " more sites (all of them: <code>allocprof report --format json</code>).</p>\n";
+    out << "</section>\n";
+}
+
+std::string saving_text(const PlanRow& p) {
+    std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
+                       format_bytes_text(p.saving_bytes_per_op) + "/op, " +
+                       format_rate_text(p.saving_gen0_star_1k) + " Gen0*/1k";
+    if (p.saving_gen0_1k && *p.saving_gen0_1k > 0) text += ", " + format_rate_text(*p.saving_gen0_1k) + " Gen0/1k";
+    return esc(text);
+}
+
+void plan(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"plan\">\n<h2>Priority remediation list</h2>\n"
+        << "<p class=\"hint\">Phase 1 is the baseline above. Each item takes its site out of the simulation to "
+           "compute the expected saving; priorities are numbered in order of that saving within a phase "
+           "(P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).</p>\n";
+    const struct {
+        int64_t phase;
+        const char* title;
+    } phases[] = {{2, "Phase 2: immediate (critical and high sites, low-risk changes)"},
+                  {3, "Phase 3: medium risk or medium tier"},
+                  {4, "Phase 4: the rest"}};
+    for (const auto& ph : phases) {
+        out << "<h3>" << ph.title << "</h3>\n";
+        bool any = false;
+        int64_t n = 0;
+        for (const PlanRow& p : r.plan) {
+            if (p.phase != ph.phase) continue;
+            if (!any) {
+                out << "<table class=\"sortable plan-table\" id=\"plan-phase-" << ph.phase << "\">\n"
+                    << thead({"#Priority", "Target", "Change", "#Expected saving", "Risk", "Evidence"}) << "<tbody>\n";
+                any = true;
+            }
+            const SiteRow* s = r.site(p.site_id);
+            const std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)"
+                                         : "site " + std::to_string(p.site_id);
+            out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target) << td(inline_html(p.change))
+                << td(saving_text(p), num(p.saving_share), "saving")
+                << td("<span class=\"risk risk-" + esc(p.risk) + "\">" + esc(p.risk) + "</span>",
+                      std::to_string(risk_rank(p.risk)))
+                << td(inline_html(p.evidence)) << "</tr>\n";
+        }
+        out << (any ? "</tbody></table>\n" : "<p>none found</p>\n");
+    }
+    out << "</section>\n";
+}
+
+void gaps(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"gaps\">\n<h2>Coverage gaps</h2>\n";
+    if (r.gaps.empty()) out << "<p>none found</p>\n";
+    else {
+        out << "<ul>\n";
+        for (const Gap& g : r.gaps) {
+            const char* label = g.kind == "ops"         ? "Op counts"
+                                : g.kind == "symbols"   ? "Symbols"
+                                : g.kind == "hooks"     ? "Hooks"
+                                : g.kind == "allocator" ? "Allocators"
+                                                        : "Run";
+            out << "<li><b>" << label << "</b>: " << inline_html(g.text) << "</li>\n";
+        }
+        out << "</ul>\n";
+    }
+    out << "</section>\n<section id=\"next\">\n<h2>Next steps</h2>\n<ol>\n";
+    for (const std::string& step : r.next_steps) out << "<li>" << inline_html(step) << "</li>\n";
+    out << "</ol>\n</section>\n";
+}
+
+// The memory series to draw (see kMaxMemorySamples).
+std::vector<const MemorySample*> memory_to_draw(const std::vector<MemorySample>& all) {
+    std::vector<const MemorySample*> out;
+    if (all.size() <= kMaxMemorySamples) {
+        for (const MemorySample& m : all) out.push_back(&m);
+        return out;
+    }
+    for (size_t b = 0; b < kMemoryBuckets; ++b) {
+        const size_t begin = all.size() * b / kMemoryBuckets, end = all.size() * (b + 1) / kMemoryBuckets;
+        size_t live = begin, rss = begin;
+        for (size_t i = begin; i < end; ++i) {
+            if (all[i].live_bytes > all[live].live_bytes) live = i;
+            if (all[i].rss_bytes > all[rss].rss_bytes) rss = i;
+        }
+        out.push_back(&all[std::min(live, rss)]);
+        if (live != rss) out.push_back(&all[std::max(live, rss)]);
+    }
+    return out;
+}
+
+json view_data(const Report& r) {
+    json flame = json::object();
+    const StackSet& s = r.stacks;
+    json frames = json::array();
+    for (const StackFrame& f : s.frames) frames.push_back({f.module, f.function, f.file, f.line, f.inlined ? 1 : 0});
+    json stacks = json::array();
+    for (const AllocatingStack& st : s.stacks) stacks.push_back({st.allocations, st.bytes_allocated, st.frames});
+    flame["frames"] = std::move(frames);
+    flame["stacks"] = std::move(stacks);
+    flame["total"] = {{"stacks", s.total_stacks}, {"allocations", s.total_allocations}, {"bytes", s.total_bytes}};
+    flame["omitted"] = {{"stacks", s.omitted_stacks},
+                        {"allocations", s.omitted_allocations},
+                        {"bytes", s.omitted_bytes}};
+
+    json memory = json::object();
+    json samples = json::array();
+    for (const MemorySample* m : memory_to_draw(r.memory))
+        samples.push_back({m->t_ns, m->event_index, m->live_bytes, m->live_blocks, m->rss_bytes});
+    memory["samples"] = std::move(samples);
+    memory["recorded_samples"] = r.memory.size();
+    json phases = json::array();
+    for (const PhaseSpan& p : r.phases)
+        phases.push_back({p.name, p.begin_ns, p.end_ns, p.begin_event, p.end_event, p.ops, p.allocations,
+                          p.bytes_allocated});
+    memory["phases"] = std::move(phases);
+    memory["peak"] = {{"bytes", r.run.peak_live_bytes},
+                      {"event", r.run.peak_live_event ? json(*r.run.peak_live_event) : json(nullptr)},
+                      {"ns", r.run.peak_live_ns ? json(*r.run.peak_live_ns) : json(nullptr)}};
+    memory["events"] = r.run.event_count;
+    memory["peak_rss"] = r.run.peak_rss_bytes ? json(*r.run.peak_rss_bytes) : json(nullptr);
+    return {{"flame", std::move(flame)}, {"memory", std::move(memory)}};
+}
+
+// JSON safe inside <script>: '<', '>' and '&' occur only inside strings, where their \u
+// escapes mean the same; "</script>" can then never appear.
+std::string script_json(const json& data) {
+    const std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string out;
+    out.reserve(text.size() + 64);
+    for (char c : text) {
+        if (c == '<') out += "\\u003c";
+        else if (c == '>') out += "\\u003e";
+        else if (c == '&') out += "\\u0026";
+        else out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_html(const Report& report) {
+    std::ostringstream out;
+    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        << "<meta name=\"generator\" content=\"allocprof " << esc(report.analysis.tool_version) << "\">\n"
+        << "<title>Allocation report: " << esc(report.run_window().label) << "</title>\n"
+        << "<style>\n" << html_assets::css() << "</style>\n</head>\n<body>\n";
+    title(out, report);
+    nav(out);
+    out << "<main>\n";
+    summary(out, report);
+    baseline(out, report);
+    flame(out, report);
+    memory(out);
+    sites(out, report);
+    plan(out, report);
+    gaps(out, report);
+    out << "</main>\n<footer>allocprof " << esc(report.analysis.tool_version) << " · "
+        << esc(report.file) << ", run " << report.run.run_id << " · analysed " << esc(report.analysis.date)
+        << "</footer>\n"
+        << "<pre id=\"errors\" hidden></pre>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div>\n"
+        << "<script type=\"application/json\" id=\"report-data\">" << script_json(view_data(report))
+        << "</script>\n<script>\n" << html_assets::js() << "</script>\n</body>\n</html>\n";
+    return out.str();
+}
+
+}  // namespace allocprof::reports
