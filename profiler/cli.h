@@ -28,6 +28,8 @@ int symbolize_command(const Arguments& args);
 int top_command(const Arguments& args);
 int analyze_command(const Arguments& args);
 int report_command(const Arguments& args);
+int suite_command(const Arguments& args);
+int compare_command(const Arguments& args);
 
 // Prints "allocprof: error: <message>" on stderr.
 void print_error(const std::string& message);

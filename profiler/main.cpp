@@ -23,6 +23,10 @@ const char* const kUsage =
     "                      per-op metrics, Gen0-style collections, tiers and the plan\n"
     "  report FILE [--format md|json] [-o OUT] [--run ID]\n"
     "                      the analysis document: baseline, findings, tiers, remediation plan\n"
+    "  suite SUITE.json [-o FILE]\n"
+    "                      record and analyse every scenario of a suite into one database\n"
+    "  compare BASE HEAD [--threshold M=REL[,ABS]]... [--budget FILE] [--format md|json] [-o OUT]\n"
+    "                      the CI gate: scenario and site regressions, budgets (exit 1 on a finding)\n"
     "  top FILE [-n N] [--by allocs|bytes|peak|temporary|unfreed] [--run ID] [--json]\n"
     "                      the allocation sites of a run, ranked, with their stacks\n"
     "  symbolize FILE [--config CONFIG.json] [--run ID]\n"
@@ -42,6 +46,8 @@ constexpr Command kCommands[] = {
     {"top", top_command},
     {"analyze", analyze_command},
     {"report", report_command},
+    {"suite", suite_command},
+    {"compare", compare_command},
 };
 
 }  // namespace
