@@ -46,6 +46,7 @@ uint64_t g_page_size = 4096;
 bool g_timer_started = false;
 bool g_fast_unwinder = false;
 std::atomic<uint64_t> g_fallback_stacks{0};  // stacks the fast walker left to libunwind
+std::atomic<uint64_t> g_last_rss{0};         // the ticker's last reading of the resident set
 
 // The larger per-thread caches, in memory mapped on a thread's first recorded event and
 // unmapped when it exits. Not in TLS: static TLS is carved out of every thread's stack,
@@ -235,6 +236,7 @@ void* ticker_main(void*) {
         while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
         }
         uint64_t rss = read_rss_bytes(statm);
+        g_last_rss.store(rss, std::memory_order_relaxed);
         bool alive = g_writer.profiler_alive();  // a system call: not under the lock
         StreamLock lock;
         if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active()) break;
@@ -511,15 +513,25 @@ void modules_changed(bool unloaded) {
     if (collected) append_module_map_locked(snapshot);
 }
 
+// A phase boundary gets a tick of its own: the ticker's 10 ms resolution would put every
+// boundary of a short phase at the same time. RSS is the ticker's last reading.
+static void append_boundary_tick_locked() {
+    TickRecord tick{RecordType::Tick, monotonic_ns() - g_start_monotonic_ns,
+                    g_last_rss.load(std::memory_order_relaxed)};
+    g_writer.append(&tick, sizeof(tick));
+}
+
 void record_phase_begin(const char* name) {
     size_t n = name ? strnlen(name, kMaxNameLength) : 0;
     StreamLock lock;
+    append_boundary_tick_locked();
     NameRecord r{RecordType::PhaseBegin, static_cast<uint16_t>(n)};
     g_writer.append2(&r, sizeof(r), name, n);
 }
 
 void record_phase_end() {
     StreamLock lock;
+    append_boundary_tick_locked();
     RecordHeader r{RecordType::PhaseEnd};
     g_writer.append(&r, sizeof(r));
 }

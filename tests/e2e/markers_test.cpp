@@ -51,6 +51,16 @@ TEST_F(Markers, OpsAndPhasesAreRecorded) {
         EXPECT_EQ(phases[i].int64(3), expected[i].bytes) << "bytes_allocated";
         EXPECT_EQ(phases[i].int64(4), 1) << "begin_event <= end_event";
     }
+    // Phase boundaries carry their own time (not the 10 ms ticker's): in order, and the
+    // "work" phase (300 allocations) lasts a measurable time.
+    std::vector<Row> times = database.query("SELECT begin_ns, end_ns FROM phases ORDER BY phase_id");
+    for (size_t i = 0; i < times.size(); ++i) {
+        EXPECT_LE(times[i].int64(0), times[i].int64(1)) << expected[i].name;
+        if (i > 0) {
+            EXPECT_LE(times[i - 1].int64(1), times[i].int64(0)) << expected[i].name;
+        }
+    }
+    EXPECT_LT(times[1].int64(0), times[1].int64(1)) << "work: begin_ns < end_ns";
 }
 
 }  // namespace
