@@ -91,14 +91,6 @@ std::string num(double v) {
 }
 std::string num(int64_t v) { return std::to_string(v); }
 
-std::string plural(int64_t n, const std::string& one, const std::string& many) {
-    return format_count(n) + " " + (n == 1 ? one : many);
-}
-
-std::string ratio(int64_t part, int64_t whole) {
-    return whole > 0 ? format_percent_text(static_cast<double>(part) / static_cast<double>(whole)) : "-";
-}
-
 std::string location(const SiteRow& s) {
     return s.file.empty() ? std::string() : s.file + ":" + std::to_string(s.line);
 }
@@ -148,6 +140,9 @@ std::string thead(const std::vector<std::string>& names) {
     return out + "</tr></thead>\n";
 }
 
+std::string esc_parameters(const AnalysisInfo& a) { return esc(format_parameters(a)); }
+std::string esc_saving(const PlanRow& p) { return esc(format_saving(p, "Gen0*")); }
+
 std::string ops_text(const Report& r) {
     const WindowRow& run = r.run_window();
     if (run.per_run) return "none counted (per-op figures are per run)";
@@ -155,25 +150,6 @@ std::string ops_text(const Report& r) {
     return esc(format_count(run.ops)) + (src == "command-line" ? " (from <code>--ops</code>)"
                                          : src == "markers"    ? " (counted by <code>allocprof_ops()</code>)"
                                                                : "");
-}
-
-std::string parameters_text(const AnalysisInfo& a) {
-    std::string k;
-    for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
-    std::string text = "B0 = " + format_bytes_text(static_cast<double>(a.gen0_budget)) + " (" +
-                       format_count(static_cast<int64_t>(a.gen0_budget)) + " B, " +
-                       (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) + "), L = " +
-                       format_count(static_cast<int64_t>(a.large_object_threshold)) + " B, K = " +
-                       (k.empty() ? "-" : k);
-    if (a.params.contains("tiers") && a.params["tiers"].is_object()) {
-        const auto& t = a.params["tiers"];
-        auto pct = [&](const char* key) {
-            return t.contains(key) && t[key].is_number() ? format_percent_text(t[key].get<double>()) : "?";
-        };
-        text += "; tiers at " + pct("critical") + " / " + pct("high") + " / " + pct("medium") +
-                " of cumulative impact, any site at " + pct("single_site_critical") + " or more is critical";
-    }
-    return esc(text);
 }
 
 void title(std::ostringstream& out, const Report& r) {
@@ -196,13 +172,13 @@ void title(std::ostringstream& out, const Report& r) {
     row("Command", "<code>" + esc(format_command(run.command)) + "</code> in <code>" + esc(run.cwd) + "</code>");
     row("Run", std::to_string(run.run_id) + " of " + std::to_string(run.runs_in_file) + " in <code>" + esc(r.file) +
                    "</code>" + (run.scenario.empty() ? "" : ", scenario <code>" + esc(run.scenario) + "</code>") +
-                   "; " + secs + ", " + esc(end) + ", " + plural(run.threads, "thread", "threads"));
+                   "; " + secs + ", " + esc(end) + ", " + format_plural(run.threads, "thread", "threads"));
     row("Machine", "<code>" + esc(run.hostname) + "</code>");
     std::string version = "allocprof " + esc(r.analysis.tool_version);
     if (run.recorded_with != r.analysis.tool_version) version += " (recorded with " + esc(run.recorded_with) + ")";
     row("Tool version", version);
     row("Operations", ops_text(r));
-    row("Analysis parameters", parameters_text(r.analysis));
+    row("Analysis parameters", esc_parameters(r.analysis));
     out << "</dl>\n</header>\n";
 }
 
@@ -243,7 +219,7 @@ void summary(std::ostringstream& out, const Report& r) {
     out << "<li><b>Baseline</b>" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
         << esc(format_rate_text(w.allocs_per_op)) << " allocs/op, " << esc(format_bytes_text(w.bytes_per_op))
         << "/op, Gen0 " << esc(format_rate_text(w.gen0_per_1k)) << " per 1k ops (Gen0* "
-        << esc(format_rate_text(w.gen0_star_per_1k)) << "), " << esc(ratio(w.dies_young, w.allocations))
+        << esc(format_rate_text(w.gen0_star_per_1k)) << "), " << esc(format_ratio(w.dies_young, w.allocations))
         << " temporary, peak live " << esc(format_bytes_text(static_cast<double>(w.peak_live_bytes)))
         << ", unfreed at exit " << esc(format_bytes_text(static_cast<double>(w.unfreed_bytes.value_or(0))))
         << ".</li>\n";
@@ -251,7 +227,7 @@ void summary(std::ostringstream& out, const Report& r) {
         << esc(format_bytes_text(static_cast<double>(w.peak_live_bytes))) << " vs peak RSS ";
     if (r.run.peak_rss_bytes && *r.run.peak_rss_bytes > 0)
         out << esc(format_bytes_text(static_cast<double>(*r.run.peak_rss_bytes))) << " ("
-            << esc(ratio(w.peak_live_bytes, *r.run.peak_rss_bytes)) << " of it is requested heap bytes).</li>\n";
+            << esc(format_ratio(w.peak_live_bytes, *r.run.peak_rss_bytes)) << " of it is requested heap bytes).</li>\n";
     else
         out << "not recorded.</li>\n";
     out << "</ul>\n</section>\n";
@@ -307,7 +283,7 @@ void flame(std::ostringstream& out, const Report& r) {
     if (!s.loaded)
         out << "The stacks were not loaded.";
     else
-        out << esc(plural(s.total_stacks, "allocating stack", "allocating stacks"))
+        out << esc(format_plural(s.total_stacks, "allocating stack", "allocating stacks"))
             << (s.omitted_stacks > 0
                     ? "; the " + esc(format_count(static_cast<int64_t>(s.stacks.size()))) +
                           " heaviest are drawn, " + esc(format_count(s.omitted_stacks)) + " lighter ones (" +
@@ -364,14 +340,6 @@ void sites(std::ostringstream& out, const Report& r) {
     out << "</section>\n";
 }
 
-std::string saving_text(const PlanRow& p) {
-    std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
-                       format_bytes_text(p.saving_bytes_per_op) + "/op, " +
-                       format_rate_text(p.saving_gen0_star_1k) + " Gen0*/1k";
-    if (p.saving_gen0_1k && *p.saving_gen0_1k > 0) text += ", " + format_rate_text(*p.saving_gen0_1k) + " Gen0/1k";
-    return esc(text);
-}
-
 void plan(std::ostringstream& out, const Report& r) {
     out << "<section id=\"plan\">\n<h2>Priority remediation list</h2>\n"
         << "<p class=\"hint\">Phase 1 is the baseline above. Each item takes its site out of the simulation to "
@@ -398,7 +366,7 @@ void plan(std::ostringstream& out, const Report& r) {
             const std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)"
                                          : "site " + std::to_string(p.site_id);
             out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target) << td(inline_html(p.change))
-                << td(saving_text(p), num(p.saving_share), "saving")
+                << td(esc_saving(p), num(p.saving_share), "saving")
                 << td("<span class=\"risk risk-" + esc(p.risk) + "\">" + esc(p.risk) + "</span>",
                       std::to_string(risk_rank(p.risk)))
                 << td(inline_html(p.evidence)) << "</tr>\n";

@@ -26,19 +26,13 @@ std::string capitalized(std::string s) {
     return s;
 }
 
-std::string ratio(int64_t part, int64_t whole) {
-    return whole > 0 ? format_percent_text(static_cast<double>(part) / static_cast<double>(whole)) : "-";
-}
-
-std::string plural(int64_t n, const std::string& one, const std::string& many) {
-    return format_count(n) + " " + (n == 1 ? one : many);
-}
-
 std::string table_row(const std::vector<std::string>& cells) {
     std::string row = "|";
     for (const auto& c : cells) row += " " + md_cell(c) + " |";
     return row + "\n";
 }
+
+std::string md_saving(const PlanRow& p) { return format_saving(p, "Gen0\\*"); }
 
 std::string ops_text(const Report& r) {
     const WindowRow& run = r.run_window();
@@ -47,25 +41,6 @@ std::string ops_text(const Report& r) {
     return format_count(run.ops) + (src == "command-line" ? " (from `--ops`)"
                                     : src == "markers"    ? " (counted by `allocprof_ops()`)"
                                                           : "");
-}
-
-std::string parameters_text(const AnalysisInfo& a) {
-    std::string k;
-    for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
-    std::string text = "B0 = " + format_bytes_text(static_cast<double>(a.gen0_budget)) + " (" +
-                       format_count(static_cast<int64_t>(a.gen0_budget)) + " B, " +
-                       (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) + "), L = " +
-                       format_count(static_cast<int64_t>(a.large_object_threshold)) + " B, K = " +
-                       (k.empty() ? "-" : k);
-    if (a.params.contains("tiers") && a.params["tiers"].is_object()) {
-        const auto& t = a.params["tiers"];
-        auto pct = [&](const char* key) {
-            return t.contains(key) && t[key].is_number() ? format_percent_text(t[key].get<double>()) : "?";
-        };
-        text += "; tiers at " + pct("critical") + " / " + pct("high") + " / " + pct("medium") +
-                " of cumulative impact, any site at " + pct("single_site_critical") + " or more is critical";
-    }
-    return text;
 }
 
 void title(std::ostringstream& out, const Report& r) {
@@ -86,13 +61,13 @@ void title(std::ostringstream& out, const Report& r) {
     if (run.duration_s) std::snprintf(secs, sizeof(secs), "%.2f s", *run.duration_s);
     out << "- **Run**: " << run.run_id << " of " << run.runs_in_file << " in " << md_code(r.file)
         << (run.scenario.empty() ? "" : ", scenario " + md_code(run.scenario)) << "; " << secs << ", "
-        << end << ", " << plural(run.threads, "thread", "threads") << "\n";
+        << end << ", " << format_plural(run.threads, "thread", "threads") << "\n";
     out << "- **Machine**: " << md_code(run.hostname) << "\n";
     out << "- **Tool version**: allocprof " << r.analysis.tool_version;
     if (run.recorded_with != r.analysis.tool_version) out << " (recorded with " << run.recorded_with << ")";
     out << "\n";
     out << "- **Operations**: " << ops_text(r) << "\n";
-    out << "- **Analysis parameters**: " << parameters_text(r.analysis) << "\n\n";
+    out << "- **Analysis parameters**: " << format_parameters(r.analysis) << "\n\n";
 }
 
 void summary(std::ostringstream& out, const Report& r) {
@@ -121,7 +96,7 @@ void summary(std::ostringstream& out, const Report& r) {
     out << "- **Baseline**" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
         << format_rate_text(w.allocs_per_op) << " allocs/op, " << format_bytes_text(w.bytes_per_op)
         << "/op, Gen0 " << format_rate_text(w.gen0_per_1k) << " per 1k ops (Gen0\\* "
-        << format_rate_text(w.gen0_star_per_1k) << "), " << ratio(w.dies_young, w.allocations)
+        << format_rate_text(w.gen0_star_per_1k) << "), " << format_ratio(w.dies_young, w.allocations)
         << " temporary, peak live " << format_bytes_text(static_cast<double>(w.peak_live_bytes))
         << ", unfreed at exit " << format_bytes_text(static_cast<double>(w.unfreed_bytes.value_or(0)))
         << ".\n\n";
@@ -183,7 +158,7 @@ void findings(std::ostringstream& out, const Report& r) {
         for (const SiteRow& s : r.sites)
             if (s.lifetime == cls) of.push_back(&s);
         if (of.empty()) continue;
-        out << "- **" << cls << "**: " << plural(static_cast<int64_t>(of.size()), "site", "sites") << ": ";
+        out << "- **" << cls << "**: " << format_plural(static_cast<int64_t>(of.size()), "site", "sites") << ": ";
         for (size_t i = 0; i < of.size() && i < kFindingRows; ++i)
             out << (i ? ", " : "") << site_name(*of[i]);
         if (of.size() > kFindingRows) out << " and " << (of.size() - kFindingRows) << " more";
@@ -192,7 +167,7 @@ void findings(std::ostringstream& out, const Report& r) {
     if (!r.sites.empty()) {
         out << "- **Temporaries** (whole run): " << format_count(run.dies_young) << " of "
             << format_count(run.allocations) << " allocations die young ("
-            << ratio(run.dies_young, run.allocations) << "); temp_K K=0: " << format_count(run.temporary_k0)
+            << format_ratio(run.dies_young, run.allocations) << "); temp_K K=0: " << format_count(run.temporary_k0)
             << ", K=1: " << format_count(run.temporary_k1) << ".\n";
     }
     out << "\n### Growth chains\n\n";
@@ -203,7 +178,7 @@ void findings(std::ostringstream& out, const Report& r) {
         if (chained.empty()) out << "none found\n";
         for (size_t i = 0; i < chained.size() && i < kFindingRows; ++i) {
             const SiteRow& s = *chained[i];
-            out << "- " << site_name(s) << ": " << plural(s.chains, "chain", "chains") << " ("
+            out << "- " << site_name(s) << ": " << format_plural(s.chains, "chain", "chains") << " ("
                 << format_count(s.inferred_chains) << " inferred)";
             if (s.chain_description) out << "; longest: " << *s.chain_description;
             out << "; copied " << format_bytes_text(static_cast<double>(s.copied_bytes)) << ", avoidable "
@@ -215,7 +190,7 @@ void findings(std::ostringstream& out, const Report& r) {
     out << "\n### Leaks and unfreed memory\n\n";
     {
         out << "- Whole run: " << format_bytes_text(static_cast<double>(run.unfreed_bytes.value_or(0)))
-            << " in " << plural(run.unfreed_blocks.value_or(0), "block", "blocks")
+            << " in " << format_plural(run.unfreed_blocks.value_or(0), "block", "blocks")
             << " unfreed at exit; leak slope "
             << (run.leak_slope ? format_rate_text(*run.leak_slope) + " B/op" : std::string("n/a (fewer than 2 op samples)"))
             << ".\n";
@@ -248,7 +223,7 @@ void findings(std::ostringstream& out, const Report& r) {
         for (size_t i = 0; i < at_peak.size() && i < kFindingRows; ++i) {
             const SiteRow& s = *at_peak[i];
             out << "- " << site_name(s) << ": " << format_bytes_text(static_cast<double>(s.live_at_peak_bytes))
-                << " live at the peak (" << ratio(s.live_at_peak_bytes, run.peak_live_bytes)
+                << " live at the peak (" << format_ratio(s.live_at_peak_bytes, run.peak_live_bytes)
                 << "); its own maximum " << format_bytes_text(static_cast<double>(s.max_live_bytes)) << ".\n";
         }
         if (at_peak.size() > kFindingRows)
@@ -278,20 +253,20 @@ void findings(std::ostringstream& out, const Report& r) {
     out << "Tracked heap peak " << format_bytes_text(static_cast<double>(run.peak_live_bytes)) << " vs peak RSS ";
     if (r.run.peak_rss_bytes && *r.run.peak_rss_bytes > 0) {
         out << format_bytes_text(static_cast<double>(*r.run.peak_rss_bytes)) << ": the heap's requested bytes are "
-            << ratio(run.peak_live_bytes, *r.run.peak_rss_bytes)
+            << format_ratio(run.peak_live_bytes, *r.run.peak_rss_bytes)
             << " of it; the rest is code, stacks, static data, allocator overhead and free memory it keeps";
     } else {
         out << "not recorded";
     }
     if (r.run.mmap_calls > 0)
-        out << "; anonymous mmap: " << plural(r.run.mmap_calls, "call", "calls") << ", "
+        out << "; anonymous mmap: " << format_plural(r.run.mmap_calls, "call", "calls") << ", "
             << format_bytes_text(static_cast<double>(r.run.mmap_bytes)) << ", outside the heap metrics";
     out << ".\n\n";
 }
 
 std::string pattern(const SiteRow& s) {
     if (s.chains > 0 && s.chain_pattern && *s.chain_pattern != "none")
-        return *s.chain_pattern + " growth, " + plural(s.chains, "chain", "chains");
+        return *s.chain_pattern + " growth, " + format_plural(s.chains, "chain", "chains");
     if (s.size_p50 == s.size_max) return "fixed size " + format_bytes_text(static_cast<double>(s.size_max));
     return "sizes p50 " + format_bytes_text(static_cast<double>(s.size_p50)) + ", p99 " +
            format_bytes_text(static_cast<double>(s.size_p99));
@@ -303,7 +278,7 @@ void tiers(std::ostringstream& out, const Report& r) {
         std::vector<const SiteRow*> of;
         for (const SiteRow& s : r.sites)
             if (s.tier == tier) of.push_back(&s);
-        out << "### " << capitalized(tier) << " (" << plural(static_cast<int64_t>(of.size()), "site", "sites")
+        out << "### " << capitalized(tier) << " (" << format_plural(static_cast<int64_t>(of.size()), "site", "sites")
             << ")\n\n";
         if (of.empty()) {
             out << "none found\n\n";
@@ -323,15 +298,6 @@ void tiers(std::ostringstream& out, const Report& r) {
                 << " sites (all of them: `allocprof report --format json`).\n";
         out << "\n";
     }
-}
-
-std::string saving_text(const PlanRow& p) {
-    std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
-                       format_bytes_text(p.saving_bytes_per_op) + "/op, " +
-                       format_rate_text(p.saving_gen0_star_1k) + " Gen0\\*/1k";
-    if (p.saving_gen0_1k && *p.saving_gen0_1k > 0)
-        text += ", " + format_rate_text(*p.saving_gen0_1k) + " Gen0/1k";
-    return text;
 }
 
 void plan(std::ostringstream& out, const Report& r) {
@@ -358,7 +324,7 @@ void plan(std::ostringstream& out, const Report& r) {
             const SiteRow* s = r.site(p.site_id);
             std::string target = s ? site_name(*s) + " (" + md_code(s->module) + ")"
                                    : "site " + std::to_string(p.site_id);
-            out << table_row({p.priority, target, p.change, saving_text(p), p.risk, p.evidence});
+            out << table_row({p.priority, target, p.change, md_saving(p), p.risk, p.evidence});
         }
         out << (any ? "\n" : "none found\n\n");
     }

@@ -122,4 +122,40 @@ std::string md_code(std::string_view text) {
     return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
 }
 
+std::string format_ratio(int64_t part, int64_t whole) {
+    return whole > 0 ? format_percent_text(static_cast<double>(part) / static_cast<double>(whole)) : "-";
+}
+
+std::string format_plural(int64_t n, const std::string& one, const std::string& many) {
+    return format_count(n) + " " + (n == 1 ? one : many);
+}
+
+std::string format_parameters(const AnalysisInfo& a) {
+    std::string k;
+    for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
+    std::string text = "B0 = " + format_bytes_text(static_cast<double>(a.gen0_budget)) + " (" +
+                       format_count(static_cast<int64_t>(a.gen0_budget)) + " B, " +
+                       (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) + "), L = " +
+                       format_count(static_cast<int64_t>(a.large_object_threshold)) + " B, K = " +
+                       (k.empty() ? "-" : k);
+    if (a.params.contains("tiers") && a.params["tiers"].is_object()) {
+        const auto& t = a.params["tiers"];
+        auto pct = [&](const char* key) {
+            return t.contains(key) && t[key].is_number() ? format_percent_text(t[key].get<double>()) : "?";
+        };
+        text += "; tiers at " + pct("critical") + " / " + pct("high") + " / " + pct("medium") +
+                " of cumulative impact, any site at " + pct("single_site_critical") + " or more is critical";
+    }
+    return text;
+}
+
+std::string format_saving(const PlanRow& p, const char* gen0_star) {
+    std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
+                       format_bytes_text(p.saving_bytes_per_op) + "/op, " +
+                       format_rate_text(p.saving_gen0_star_1k) + " " + gen0_star + "/1k";
+    if (p.saving_gen0_1k && *p.saving_gen0_1k > 0)
+        text += ", " + format_rate_text(*p.saving_gen0_1k) + " Gen0/1k";
+    return text;
+}
+
 }  // namespace allocprof::reports

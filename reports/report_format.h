@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "report_model.h"
+
 namespace allocprof::reports {
 
 // Bytes, 1 KB = 1024 B: 0 -> "-", 824 -> "824 B", 25907 -> "25.3 KB", values >= 100 of a
@@ -36,5 +38,15 @@ std::string format_command(const std::vector<std::string>& argv);
 std::string md_cell(std::string_view text);
 // A code span that survives any content (backticks inside get a longer fence).
 std::string md_code(std::string_view text);
+
+// Shared by the renderers (plain text; each renderer escapes it for its format).
+// "12 %" of part/whole, "-" when whole is 0.
+std::string format_ratio(int64_t part, int64_t whole);
+// "1 site", "3 sites".
+std::string format_plural(int64_t n, const std::string& one, const std::string& many);
+// The analysis parameters in one line: B0, L, K and the tier thresholds.
+std::string format_parameters(const AnalysisInfo& analysis);
+// A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
+std::string format_saving(const PlanRow& item, const char* gen0_star);
 
 }  // namespace allocprof::reports
