@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev sqlite3   # the run database (schema/)
   nlohmann-json3-dev       # configuration and machine output
   libzstd-dev              # compressed event chunks in the database
+  libclang-14-dev          # analyzers/source/: what each site's source line allocates (libclang C API)
   libgtest-dev googletest  # unit and end-to-end tests
   lua5.4                   # real interpreter targets in tests and samples
   python3                  # Debian's python3 (tests also use the python3 on PATH)
