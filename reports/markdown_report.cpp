@@ -302,16 +302,8 @@ void tiers(std::ostringstream& out, const Report& r) {
 
 void plan(std::ostringstream& out, const Report& r) {
     out << "## Priority remediation list\n\n"
-        << "Phase 1 is the baseline above. Each item takes its site out of the simulation to "
-           "compute the expected saving; priorities are numbered in order of that saving within "
-           "a phase (P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).\n\n";
-    const struct {
-        int64_t phase;
-        const char* title;
-    } phases[] = {{2, "Phase 2: immediate (critical and high sites, low-risk changes)"},
-                  {3, "Phase 3: medium risk or medium tier"},
-                  {4, "Phase 4: the rest"}};
-    for (const auto& ph : phases) {
+        << kPlanIntro << "\n\n";
+    for (const PlanPhase& ph : kPlanPhases) {
         out << "### " << ph.title << "\n\n";
         bool any = false;
         for (const PlanRow& p : r.plan) {

@@ -46,6 +46,20 @@ std::string format_ratio(int64_t part, int64_t whole);
 std::string format_plural(int64_t n, const std::string& one, const std::string& many);
 // The analysis parameters in one line: B0, L, K and the tier thresholds.
 std::string format_parameters(const AnalysisInfo& analysis);
+// The plan's phases as every format titles them, and the sentence that introduces them.
+struct PlanPhase {
+    int64_t phase;
+    const char* title;
+};
+inline constexpr PlanPhase kPlanPhases[] = {
+    {2, "Phase 2: immediate (critical and high sites, low-risk changes)"},
+    {3, "Phase 3: medium risk or medium tier"},
+    {4, "Phase 4: the rest"}};
+inline constexpr const char* kPlanIntro =
+    "Phase 1 is the baseline above. Each item takes its site out of the simulation to compute "
+    "the expected saving; priorities are numbered in order of that saving within a phase "
+    "(P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).";
+
 // A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
 std::string format_saving(const PlanRow& item, const char* gen0_star);
 
