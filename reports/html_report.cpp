@@ -155,16 +155,8 @@ std::string ops_text(const Report& r) {
 void title(std::ostringstream& out, const Report& r) {
     const RunInfo& run = r.run;
     out << "<header id=\"title\">\n<h1>Allocation report: " << esc(r.run_window().label) << "</h1>\n<dl class=\"meta\">\n";
-    std::string end;
-    if (run.term_signal)
-        end = "killed by signal " + std::to_string(*run.term_signal);
-    else if (run.exit_status)
-        end = "exit status " + std::to_string(*run.exit_status);
-    else
-        end = "end unknown";
-    if (run.truncated) end += ", truncated";
-    char secs[32] = "?";
-    if (run.duration_s) std::snprintf(secs, sizeof(secs), "%.2f s", *run.duration_s);
+    const std::string end = format_run_end(run);
+    const std::string secs = format_run_duration(run);
     auto row = [&](const char* name, const std::string& html) {
         out << "<dt>" << name << "</dt><dd>" << html << "</dd>\n";
     };

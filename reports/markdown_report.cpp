@@ -49,16 +49,8 @@ void title(std::ostringstream& out, const Report& r) {
     out << "# Allocation report: " << name << "\n\n";
     out << "- **Date**: " << r.analysis.date << " (analysis)\n";
     out << "- **Command**: " << md_code(format_command(run.command)) << " in " << md_code(run.cwd) << "\n";
-    std::string end;
-    if (run.term_signal)
-        end = "killed by signal " + std::to_string(*run.term_signal);
-    else if (run.exit_status)
-        end = "exit status " + std::to_string(*run.exit_status);
-    else
-        end = "end unknown";
-    if (run.truncated) end += ", truncated";
-    char secs[32] = "?";
-    if (run.duration_s) std::snprintf(secs, sizeof(secs), "%.2f s", *run.duration_s);
+    const std::string end = format_run_end(run);
+    const std::string secs = format_run_duration(run);
     out << "- **Run**: " << run.run_id << " of " << run.runs_in_file << " in " << md_code(r.file)
         << (run.scenario.empty() ? "" : ", scenario " + md_code(run.scenario)) << "; " << secs << ", "
         << end << ", " << format_plural(run.threads, "thread", "threads") << "\n";

@@ -149,6 +149,24 @@ std::string format_parameters(const AnalysisInfo& a) {
     return text;
 }
 
+std::string format_run_end(const RunInfo& run) {
+    std::string end;
+    if (run.term_signal)
+        end = "killed by signal " + std::to_string(*run.term_signal);
+    else if (run.exit_status)
+        end = "exit status " + std::to_string(*run.exit_status);
+    else
+        end = "end unknown";
+    if (run.truncated) end += ", truncated";
+    return end;
+}
+
+std::string format_run_duration(const RunInfo& run) {
+    char secs[32] = "?";
+    if (run.duration_s) std::snprintf(secs, sizeof(secs), "%.2f s", *run.duration_s);
+    return secs;
+}
+
 std::string format_saving(const PlanRow& p, const char* gen0_star) {
     std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
                        format_bytes_text(p.saving_bytes_per_op) + "/op, " +

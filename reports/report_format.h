@@ -60,6 +60,11 @@ inline constexpr const char* kPlanIntro =
     "the expected saving; priorities are numbered in order of that saving within a phase "
     "(P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).";
 
+// How the run ended ("exit status 0", "killed by signal 9, truncated") and how long it
+// took ("0.52 s", "?" when unknown).
+std::string format_run_end(const RunInfo& run);
+std::string format_run_duration(const RunInfo& run);
+
 // A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
 std::string format_saving(const PlanRow& item, const char* gen0_star);
 
