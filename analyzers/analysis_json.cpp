@@ -74,7 +74,7 @@ json to_json(const SiteMetrics& s) {
     for (const auto& [size, count] : s.top_sizes) top.push_back({size, count});
     const ChainSummary& c = s.chains;
     return {{"site", s.site},
-            {"construct", s.construct},
+            {"construct", s.construct.kind == "unknown" ? std::string() : s.construct.kind},
             {"allocations", s.allocations},
             {"reallocs", s.reallocs},
             {"frees", s.frees},

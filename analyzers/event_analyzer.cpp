@@ -9,7 +9,7 @@ using schema::Event;
 using schema::EventKind;
 
 EventAnalyzer::EventAnalyzer(const SiteMap& sites, const AnalysisParams& params, std::optional<uint64_t> run_ops,
-                             std::vector<std::string> constructs)
+                             std::vector<source::SourceConstruct> constructs)
     : sites_(sites),
       params_(params),
       run_ops_(run_ops),

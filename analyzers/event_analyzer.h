@@ -38,7 +38,7 @@ public:
     // whole run's ops (Ops events still give the leak-slope samples and the phases' ops).
     // `constructs`: per site, the source construct if known (may be empty or shorter).
     EventAnalyzer(const SiteMap& sites, const AnalysisParams& params, std::optional<uint64_t> run_ops = std::nullopt,
-                  std::vector<std::string> constructs = {});
+                  std::vector<source::SourceConstruct> constructs = {});
 
     void on_event(const schema::Event& event);
     RunMetrics finish();
@@ -91,7 +91,7 @@ private:
     SiteMap sites_;
     AnalysisParams params_;
     std::optional<uint64_t> run_ops_;
-    std::vector<std::string> constructs_;
+    std::vector<source::SourceConstruct> constructs_;
     uint32_t k_count_;
 
     Gen0Simulator sim_;

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstdio>
 
+#include "source_remediation.h"
+
 namespace allocprof::analyzers {
 
 namespace {
@@ -87,11 +89,11 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
     }
     case RemediationKind::Closure:
         item.change = "avoid allocating a closure or std::function per call (template parameter, function_ref)";
-        item.evidence = "source construct: " + s.construct + "; " + fmt("%.3g", s.allocs_per_op) + " allocations" + po;
+        item.evidence = fmt("%.3g", s.allocs_per_op) + " allocations" + po;
         break;
     case RemediationKind::StringBuilder:
         item.change = "build the string once with a reserved builder instead of concatenating";
-        item.evidence = "source construct: " + s.construct + "; " + fmt("%.3g", s.allocs_per_op) + " allocations" + po;
+        item.evidence = fmt("%.3g", s.allocs_per_op) + " allocations" + po;
         break;
     case RemediationKind::Arena:
         item.change = "allocate from an arena released at the end of the phase";
@@ -192,14 +194,12 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& s, const WindowM
         std::max(young, has_ops_events ? within_op : 0.0) >= p.tiers_min_temporary_fraction - 1e-9 &&
         s.lifetime != LifetimeClass::PhaseScoped)
         kinds.push_back(RemediationKind::SizeTiers);
-    if (s.construct == "closure" || s.construct == "std_function") kinds.push_back(RemediationKind::Closure);
-    if (s.construct == "string_concat") kinds.push_back(RemediationKind::StringBuilder);
     if (s.lifetime == LifetimeClass::PhaseScoped) kinds.push_back(RemediationKind::Arena);
     if (positive_leak(s)) kinds.push_back(RemediationKind::FixLeak);
     if (run.peak_live_bytes > 0 &&
         static_cast<double>(s.live_at_peak_bytes) >= p.peak_min_share * static_cast<double>(run.peak_live_bytes) - 1e-9)
         kinds.push_back(RemediationKind::ReducePeak);
-    return kinds;
+    return refine_kinds(std::move(kinds), s.construct);
 }
 
 RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRank>& ranks, const AnalysisParams& params) {
@@ -211,7 +211,7 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
             PlanItem item;
             item.site = s.site;
             item.kind = kind;
-            item.risk = risk_of(kind);
+            item.risk = refined_risk(kind, s.construct);
             item.tier = r.tier;
             item.site_position = r.position;
             const bool top_tier = r.tier == Tier::Critical || r.tier == Tier::High;
@@ -222,6 +222,7 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
             else
                 item.phase = 4;
             describe(item, s, m.run, params);
+            refine_wording(item, s.construct);
             item.saving.allocs_per_op = s.allocs_per_op;
             item.saving.bytes_per_op = s.bytes_per_op;
             item.saving.gen0_star_per_1k = s.gen0_star_per_1k;

@@ -11,11 +11,14 @@
 //                few) and are not the steps of growth chains (chain links <= 50 %
 //                of allocations): pre-allocate per frame in tiers p50/p90/p99
 //                rounded up to powers of two                                        medium
-//   closure      construct "closure" or "std_function" (from a later source stage)  medium
-//   string       construct "string_concat"                                          medium
+//   closure      source construct "closure" or "std_function"                       medium
+//   string       source construct "string_concat"                                   medium
+//                (low inside a loop)
 //   arena        lifetime phase-scoped                                              high
 //   fix leak     positive leak slope with bytes live at the end                     high
 //   reduce peak  >= 25 % of the bytes live at t-gmax                                high
+// The source construct at the site (SiteMetrics::construct, analyzers/source/) refines the
+// kinds, their risk and their wording: source_remediation.h has the rules.
 // (The planner's own risk for size tiers: medium, a lifetime change of per-call buffers
 // into per-frame storage; DESIGN.md names no risk for it.)
 // Phase 2 = critical or high tier with a low-risk kind; phase 3 = medium risk or medium

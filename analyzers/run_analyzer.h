@@ -28,7 +28,8 @@ using EventReplay = std::function<void(const EventVisitor&)>;
 struct AnalysisInput {
     SiteMap sites;
     std::optional<uint64_t> run_ops;       // --ops N of the run, if given
-    std::vector<std::string> constructs;   // per site, "" if unknown
+    std::vector<source::SourceConstruct> constructs;  // per site (may be shorter); kind
+                                                      // "unknown" without source analysis
 };
 
 struct RunAnalysis {

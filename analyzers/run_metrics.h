@@ -15,6 +15,7 @@
 #include "lifetime_classifier.h"
 #include "realloc_chains.h"
 #include "size_sketch.h"
+#include "source_construct.h"
 
 namespace allocprof::analyzers {
 
@@ -60,7 +61,8 @@ struct WindowMetrics {
 
 struct SiteMetrics {
     uint32_t site = 0;
-    std::string construct;       // source construct, from a later stage ("" = unknown)
+    source::SourceConstruct construct;  // what the source says allocates here (analyzers/source/);
+                                        // kind "unknown" without source analysis
 
     uint64_t allocations = 0;
     uint64_t reallocs = 0;

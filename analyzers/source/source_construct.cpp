@@ -32,15 +32,13 @@ std::string loop_phrase(int depth) {
     return " inside " + std::to_string(depth) + " nested loops";
 }
 
-// Whether `reserve` means something for this container (sequence containers with capacity,
-// strings, hash tables): only then does "(no reserve)" point at a fix.
+}  // namespace
+
 bool has_capacity(const std::string& container_type) {
     return container_type.find("vector") != std::string::npos ||
            container_type.find("string") != std::string::npos ||
            container_type.find("unordered_") != std::string::npos;
 }
-
-}  // namespace
 
 std::string display_name(std::string qualified) {
     static const std::string kAnonymous = "(anonymous namespace)::";

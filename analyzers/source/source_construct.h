@@ -81,6 +81,10 @@ struct FileAnalysis {
     std::vector<FunctionInventory> functions;  // only functions with at least one construct
 };
 
+// Whether reserve() means something for this container type (sequence containers with
+// capacity, strings, hash tables): only then is "no reserve" a fix to point at.
+bool has_capacity(const std::string& container_type);
+
 // "(anonymous namespace)::build_list" -> "build_list": the name a report shows.
 std::string display_name(std::string qualified);
 

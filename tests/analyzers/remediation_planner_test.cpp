@@ -77,9 +77,9 @@ TEST(RemediationPlanner, KindsFromTheirEvidence) {
     // Closure and string builder need the source construct; without it, never.
     SiteMetrics lambda = site(10, 0.1);
     EXPECT_TRUE(triggered_kinds(lambda, run, true, p).empty());
-    lambda.construct = "std_function";
+    lambda.construct.kind = "std_function";
     EXPECT_EQ(triggered_kinds(lambda, run, true, p), std::vector<RemediationKind>{RemediationKind::Closure});
-    lambda.construct = "string_concat";
+    lambda.construct.kind = "string_concat";
     EXPECT_EQ(triggered_kinds(lambda, run, true, p), std::vector<RemediationKind>{RemediationKind::StringBuilder});
 }
 

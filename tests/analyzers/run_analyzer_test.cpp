@@ -67,7 +67,9 @@ std::vector<schema::Event> mixed_stream(uint64_t seed, size_t steps) {
 AnalysisInput mixed_input() {
     std::vector<uint32_t> node_to_site(12);
     for (uint32_t n = 0; n < 12; ++n) node_to_site[n] = n % 6;
-    return AnalysisInput{SiteMap(node_to_site, 6), std::nullopt, {"", "closure", "", "", "", ""}};
+    source::SourceConstruct closure;
+    closure.kind = "closure";
+    return AnalysisInput{SiteMap(node_to_site, 6), std::nullopt, {{}, closure, {}, {}, {}, {}}};
 }
 
 AnalysisParams mixed_params() {
