@@ -24,6 +24,8 @@
 #include "run_database.h"
 #include "run_symbolizer.h"
 #include "site_config.h"
+#include "site_sources.h"
+#include "source_options.h"
 
 namespace allocprof::profiler {
 namespace {
@@ -33,6 +35,7 @@ namespace an = allocprof::analyzers;
 
 const char* const kAnalyzeUsage =
     "usage: allocprof analyze FILE [--config FILE] [--gen0-budget BYTES|auto] [--run ID]\n"
+    "                         [--source-root DIR [--compile-commands FILE] [--source-cache DIR]]\n"
     "\n"
     "Computes per-op metrics, Gen0-style collections, lifetimes, growth chains, site tiers and\n"
     "the remediation plan of every run in FILE (or of run ID) from its stored events, and\n"
@@ -40,7 +43,15 @@ const char* const kAnalyzeUsage =
     "\n"
     "  --config FILE        JSON: {\"sites\": {...wrapper lists...}, \"analysis\": {...parameters...}}\n"
     "  --gen0-budget B|auto the nursery budget B0 in bytes (default 8 MiB), or auto: the .NET\n"
-    "                       workstation rule applied to this machine's last-level cache\n";
+    "                       workstation rule applied to this machine's last-level cache\n"
+    "  --source-root DIR    source-aware analysis: what each site under DIR allocates (libclang),\n"
+    "                       which refines the plan, and the functions of DIR that allocate but\n"
+    "                       that no recorded stack runs (coverage gaps)\n"
+    "  --compile-commands F the compile_commands.json to parse DIR's files with (default: C++20\n"
+    "                       or C11 flags with -I the file's directory)\n"
+    "  --source-cache DIR   the parse cache (default $XDG_CACHE_HOME/allocprof/source or\n"
+    "                       ~/.cache/allocprof/source); \"\" turns it off\n"
+    "The config file's \"source\" section takes root, compile_commands, cache_dir, include_dirs.\n";
 
 // The known top-level sections of the shared config file; anything else is a typo.
 const char* const kConfigSections[] = {"sites", "analysis", "source", "compare", "suite"};
@@ -48,6 +59,7 @@ const char* const kConfigSections[] = {"sites", "analysis", "source", "compare",
 struct AnalyzeConfig {
     an::AnalysisParams params;
     std::optional<SiteConfig> sites;  // only when the file has a "sites" section
+    SourceOptions source;             // its "source" section, then the command line
 };
 
 AnalyzeConfig load_config(const std::string& path) {
@@ -71,6 +83,7 @@ AnalyzeConfig load_config(const std::string& path) {
     try {
         if (doc.contains("analysis")) config.params = an::params_from_json(doc["analysis"], path + ": analysis");
         if (doc.contains("sites")) config.sites = load_site_config(path);
+        if (doc.contains("source")) config.source = source_options_from_json(doc["source"], path);
     } catch (const an::ParamsError& e) {
         throw UsageError(e.what());
     } catch (const SiteConfigError& e) {
@@ -221,9 +234,24 @@ void write_analysis(schema::Database& db, int64_t run_id, const an::RunAnalysis&
     t.commit();
 }
 
-// Analyses one run; returns a one-line result for the terminal.
+// The source side of a run (when there is a source root): constructs for the planner, and
+// the rows of the source tables, written with the analysis.
+std::optional<RunSources> analyze_sources(schema::Database& db, int64_t run_id, RunSourceAnalyzer* sources) {
+    if (!sources) return std::nullopt;
+    return sources->analyze(db, run_id);
+}
+
+void write_sources(schema::Database& db, int64_t run_id, const std::optional<RunSources>& run_sources,
+                   const RunSourceAnalyzer* sources) {
+    if (run_sources)
+        write_run_sources(db, run_id, *run_sources, *sources);
+    else
+        clear_run_sources(db, run_id);
+}
+
+// Analyses one run; returns the result for the terminal: one line, and the source lines.
 std::string analyze_one(schema::Database& db, const std::string& file, int64_t run_id,
-                        const AnalyzeConfig& config) {
+                        const AnalyzeConfig& config, RunSourceAnalyzer* sources) {
     std::optional<uint64_t> run_ops;
     std::string ops_source = "none";
     bool events_stored = true;
@@ -258,12 +286,15 @@ std::string analyze_one(schema::Database& db, const std::string& file, int64_t r
         if (s.step() && !s.is_null(0)) site_config = json::parse(s.text(0), nullptr, false);
     }
 
+    const std::optional<RunSources> run_sources = analyze_sources(db, run_id, sources);
     const auto start = std::chrono::steady_clock::now();
-    an::AnalysisInput input{load_site_map(db, run_id), run_ops, {}};
+    an::AnalysisInput input{load_site_map(db, run_id), run_ops,
+                            run_sources ? constructs_by_site(*run_sources) : std::vector<an::source::SourceConstruct>{}};
     an::RunAnalysis analysis = an::analyze_run(an::replay_database(db, run_id), input, config.params);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     write_analysis(db, run_id, analysis, site_config, ops_source, seconds);
+    write_sources(db, run_id, run_sources, sources);
 
     int tiers[4] = {0, 0, 0, 0};
     for (const auto& r : analysis.ranks) ++tiers[static_cast<int>(r.tier)];
@@ -276,7 +307,10 @@ std::string analyze_one(schema::Database& db, const std::string& file, int64_t r
                   format_bytes(uint64_t(w.bytes_per_op + 0.5)).c_str(),
                   w.per_run ? " (per run: no ops counted)" : "", tiers[0], tiers[1], tiers[2], tiers[3],
                   analysis.plan.items.size(), seconds);
-    return line;
+    std::string out = line;
+    if (run_sources)
+        for (const std::string& l : describe_run_sources(*run_sources)) out += "\n" + l;
+    return out;
 }
 
 }  // namespace
@@ -285,6 +319,7 @@ int analyze_command(const Arguments& args) {
     std::string file;
     std::optional<std::string> config_file, gen0_budget;
     std::optional<int64_t> run;
+    SourceOptions source;  // from the command line
     ArgReader a(args, "analyze");
     while (a.next()) {
         if (a.help()) {
@@ -296,6 +331,12 @@ int analyze_command(const Arguments& args) {
             gen0_budget = a.value();
         } else if (a.is("--run")) {
             run = static_cast<int64_t>(a.count_value());
+        } else if (a.is("--source-root")) {
+            source.root = a.value();
+        } else if (a.is("--compile-commands")) {
+            source.compile_commands = a.value();
+        } else if (a.is("--source-cache")) {
+            source.cache_dir = a.value();
         } else {
             a.file(file);
         }
@@ -304,12 +345,19 @@ int analyze_command(const Arguments& args) {
     AnalyzeConfig config;
     if (config_file) config = load_config(*config_file);
     if (gen0_budget) apply_gen0_budget(config.params, *gen0_budget);
+    config.source = merge_source_options(config.source, source);
+    if (config.source.compile_commands && !config.source.enabled())
+        throw UsageError("--compile-commands needs --source-root (or a \"source\" root in the config)");
+    // Before the database is opened: a bad root or compile_commands.json is refused first.
+    std::optional<RunSourceAnalyzer> sources;
+    if (config.source.enabled()) sources.emplace(config.source);
 
     auto db = schema::Database::open_existing(file, true);
     db.add_missing_tables();
     std::vector<int64_t> runs = run ? std::vector<int64_t>{select_run(db, run)} : run_ids(db);
     if (runs.empty()) throw std::runtime_error(file + ": the database holds no run");
-    for (int64_t id : runs) std::cout << analyze_one(db, file, id, config) << "\n";
+    for (int64_t id : runs)
+        std::cout << analyze_one(db, file, id, config, sources ? &*sources : nullptr) << "\n" << std::flush;
     return kExitOk;
 }
 

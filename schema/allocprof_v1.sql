@@ -161,6 +161,37 @@ CREATE TABLE IF NOT EXISTS phases (
     PRIMARY KEY (run_id, phase_id)
 );
 
+-- Script functions (Lua, Python) that script frames name.  A trace node whose ip has the top
+-- 16 bits 0xFFFE is a script frame, not an address: bits 20..47 are a function_id of this
+-- table, bits 0..19 the line (interpose/wire_format.h, script_frame_ip).  Script frames are
+-- the outermost nodes of a stack; readers merge them in at the interpreter's eval function.
+-- Written by: profiler, from the interpreter hooks of the preload library.
+CREATE TABLE IF NOT EXISTS script_functions (
+    run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+    function_id  INTEGER NOT NULL,  -- >= 1
+    language     TEXT NOT NULL,     -- 'lua' or 'python'
+    name         TEXT NOT NULL,     -- Lua: as a traceback names it ('fill', 'main chunk',
+                                    -- 'function <file:line>'); Python: the code's qualified name
+    file         TEXT NOT NULL,     -- the script ('[C]' for a Lua C function)
+    first_line   INTEGER NOT NULL,  -- where the function is defined; 0 if unknown
+    PRIMARY KEY (run_id, function_id)
+);
+
+-- Garbage collections the interpreter finished, one row each (Lua: a cycle, seen by a
+-- finalizer sentinel — incremental cycles, or young and full collections in generational
+-- mode; Python: gc.callbacks 'stop', per generation).  Written by: profiler.
+CREATE TABLE IF NOT EXISTS gc_cycles (
+    run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+    cycle        INTEGER NOT NULL,  -- 0-based, in order
+    language     TEXT NOT NULL,     -- 'lua' or 'python'
+    generation   INTEGER NOT NULL,  -- Python: 0, 1 or 2; Lua: 0
+    thread       INTEGER NOT NULL,
+    t_ns         INTEGER NOT NULL,
+    event_index  INTEGER NOT NULL,  -- events recorded before it (compare phases.begin_event)
+    ops_before   INTEGER NOT NULL,  -- operations counted before it
+    PRIMARY KEY (run_id, cycle)
+);
+
 -- The full normalized event stream, zstd-compressed in chunks that decode independently,
 -- so analyses can be recomputed with other parameters without recording again.  The
 -- encoding is defined in schema/event_codec.h.  Empty when recorded with --no-events.
@@ -401,4 +432,65 @@ CREATE TABLE IF NOT EXISTS plan_items (
     saving_gen0_star_1k  REAL NOT NULL,
     saving_gen0_1k       REAL,              -- simulated collections removed per 1000 ops; NULL if not re-simulated
     PRIMARY KEY (run_id, item_index)
+);
+
+-- ---- Source-aware analysis (allocprof analyze --source-root, issue 8) ----------------------
+-- What the source says each site does, and which allocating functions no recorded stack
+-- ran, from libclang (analyzers/source/). Present only for runs analysed with a source root;
+-- re-analysing a run replaces its rows (and removes them when no source root is given).
+
+-- One row per run analysed with a source root.  Written by: analyzers (analyze).
+CREATE TABLE IF NOT EXISTS source_analysis (
+    run_id            INTEGER PRIMARY KEY REFERENCES runs(run_id),
+    source_root       TEXT NOT NULL,     -- absolute path of the source tree
+    compile_commands  TEXT,              -- the compile_commands.json used; NULL: default flags
+    cache_dir         TEXT NOT NULL,     -- parse cache directory; '' when caching was off
+    translation_units INTEGER NOT NULL,  -- files analysed: the sites' files and the inventory's
+    parsed            INTEGER NOT NULL,  -- of them, parsed with libclang (cache misses)
+    reused            INTEGER NOT NULL,  -- of them, read from the parse cache
+    failed            INTEGER NOT NULL,  -- of them, missing or not parsed (see failures)
+    seconds           REAL NOT NULL,     -- time spent analysing sources (wall clock)
+    failures          TEXT NOT NULL      -- JSON array of {"file", "status", "reason"}, by file
+);
+
+-- Per site (site_id as in sites): the allocating construct at its line.
+-- Written by: analyzers (analyze).
+CREATE TABLE IF NOT EXISTS site_sources (
+    run_id            INTEGER NOT NULL REFERENCES runs(run_id),
+    site_id           INTEGER NOT NULL,  -- sites.site_id
+    status            TEXT NOT NULL,     -- 'ok', 'missing_file' (not readable), 'parse_error',
+                                         -- 'outside_root' (no file, or not under the root)
+    reason            TEXT NOT NULL,     -- why, when status is not 'ok' (libclang's first error, ...);
+                                         -- for 'ok', how the construct was found when the line holds
+                                         -- none (the function's only allocating construct)
+    source_file       TEXT NOT NULL,     -- the file analysed (absolute); '' when outside the root
+    kind              TEXT NOT NULL,     -- 'new', 'new_array', 'container_growth', 'make_shared',
+                                         -- 'make_unique', 'std_function', 'closure', 'string_concat',
+                                         -- 'malloc', 'unknown' (analyzers/source/source_construct.h)
+    type              TEXT NOT NULL,     -- the allocated type as spelled; '' if none
+    container_type    TEXT NOT NULL,     -- container_growth: the container's type
+    method            TEXT NOT NULL,     -- container_growth: push_back, ...; malloc: malloc, calloc, ...
+    function          TEXT NOT NULL,     -- enclosing function, qualified as the symbolizer names it
+    class_name        TEXT NOT NULL,     -- its class; '' if none
+    loop_depth        INTEGER NOT NULL,  -- loops around the construct inside its function
+    reserve_in_scope  INTEGER NOT NULL,  -- 1: reserve/resize on the same container in the function
+    description       TEXT NOT NULL,     -- one line: what this site does; '' unless status is 'ok'
+    PRIMARY KEY (run_id, site_id)
+);
+
+-- Coverage gaps: functions of the source tree that hold allocating constructs but appear in
+-- no recorded stack of the run ("allocates, but no scenario runs it"), ranked.
+-- Written by: analyzers (analyze).
+CREATE TABLE IF NOT EXISTS source_coverage_gaps (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    rank        INTEGER NOT NULL,  -- 1-based: most constructs in loops, then most constructs
+    file        TEXT NOT NULL,     -- absolute path
+    function    TEXT NOT NULL,     -- qualified, no parameters
+    class_name  TEXT NOT NULL,
+    line_begin  INTEGER NOT NULL,  -- the definition's extent
+    line_end    INTEGER NOT NULL,
+    constructs  INTEGER NOT NULL,  -- allocating constructs in its body
+    in_loops    INTEGER NOT NULL,  -- of them inside a loop
+    kinds       TEXT NOT NULL,     -- JSON array of the distinct construct kinds
+    PRIMARY KEY (run_id, rank)
 );

@@ -143,6 +143,14 @@ CompilationDatabase CompilationDatabase::load(const fs::path& json_file) {
     return db;
 }
 
+std::vector<fs::path> CompilationDatabase::files() const {
+    std::vector<fs::path> out;
+    out.reserve(flags_.size());
+    for (const auto& entry : flags_) out.emplace_back(entry.first);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::optional<std::vector<std::string>> CompilationDatabase::flags_for(const fs::path& file) const {
     const std::string key = normal_path(file);
     if (auto it = flags_.find(key); it != flags_.end()) return it->second;

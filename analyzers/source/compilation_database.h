@@ -38,6 +38,9 @@ class CompilationDatabase {
 
     size_t size() const { return flags_.size(); }
 
+    // The files with an entry (normal absolute paths), sorted.
+    std::vector<std::filesystem::path> files() const;
+
   private:
     std::unordered_map<std::string, std::vector<std::string>> flags_;  // normal absolute path ->
 };

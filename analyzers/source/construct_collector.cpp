@@ -4,6 +4,7 @@
 #include <clang-c/Index.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace allocprof::analyzers::source {
@@ -544,6 +545,32 @@ std::string first_error(CXTranslationUnit tu) {
     return "";
 }
 
+// The options the driver rejected ("unknown argument: '-fno-allocation-dce'"): GCC-only
+// options of a GCC build's compile_commands.json, which do not change what the code means.
+std::vector<std::string> unknown_arguments(CXTranslationUnit tu) {
+    static const std::string kPrefix = "unknown argument: '";
+    std::vector<std::string> out;
+    const unsigned n = clang_getNumDiagnostics(tu);
+    for (unsigned i = 0; i < n; ++i) {
+        CXDiagnostic d = clang_getDiagnostic(tu, i);
+        const std::string text = take(clang_getDiagnosticSpelling(d));
+        clang_disposeDiagnostic(d);
+        if (text.rfind(kPrefix, 0) == 0 && text.back() == '\'')
+            out.push_back(text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1));
+    }
+    return out;
+}
+
+// `flags` without the arguments in `drop`; nullopt when none of them is there.
+std::optional<std::vector<std::string>> without(const std::vector<std::string>& flags,
+                                                const std::vector<std::string>& drop) {
+    std::vector<std::string> out;
+    for (const std::string& f : flags)
+        if (std::find(drop.begin(), drop.end(), f) == drop.end()) out.push_back(f);
+    if (out.size() == flags.size()) return std::nullopt;
+    return out;
+}
+
 const char* error_code_text(CXErrorCode e) {
     switch (e) {
         case CXError_Success:
@@ -558,6 +585,24 @@ const char* error_code_text(CXErrorCode e) {
             return "libclang could not read the AST";
     }
     return "libclang failed";
+}
+
+// Parses `file`; once more without the options the driver does not know, if it named any.
+CXErrorCode parse_unit(CXIndex index, const std::string& file, const std::vector<std::string>& flags,
+                       CXTranslationUnit* tu) {
+    std::vector<const char*> argv;
+    argv.reserve(flags.size());
+    for (const std::string& f : flags) argv.push_back(f.c_str());
+    *tu = nullptr;
+    const CXErrorCode error =
+        clang_parseTranslationUnit2(index, file.c_str(), argv.data(), static_cast<int>(argv.size()),
+                                    nullptr, 0, CXTranslationUnit_None, tu);
+    if (error != CXError_Success || *tu == nullptr) return error;
+    if (std::optional<std::vector<std::string>> fewer = without(flags, unknown_arguments(*tu))) {
+        clang_disposeTranslationUnit(*tu);
+        return parse_unit(index, file, *fewer, tu);
+    }
+    return error;
 }
 
 struct InclusionState {
@@ -579,13 +624,8 @@ ParsedFile ConstructCollector::parse(const std::string& file,
     ParsedFile out;
     out.analysis.file = file;
     out.analysis.flags = flags;
-    std::vector<const char*> argv;
-    argv.reserve(flags.size());
-    for (const std::string& f : flags) argv.push_back(f.c_str());
     CXTranslationUnit tu = nullptr;
-    const CXErrorCode error = clang_parseTranslationUnit2(
-        static_cast<CXIndex>(index_), file.c_str(), argv.data(), static_cast<int>(argv.size()),
-        nullptr, 0, CXTranslationUnit_None, &tu);
+    const CXErrorCode error = parse_unit(static_cast<CXIndex>(index_), file, flags, &tu);
     if (error != CXError_Success || tu == nullptr) {
         out.analysis.status = ParseStatus::ParseError;
         out.analysis.reason = file + ": " + error_code_text(error);

@@ -16,7 +16,9 @@
 // - libclang shows template definitions, not instantiations: a call on a dependent type
 //   is classified by its name and the spelled type of its object.
 // - Any error diagnostic (in the file or its headers) makes the file a ParseError with that
-//   first error as the reason: a partly understood AST is not trusted.
+//   first error as the reason: a partly understood AST is not trusted. Except options the
+//   driver does not know ("unknown argument", e.g. GCC's -fno-allocation-dce in a GCC
+//   build's compile_commands.json): the file is parsed again without them.
 #pragma once
 
 #include <string>

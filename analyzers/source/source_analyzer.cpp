@@ -22,6 +22,14 @@ std::vector<std::string> SourceAnalyzer::flags_for(const fs::path& file) const {
     return default_flags(file, options_.extra_flags);
 }
 
+std::vector<fs::path> SourceAnalyzer::translation_units(const fs::path& root) const {
+    if (!database_) return find_translation_units(root);
+    std::vector<fs::path> out;
+    for (const fs::path& file : database_->files())
+        if (is_under(file, root)) out.push_back(file);
+    return out;
+}
+
 const FileAnalysis& SourceAnalyzer::analyze_file(const fs::path& file) {
     std::error_code ec;
     const fs::path absolute = fs::absolute(file, ec).lexically_normal();
@@ -84,6 +92,14 @@ SiteClassification SourceAnalyzer::classify(const fs::path& file, uint32_t line)
     else
         out.construct.description = out.reason;
     return out;
+}
+
+bool is_under(const fs::path& path, const fs::path& root) {
+    std::error_code ec;
+    const fs::path p = fs::absolute(path, ec).lexically_normal();
+    fs::path r = fs::absolute(root, ec).lexically_normal();
+    if (r.filename().empty()) r = r.parent_path();  // "dir/" -> "dir"
+    return std::mismatch(r.begin(), r.end(), p.begin(), p.end()).first == r.end();
 }
 
 std::vector<fs::path> find_translation_units(const fs::path& root) {

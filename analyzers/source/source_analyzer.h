@@ -59,6 +59,10 @@ class SourceAnalyzer {
     // (a call written over several lines).
     SiteClassification classify(const std::filesystem::path& file, uint32_t line);
 
+    // The translation units of the tree under `root`: the compile_commands.json entries
+    // under it when there is a database, else find_translation_units(root).
+    std::vector<std::filesystem::path> translation_units(const std::filesystem::path& root) const;
+
     // The flags `file` is parsed with.
     std::vector<std::string> flags_for(const std::filesystem::path& file) const;
 
@@ -72,6 +76,10 @@ class SourceAnalyzer {
     std::map<std::string, FileAnalysis> analysed_;   // absolute path -> analysis
     CacheStats stats_;
 };
+
+// Whether `path` lies inside the directory `root` (both made absolute and normal first;
+// lexical: symbolic links are not followed).
+bool is_under(const std::filesystem::path& path, const std::filesystem::path& root);
 
 // The C and C++ translation units under `root` (.c .cc .cpp .cxx .c++), sorted, skipping
 // hidden directories and build trees (directories holding a CMakeCache.txt).

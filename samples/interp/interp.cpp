@@ -35,9 +35,14 @@
 //                          result, freed at once -> pool
 //   9  take_heap_snapshot  1 MiB, once after op N/2, freed at once -> reduce_peak
 //                          (t-gmax: 1 MiB + N/2 cache entries + constants + libstdc++'s pool)
-// (*) closure and string builder need the source construct (a later stage); on dynamic
-//     evidence alone today: make_callback gets hoist (one buffer inside each op),
-//     concat_names gets reserve (inferred chains) and size_tiers (many sizes, short-lived).
+// (*) closure and string builder need the source construct (`allocprof analyze
+//     --source-root samples/interp`); on dynamic evidence alone: make_callback gets hoist
+//     (one buffer inside each op), concat_names gets reserve (inferred chains) and size_tiers
+//     (many sizes, short-lived).
+// Coverage gap (source analysis): trace_calls, the native "trace", allocates (a vector of
+// strings grown in a loop) but the built-in program never calls it: it never runs, adds no
+// allocation, and the analysis lists it as "allocates, but no scenario runs it".
+// Checked by tests/e2e/source_analysis_test.cpp.
 //
 // Window "run" (N ops): 182 N + 1 allocations, 5995 N + 1,048,576 bytes, so allocs/op =
 // 182 + 1/N and B/op = 5995 + 1,048,576/N (N = 10000: 182.0001 and 6099.8576). Nursery
@@ -452,7 +457,7 @@ Node* parse_function() {
 enum Op : int32_t { kPush, kLoad, kStore, kAdd, kSub, kMul, kLess, kJump, kJumpIfFalse, kCall, kNative, kReturn,
                     kPop };
 
-enum Native : int32_t { kList, kConcat, kMemo, kEach };
+enum Native : int32_t { kList, kConcat, kMemo, kEach, kTrace };
 
 struct Function {
     int name_pos;
@@ -547,6 +552,7 @@ void gen_expression(const Node* n) {
         else if (name_is(n->name_pos, n->name_len, "concat")) emit(kConcat);
         else if (name_is(n->name_pos, n->name_len, "memo")) emit(kMemo);
         else if (name_is(n->name_pos, n->name_len, "each")) emit(kEach);
+        else if (name_is(n->name_pos, n->name_len, "trace")) emit(kTrace);
         else fail("unknown function");
         return;
     }
@@ -667,11 +673,19 @@ __attribute__((noinline)) int64_t cache_result(int64_t key) {
     return e->value.number;
 }
 
+// Coverage gap: the native "trace" (one line per frame), which kSource never calls.
+__attribute__((noinline)) int64_t trace_calls(int64_t depth) {
+    std::vector<std::string> lines;
+    for (int64_t i = 0; i < depth; ++i) lines.push_back("frame " + std::to_string(i));
+    return static_cast<int64_t>(lines.size());
+}
+
 int64_t call_native(int32_t native, int64_t arg) {
     switch (native) {
     case kList: return build_list(arg);
     case kConcat: return concat_names(arg);
     case kMemo: return cache_result(arg);
+    case kTrace: return trace_calls(arg);
     case kEach: {
         std::function<int64_t(int64_t)> callback = make_callback(arg, 3, 1);
         return callback(2) % 1000;
