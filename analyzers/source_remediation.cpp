@@ -32,19 +32,21 @@ std::vector<RemediationKind> added(const SourceConstruct& c) {
     return {};
 }
 
-std::string function_of(const SourceConstruct& c) { return source::display_name(c.function); }
-std::string type_of(const SourceConstruct& c) { return source::display_name(c.type); }
+// Names in the wording are `code spans` (the plan's texts may hold them, see
+// reports/report_model.h): types like std::vector<Value> must not read as markup.
+std::string code(const std::string& name) { return "`" + name + "`"; }
+std::string type_of(const SourceConstruct& c) { return code(source::display_name(c.type)); }
 std::string in_function(const SourceConstruct& c) {
-    return c.function.empty() ? "" : " in " + function_of(c);
+    return c.function.empty() ? "" : " in " + code(source::display_name(c.function));
 }
 
 std::string reserve_change(const SourceConstruct& c) {
-    const std::string container = source::display_name(c.container_type);
+    const std::string container = code(source::display_name(c.container_type));
     if (c.reserve_in_scope)
         return "reserve the final size of the " + container + in_function(c) +
-               " before it grows (its reserve/resize there does not cover the " + c.method + " calls)";
+               " before it grows (its reserve/resize there does not cover the " + code(c.method) + " calls)";
     return "call reserve on the " + container + in_function(c) + " before the loop that grows it by " +
-           c.method;
+           code(c.method);
 }
 
 std::string closure_change(const SourceConstruct& c) {
@@ -62,15 +64,16 @@ std::string string_builder_change(const SourceConstruct& c) {
 // "" when the construct gives no better words for a pool than the dynamic ones.
 std::string pool_change(const SourceConstruct& c) {
     const std::string t = type_of(c);
+    const std::string plain = source::display_name(c.type);
     if (c.kind == "new")
         return "use a pool or free list for the " + t + " objects" + in_function(c) + ", or keep each " + t +
-               " by value instead of new " + t;
+               " by value instead of " + code("new " + plain);
     if (c.kind == "make_shared")
-        return "reuse the " + t + " objects" + in_function(c) + " or hold them by value instead of std::make_shared<" +
-               t + "> per call (or std::allocate_shared with a pooling allocator)";
+        return "reuse the " + t + " objects" + in_function(c) + " or hold them by value instead of " +
+               code("std::make_shared<" + plain + ">") + " per call (or `std::allocate_shared` with a pooling allocator)";
     if (c.kind == "make_unique")
-        return "hold the " + t + " by value (on the stack or in its owner) instead of std::make_unique<" + t + ">" +
-               in_function(c) + ", or pool them";
+        return "hold the " + t + " by value (on the stack or in its owner) instead of " +
+               code("std::make_unique<" + plain + ">") + in_function(c) + ", or pool them";
     return "";
 }
 
@@ -106,8 +109,8 @@ void refine_wording(PlanItem& item, const SourceConstruct& c) {
     if (!has_construct(c)) return;
     const std::string description = c.description.empty() ? source::describe(c) : c.description;
     const std::string specific = specific_change(item.kind, c);
-    item.change = specific.empty() ? item.change + " (" + description + ")" : specific;
-    item.evidence += (item.evidence.empty() ? "" : "; ") + std::string("source: ") + description;
+    item.change = specific.empty() ? item.change + " (" + code(description) + ")" : specific;
+    item.evidence += (item.evidence.empty() ? "" : "; ") + std::string("source: ") + code(description);
 }
 
 }  // namespace allocprof::analyzers

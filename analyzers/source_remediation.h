@@ -14,10 +14,11 @@
 //
 // Risk: the kind's own (risk_of), except string_builder for a concatenation inside a loop,
 // low: appending into one reserved string is a rewrite of that loop alone.
-// Wording: reserve, closure, string_builder, pool, hoist, size_tiers, arena and static name
-// the construct's types and function (reserve the std::vector<Value> in build_list, pool the
-// Box objects of box_result, ...); the other kinds add the construct's description. The
-// evidence of every item ends with "source: <description>".
+// Wording: reserve, closure, string_builder and pool name the construct's types and function
+// (call reserve on the `std::vector<Value>` in `build_list`, pool the `Box` objects, ...);
+// the other kinds add the construct's description. The evidence of every item ends with
+// "source: `<description>`". Names are `code spans`, so no format reads std::vector<Value>
+// as markup.
 #pragma once
 
 #include <vector>

@@ -110,6 +110,12 @@ std::string site_html(const SiteRow& s, bool short_location = false) {
     return h;
 }
 
+// After source analysis, what the site does, on a line of its own under the site.
+std::string source_note_html(const SiteRow& s) {
+    if (!s.source || s.source->description.empty()) return "";
+    return "<div class=\"note\">" + esc(s.source->description) + "</div>";
+}
+
 int tier_rank(const std::string& tier) {
     for (int t = 0; t < 4; ++t)
         if (tier == kTierNames[t]) return t;
@@ -178,7 +184,8 @@ void nav(std::ostringstream& out) {
     out << "<nav><a href=\"#summary\">Summary</a> <a href=\"#baseline\">Baseline</a> "
            "<a href=\"#flame\">Flame graph</a> <a href=\"#memory\">Memory over time</a> "
            "<a href=\"#sites\">Sites by tier</a> <a href=\"#plan\">Remediation plan</a> "
-           "<a href=\"#gaps\">Coverage gaps</a> <a href=\"#next\">Next steps</a></nav>\n";
+           "<a href=\"#gaps\">Coverage gaps</a> <a href=\"#source-gaps\">Untested code</a> "
+           "<a href=\"#next\">Next steps</a></nav>\n";
 }
 
 void summary(std::ostringstream& out, const Report& r) {
@@ -318,7 +325,7 @@ void sites(std::ostringstream& out, const Report& r) {
             << td("<span class=\"tier tier-" + esc(s.tier) + "\">" + esc(s.tier) + "</span>",
                   std::to_string(tier_rank(s.tier)))
             << td("<a href=\"#flame\" class=\"find\" data-find=\"" + esc(s.function) + "\"><code>" +
-                  esc(s.function) + "</code></a>")
+                  esc(s.function) + "</code></a>" + source_note_html(s))
             << td(location_html(s), "", "loc") << td(esc(s.module))
             << tdn(esc(format_rate(s.allocs_per_op)), num(s.allocs_per_op))
             << tdn(esc(format_bytes(s.bytes_per_op)), num(s.bytes_per_op))
@@ -347,7 +354,8 @@ void plan(std::ostringstream& out, const Report& r) {
                 any = true;
             }
             const SiteRow* s = r.site(p.site_id);
-            const std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)"
+            const std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)" +
+                                               source_note_html(*s)
                                          : "site " + std::to_string(p.site_id);
             out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target) << td(inline_html(p.change))
                 << td(esc_saving(p), num(p.saving_share), "saving")
@@ -375,7 +383,39 @@ void gaps(std::ostringstream& out, const Report& r) {
         }
         out << "</ul>\n";
     }
-    out << "</section>\n<section id=\"next\">\n<h2>Next steps</h2>\n<ol>\n";
+    out << "</section>\n";
+}
+
+void source_gaps(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"source-gaps\">\n<h2>" << esc(kSourceGapsTitle) << "</h2>\n<p>"
+        << inline_html(format_source_summary(r)) << "</p>\n";
+    if (r.source && !r.source->failures.empty()) {
+        out << "<ul>\n";
+        for (const SourceAnalysis::Failure& f : r.source->failures)
+            out << "<li>" << inline_html(format_source_failure(f)) << "</li>\n";
+        out << "</ul>\n";
+    }
+    if (r.source && r.source_gaps.empty()) out << "<p>" << esc(kNoSourceGaps) << "</p>\n";
+    if (!r.source_gaps.empty()) {
+        out << "<table class=\"sortable\" id=\"source-gap-table\">\n"
+            << thead({"##", "Function", "File:line", "#Allocating constructs", "#In loops", "Kinds"}) << "<tbody>\n";
+        for (size_t i = 0; i < r.source_gaps.size() && i < kSourceGapRows; ++i) {
+            const SourceGapRow& g = r.source_gaps[i];
+            out << "<tr>" << td(std::to_string(g.rank), num(g.rank), "n") << td("<code>" + esc(g.function) + "</code>")
+                << td("<code>" + esc(format_gap_location(g)) + "</code>", "", "loc")
+                << tdn(std::to_string(g.constructs), num(g.constructs)) << tdn(std::to_string(g.in_loops), num(g.in_loops))
+                << td(esc(format_gap_kinds(g))) << "</tr>\n";
+        }
+        out << "</tbody></table>\n";
+        if (r.source_gaps.size() > kSourceGapRows)
+            out << "<p class=\"note\">... and " << (r.source_gaps.size() - kSourceGapRows)
+                << " more (all of them: <code>allocprof report --format json</code>).</p>\n";
+    }
+    out << "</section>\n";
+}
+
+void next_steps(std::ostringstream& out, const Report& r) {
+    out << "<section id=\"next\">\n<h2>Next steps</h2>\n<ol>\n";
     for (const std::string& step : r.next_steps) out << "<li>" << inline_html(step) << "</li>\n";
     out << "</ol>\n</section>\n";
 }
@@ -467,6 +507,8 @@ std::string render_html(const Report& report) {
     sites(out, report);
     plan(out, report);
     gaps(out, report);
+    source_gaps(out, report);
+    next_steps(out, report);
     out << "</main>\n<footer>allocprof " << esc(report.analysis.tool_version) << " · "
         << esc(report.file) << ", run " << report.run.run_id << " · analysed " << esc(report.analysis.date)
         << "</footer>\n"

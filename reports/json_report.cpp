@@ -38,6 +38,23 @@ json window_json(const WindowRow& w) {
             {"sizes", {{"p50", w.size_p50}, {"p90", w.size_p90}, {"p99", w.size_p99}, {"max", w.size_max}}}};
 }
 
+json site_source_json(const std::optional<SiteSource>& source) {
+    if (!source) return nullptr;
+    const SiteSource& s = *source;
+    return {{"status", s.status},
+            {"reason", s.reason},
+            {"source_file", s.source_file},
+            {"kind", s.kind},
+            {"type", s.type},
+            {"container_type", s.container_type},
+            {"method", s.method},
+            {"function", s.function},
+            {"class_name", s.class_name},
+            {"loop_depth", s.loop_depth},
+            {"reserve_in_scope", s.reserve_in_scope},
+            {"description", s.description}};
+}
+
 json site_json(const SiteRow& s) {
     return {{"site_id", s.site_id},
             {"position", s.position},
@@ -69,7 +86,37 @@ json site_json(const SiteRow& s) {
             {"impact_metric", s.impact_metric},
             {"tier", s.tier},
             {"base_tier", s.base_tier},
-            {"rule", s.rule}};
+            {"rule", s.rule},
+            {"source", site_source_json(s.source)}};
+}
+
+json source_analysis_json(const std::optional<SourceAnalysis>& source) {
+    if (!source) return nullptr;
+    const SourceAnalysis& s = *source;
+    json failures = json::array();
+    for (const SourceAnalysis::Failure& f : s.failures)
+        failures.push_back({{"file", f.file}, {"status", f.status}, {"reason", f.reason}});
+    return {{"source_root", s.source_root},
+            {"compile_commands", opt(s.compile_commands)},
+            {"cache_dir", s.cache_dir},
+            {"translation_units", s.translation_units},
+            {"parsed", s.parsed},
+            {"reused", s.reused},
+            {"failed", s.failed},
+            {"seconds", s.seconds},
+            {"failures", std::move(failures)}};
+}
+
+json source_gap_json(const SourceGapRow& g) {
+    return {{"rank", g.rank},
+            {"file", g.file},
+            {"function", g.function},
+            {"class_name", g.class_name},
+            {"line_begin", g.line_begin},
+            {"line_end", g.line_end},
+            {"constructs", g.constructs},
+            {"in_loops", g.in_loops},
+            {"kinds", g.kinds}};
 }
 
 json plan_json(const PlanRow& p) {
@@ -176,6 +223,9 @@ json report_to_json(const Report& r) {
                              {"mmap_bytes", run.mmap_bytes}};
     doc["coverage_gaps"] = json::array();
     for (const Gap& g : r.gaps) doc["coverage_gaps"].push_back({{"kind", g.kind}, {"text", g.text}});
+    doc["source_analysis"] = source_analysis_json(r.source);
+    doc["source_coverage_gaps"] = json::array();
+    for (const SourceGapRow& g : r.source_gaps) doc["source_coverage_gaps"].push_back(source_gap_json(g));
     doc["next_steps"] = r.next_steps;
     return doc;
 }

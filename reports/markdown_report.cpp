@@ -21,6 +21,12 @@ std::string site_name(const SiteRow& s) {
     return name;
 }
 
+// The site and, after source analysis, what it does (a code span: it names C++ types).
+std::string site_with_source(const SiteRow& s) {
+    if (!s.source || s.source->description.empty()) return site_name(s);
+    return site_name(s) + " — " + md_code(s.source->description);
+}
+
 std::string capitalized(std::string s) {
     if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
     return s;
@@ -280,7 +286,7 @@ void tiers(std::ostringstream& out, const Report& r) {
         out << "|---:|---|---|---:|---:|---:|---|---|---|\n";
         for (size_t i = 0; i < of.size() && i < kTierRows; ++i) {
             const SiteRow& s = *of[i];
-            out << table_row({std::to_string(s.position), site_name(s), md_code(s.module),
+            out << table_row({std::to_string(s.position), site_with_source(s), md_code(s.module),
                               format_rate(s.allocs_per_op), format_bytes(s.bytes_per_op),
                               format_percent(s.impact) + " of " + s.impact_metric, s.lifetime, pattern(s),
                               s.rule});
@@ -306,7 +312,7 @@ void plan(std::ostringstream& out, const Report& r) {
                 any = true;
             }
             const SiteRow* s = r.site(p.site_id);
-            std::string target = s ? site_name(*s) + " (" + md_code(s->module) + ")"
+            std::string target = s ? site_with_source(*s) + " (" + md_code(s->module) + ")"
                                    : "site " + std::to_string(p.site_id);
             out << table_row({p.priority, target, p.change, md_saving(p), p.risk, p.evidence});
         }
@@ -328,6 +334,28 @@ void gaps(std::ostringstream& out, const Report& r) {
     out << "\n";
 }
 
+void source_gaps(std::ostringstream& out, const Report& r) {
+    out << "## " << kSourceGapsTitle << "\n\n" << format_source_summary(r) << "\n\n";
+    if (!r.source) return;
+    for (const SourceAnalysis::Failure& f : r.source->failures) out << "- " << format_source_failure(f) << "\n";
+    if (!r.source->failures.empty()) out << "\n";
+    if (r.source_gaps.empty()) {
+        out << kNoSourceGaps << "\n\n";
+        return;
+    }
+    out << "| # | Function | File | Allocating constructs | In loops | Kinds |\n";
+    out << "|---:|---|---|---:|---:|---|\n";
+    for (size_t i = 0; i < r.source_gaps.size() && i < kSourceGapRows; ++i) {
+        const SourceGapRow& g = r.source_gaps[i];
+        out << table_row({std::to_string(g.rank), md_code(g.function), md_code(format_gap_location(g)),
+                          std::to_string(g.constructs), std::to_string(g.in_loops), format_gap_kinds(g)});
+    }
+    if (r.source_gaps.size() > kSourceGapRows)
+        out << "\n... and " << (r.source_gaps.size() - kSourceGapRows)
+            << " more (all of them: `allocprof report --format json`).\n";
+    out << "\n";
+}
+
 void next_steps(std::ostringstream& out, const Report& r) {
     out << "## Next steps\n\n";
     for (size_t i = 0; i < r.next_steps.size(); ++i) out << (i + 1) << ". " << r.next_steps[i] << "\n";
@@ -344,6 +372,7 @@ std::string render_markdown(const Report& report) {
     tiers(out, report);
     plan(out, report);
     gaps(out, report);
+    source_gaps(out, report);
     next_steps(out, report);
     return out.str();
 }

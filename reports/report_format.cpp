@@ -167,6 +167,33 @@ std::string format_run_duration(const RunInfo& run) {
     return secs;
 }
 
+std::string format_source_summary(const Report& r) {
+    if (!r.source)
+        return "Not analysed: `allocprof analyze " + r.file +
+               " --source-root DIR` lists the functions under DIR that allocate but that no recorded stack "
+               "runs, and says what each site allocates.";
+    const SourceAnalysis& s = *r.source;
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.2f s", s.seconds);
+    return "Sources under `" + s.source_root + "` (" +
+           (s.compile_commands ? "flags from `" + *s.compile_commands + "`" : std::string("default flags")) +
+           "): " + format_plural(s.translation_units, "file", "files") + ", " + format_count(s.parsed) +
+           " parsed, " + format_count(s.reused) + " reused from the parse cache, " + format_count(s.failed) +
+           " failed, in " + secs + ".";
+}
+
+std::string format_source_failure(const SourceAnalysis::Failure& f) {
+    return "`" + f.file + "` (" + f.status + "): " + f.reason + "; its sites keep their dynamic analysis.";
+}
+
+std::string format_gap_location(const SourceGapRow& g) { return g.file + ":" + std::to_string(g.line_begin); }
+
+std::string format_gap_kinds(const SourceGapRow& g) {
+    std::string out;
+    for (const std::string& k : g.kinds) out += (out.empty() ? "" : ", ") + k;
+    return out;
+}
+
 std::string format_saving(const PlanRow& p, const char* gen0_star) {
     std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
                        format_bytes_text(p.saving_bytes_per_op) + "/op, " +

@@ -65,6 +65,22 @@ inline constexpr const char* kPlanIntro =
 std::string format_run_end(const RunInfo& run);
 std::string format_run_duration(const RunInfo& run);
 
+// The source-aware section (issue 8), as every format titles and words it. Texts may hold
+// `code spans` in backticks, like Gap::text.
+inline constexpr const char* kSourceGapsTitle = "Coverage gaps — allocates, but no scenario runs it";
+// What the source analysis covered (or how to run one); one sentence.
+std::string format_source_summary(const Report& r);
+// A file that could not be analysed, with its reason.
+std::string format_source_failure(const SourceAnalysis::Failure& f);
+// The sentence when the source tree has no gap.
+inline constexpr const char* kNoSourceGaps =
+    "none found: every function of the sources that allocates appears in a recorded stack.";
+// A gap's "file:line" and its construct kinds ("container_growth, string_concat").
+std::string format_gap_location(const SourceGapRow& g);
+std::string format_gap_kinds(const SourceGapRow& g);
+// Rows a table of gaps shows before "... and N more".
+inline constexpr size_t kSourceGapRows = 20;
+
 // A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
 std::string format_saving(const PlanRow& item, const char* gen0_star);
 

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "report_format.h"
+#include "source_loader.h"
 
 namespace allocprof::reports {
 namespace {
@@ -33,12 +34,6 @@ std::optional<double> opt_real(const schema::Statement& s, int c) {
 }
 std::optional<std::string> opt_text(const schema::Statement& s, int c) {
     return s.is_null(c) ? std::nullopt : std::optional<std::string>(s.text(c));
-}
-
-bool table_exists(schema::Database& db, const char* name) {
-    auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-    s.bind(1, name);
-    return s.step();
 }
 
 RunInfo load_run(schema::Database& db, int64_t run_id) {
@@ -409,6 +404,13 @@ void add_next_steps(Report& r) {
     if (python)
         r.next_steps.push_back("Record the Python target again with `PYTHONMALLOC=malloc` to see "
                                "every object allocation.");
+    if (!r.source_gaps.empty()) {
+        const int64_t others = static_cast<int64_t>(r.source_gaps.size()) - 1;
+        r.next_steps.push_back("Add a scenario that runs `" + r.source_gaps.front().function + "`" +
+                               (others > 0 ? " and the " + format_plural(others, "other function", "other functions")
+                                           : std::string()) +
+                               " listed under " + kSourceGapsTitle + ": what they allocate is not measured yet.");
+    }
     r.next_steps.push_back("Keep this run as the baseline and gate CI on its B/op and `Gen0*` with "
                            "`allocprof compare`.");
 }
@@ -607,6 +609,12 @@ std::vector<PhaseSpan> load_phases(schema::Database& db, int64_t run_id) {
 
 }  // namespace
 
+bool table_exists(schema::Database& db, const char* name) {
+    auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    s.bind(1, name);
+    return s.step();
+}
+
 const SiteRow* Report::site(int64_t site_id) const {
     for (const SiteRow& s : sites)
         if (s.site_id == site_id) return &s;
@@ -632,6 +640,7 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
     r.plan = load_plan(db, run_id, r.run_window());
     r.coverage = load_coverage(db, run_id);
     r.hooks = load_hooks(db, run_id);
+    load_source_analysis(db, run_id, r);
     add_gaps(r);
     add_next_steps(r);
     if (parts.views) {

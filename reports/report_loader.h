@@ -17,6 +17,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// True when the database has the table (a file written before a table was added has not).
+bool table_exists(schema::Database& db, const char* name);
+
 // True when `run_id` has an analysis row (false too when the file predates the table).
 bool has_analysis(schema::Database& db, int64_t run_id);
 

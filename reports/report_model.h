@@ -88,6 +88,17 @@ struct WindowRow {
     int64_t size_p50 = 0, size_p90 = 0, size_p99 = 0, size_max = 0;
 };
 
+// site_sources.* of a site: what the source says it does (allocprof analyze --source-root).
+struct SiteSource {
+    std::string status;                 // 'ok', 'missing_file', 'parse_error', 'outside_root'
+    std::string reason;
+    std::string source_file;
+    std::string kind, type, container_type, method, function, class_name;
+    int64_t loop_depth = 0;
+    bool reserve_in_scope = false;
+    std::string description;            // one line: what this site does; '' when not found
+};
+
 // sites.* joined with analysis_sites.*.
 struct SiteRow {
     int64_t site_id = 0;
@@ -116,6 +127,7 @@ struct SiteRow {
     std::string impact_metric;
     int64_t position = 0;
     std::string tier, base_tier, rule;
+    std::optional<SiteSource> source;   // none when the run was analysed without a source root
 };
 
 // plan_items.*, with its place in the report's priority order.
@@ -154,6 +166,28 @@ struct HookCalls {
 struct Gap {
     std::string kind;
     std::string text;
+};
+
+// source_analysis.* of the run, and its failures.
+struct SourceAnalysis {
+    std::string source_root;
+    std::optional<std::string> compile_commands;
+    std::string cache_dir;
+    int64_t translation_units = 0, parsed = 0, reused = 0, failed = 0;
+    double seconds = 0;
+    struct Failure {
+        std::string file, status, reason;  // status: 'missing_file' or 'parse_error'
+    };
+    std::vector<Failure> failures;      // by file
+};
+
+// source_coverage_gaps.*: a function that allocates but that no recorded stack ran.
+struct SourceGapRow {
+    int64_t rank = 0;
+    std::string file, function, class_name;
+    int64_t line_begin = 0, line_end = 0;
+    int64_t constructs = 0, in_loops = 0;
+    std::vector<std::string> kinds;
 };
 
 // One frame of an allocating stack, from symbol_frames (inlined frames expanded).
@@ -218,6 +252,8 @@ struct Report {
     std::vector<CoverageRow> coverage;  // by path
     std::vector<HookCalls> hooks;
     std::vector<Gap> gaps;
+    std::optional<SourceAnalysis> source;  // none without a source root
+    std::vector<SourceGapRow> source_gaps;  // by rank
     std::vector<std::string> next_steps;  // same conventions as Gap::text
     // Loaded only with ReportParts::views (the HTML view):
     StackSet stacks;

@@ -61,16 +61,17 @@ TEST(SourceRemediation, VectorGrownInALoopWithoutReserveIsALowRiskReserve) {
     EXPECT_EQ(refine_kinds({K::Pool}, c), (std::vector<K>{K::Pool, K::Reserve}));
     EXPECT_EQ(refined_risk(K::Reserve, c), Risk::Low);
     const PlanItem item = refined_item(K::Reserve, "reserve or pre-size", c);
-    EXPECT_EQ(item.change, "call reserve on the std::vector<Value> in build_list before the loop that grows it by "
-                           "push_back");
+    EXPECT_EQ(item.change, "call reserve on the `std::vector<Value>` in `build_list` before the loop that grows it by "
+                           "`push_back`");
     EXPECT_EQ(item.evidence,
-              "dynamic evidence; source: std::vector<Value> grown by push_back inside a loop in build_list (no reserve)");
+              "dynamic evidence; source: `std::vector<Value> grown by push_back inside a loop in build_list (no "
+              "reserve)`");
 }
 
 TEST(SourceRemediation, AReserveInScopeAddsNothing) {
     const SourceConstruct c = vector_growth(true);
     EXPECT_EQ(refine_kinds({K::SizeTiers}, c), std::vector<K>{K::SizeTiers});
-    EXPECT_NE(refined_item(K::Reserve, "", c).change.find("reserve the final size of the std::vector<Value>"),
+    EXPECT_NE(refined_item(K::Reserve, "", c).change.find("reserve the final size of the `std::vector<Value>`"),
               std::string::npos);
 }
 
@@ -81,7 +82,7 @@ TEST(SourceRemediation, StdFunctionPerCallIsAClosureFix) {
     EXPECT_EQ(refined_risk(K::Closure, c), Risk::Medium);
     EXPECT_EQ(refined_item(K::Closure, "", c).change,
               "take the callable as a template parameter or a function pointer instead of building a "
-              "std::function<int64_t (int64_t)> from a lambda in make_callback");
+              "`std::function<int64_t (int64_t)>` from a lambda in `make_callback`");
 }
 
 TEST(SourceRemediation, StringConcatenationInALoopIsALowRiskBuilder) {
@@ -89,8 +90,8 @@ TEST(SourceRemediation, StringConcatenationInALoopIsALowRiskBuilder) {
     EXPECT_EQ(refine_kinds({K::Reserve, K::SizeTiers}, c), std::vector<K>{K::StringBuilder});
     EXPECT_EQ(refined_risk(K::StringBuilder, c), Risk::Low);
     EXPECT_EQ(refined_item(K::StringBuilder, "", c).change,
-              "reserve one std::string and append the pieces into it instead of concatenating with operator+ in "
-              "the loop in concat_names");
+              "reserve one `std::string` and append the pieces into it instead of concatenating with operator+ in "
+              "the loop in `concat_names`");
     // Outside a loop the fix reaches beyond one loop: the kind's own risk.
     EXPECT_EQ(refined_risk(K::StringBuilder, construct("string_concat", "std::string", "name")), Risk::Medium);
 }
@@ -99,18 +100,18 @@ TEST(SourceRemediation, NewPerOpNamesTheTypeToPool) {
     const SourceConstruct c = construct("new", "Box", "box_result");
     EXPECT_EQ(refine_kinds({K::Pool}, c), std::vector<K>{K::Pool});
     EXPECT_EQ(refined_item(K::Pool, "use a pool", c).change,
-              "use a pool or free list for the Box objects in box_result, or keep each Box by value instead of "
-              "new Box");
+              "use a pool or free list for the `Box` objects in `box_result`, or keep each `Box` by value instead "
+              "of `new Box`");
     const SourceConstruct shared = construct("make_shared", "Node", "link");
-    EXPECT_NE(refined_item(K::Pool, "", shared).change.find("instead of std::make_shared<Node> per call"),
+    EXPECT_NE(refined_item(K::Pool, "", shared).change.find("instead of `std::make_shared<Node>` per call"),
               std::string::npos);
 }
 
 TEST(SourceRemediation, OtherKindsKeepTheirWordsAndNameTheConstruct) {
     const SourceConstruct c = construct("new", "Node", "new_ast_node");
     const PlanItem item = refined_item(K::Arena, "allocate from an arena released at the end of the phase", c);
-    EXPECT_EQ(item.change, "allocate from an arena released at the end of the phase (new Node in new_ast_node)");
-    EXPECT_EQ(item.evidence, "dynamic evidence; source: new Node in new_ast_node");
+    EXPECT_EQ(item.change, "allocate from an arena released at the end of the phase (`new Node in new_ast_node`)");
+    EXPECT_EQ(item.evidence, "dynamic evidence; source: `new Node in new_ast_node`");
 }
 
 }  // namespace
