@@ -1,0 +1,475 @@
+// python_frames.cpp — CPython script frames and GC cycles.
+//
+// How the interpreter is found: `allocprof record` puts interpose/python/ first on
+// PYTHONPATH, so CPython's start-up imports our sitecustomize.py, which calls
+// allocprof_python_attach through ctypes.PyDLL(None) (the preload library is in the global
+// scope; PyDLL keeps the GIL). The Python C API is resolved with dlsym at that moment: the
+// library itself never links libpython, and loads into any program.
+//
+// Frames come from the profiling API (PyEval_SetProfile; 3.12 and later implement it on
+// sys.monitoring). It is per thread: sitecustomize attaches the main thread, and
+// threading.setprofile a Python hook that attaches each new thread on its first event
+// (allocprof/__init__.py). The profile object of a thread is a capsule owned by that
+// thread's state: when anything replaces our profile function (sys.setprofile, cProfile
+// in 3.11) or the thread state is cleared, CPython drops the capsule and its destructor
+// detaches the thread, so a shadow stack that stopped receiving events is never read again.
+//
+// Shadow stacks: one per OS thread, in internal_map memory, entries {frame object, function
+// id, line}. A call pushes (after checking that the caller, PyFrame_GetBack, is the top
+// entry: otherwise the stack is cut back to the caller or rebuilt from the interpreter's
+// frame chain), a return pops through the matching frame (an unknown frame is ignored).
+// Generators and coroutines: CPython reports a resume as a call and a yield as a return
+// (3.11: the frame object lives in the generator; 3.12: PY_RESUME/PY_YIELD), so a
+// generator's frames sit on top of whoever resumed it. C functions called from Python
+// (PyTrace_C_CALL: builtins and methods of built-in types) are frames too, named like
+// "list.append" in file "[C]", so that list_resize under `xs.append(x)` says so; the line of
+// the Python frame below them is where it called them.
+//
+// Frame objects are live while on the stack: CPython reports a return before it clears a
+// frame, so a frame whose return was seen is never read. The provider (at an allocation)
+// copies the entries and reads the innermost line with PyFrame_GetLineNumber of the top
+// frame, this thread's running frame: that reads the frame and its code object's line
+// table, and neither allocates, locks nor runs Python code (3.9 to 3.13).
+//
+// Function ids are cached per thread by code-object address. A code object can be freed
+// (exec'd or compiled code) and its address reused by another one; so the cache holds a
+// strong reference to each code object it names (released when the entry is evicted or the
+// thread detaches), and a cached address can never belong to a different code object. The
+// price: up to kCodeCache code objects per thread live a little longer than they would.
+// C functions are keyed by their C function pointer (PyCFunction_GetFunction), which is
+// static code and never reused.
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "internal_memory.h"
+#include "real_functions.h"
+#include "script_frames.h"
+#include "tracker.h"
+
+struct PyObject;
+
+namespace allocprof::interpose {
+namespace {
+
+using wire::ScriptLanguage;
+
+// Include/cpython/pystate.h, the same values 3.9 to 3.13.
+constexpr int kTraceCall = 0, kTraceReturn = 3, kTraceCCall = 4, kTraceCException = 5,
+              kTraceCReturn = 6;
+using TraceFunction = int (*)(PyObject* obj, PyObject* frame, int what, PyObject* arg);
+using CapsuleDestructor = void (*)(PyObject*);
+constexpr const char* kCapsuleName = "allocprof.python";
+
+struct PythonApi {
+    void (*set_profile)(TraceFunction, PyObject*);
+    PyObject* (*frame_get_code)(PyObject*);  // new reference
+    int (*frame_get_line_number)(PyObject*);
+    PyObject* (*frame_get_back)(PyObject*);  // new reference or null
+    PyObject* (*eval_get_frame)();           // borrowed
+    PyObject* (*get_attr_string)(PyObject*, const char*);  // new reference
+    const char* (*unicode_as_utf8)(PyObject*, long*);
+    long (*long_as_long)(PyObject*);
+    void (*incref)(PyObject*);
+    void (*decref)(PyObject*);
+    PyObject* (*capsule_new)(void*, const char*, CapsuleDestructor);
+    void* (*capsule_get_pointer)(PyObject*, const char*);
+    void* (*cfunction_get_function)(PyObject*);
+    void (*err_clear)();
+};
+PythonApi g_py;
+bool g_resolved = false;
+bool g_started = false;  // provider registered, thread key created
+bool g_c_frames = true;  // C functions called from Python are frames
+pthread_key_t g_thread_key;
+
+template <typename F>
+bool resolve(F& f, const char* name) {
+    BootstrapScope loader_state_stays_ours;
+    f = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+    return f != nullptr;
+}
+
+bool resolve_api() {
+    if (g_resolved) return true;
+    PythonApi& a = g_py;
+    g_resolved = resolve(a.set_profile, "PyEval_SetProfile") &&
+                 resolve(a.frame_get_code, "PyFrame_GetCode") &&
+                 resolve(a.frame_get_line_number, "PyFrame_GetLineNumber") &&
+                 resolve(a.frame_get_back, "PyFrame_GetBack") &&
+                 resolve(a.eval_get_frame, "PyEval_GetFrame") &&
+                 resolve(a.get_attr_string, "PyObject_GetAttrString") &&
+                 resolve(a.unicode_as_utf8, "PyUnicode_AsUTF8AndSize") &&
+                 resolve(a.long_as_long, "PyLong_AsLong") && resolve(a.incref, "Py_IncRef") &&
+                 resolve(a.decref, "Py_DecRef") && resolve(a.capsule_new, "PyCapsule_New") &&
+                 resolve(a.capsule_get_pointer, "PyCapsule_GetPointer") &&
+                 resolve(a.cfunction_get_function, "PyCFunction_GetFunction") &&
+                 resolve(a.err_clear, "PyErr_Clear");
+    return g_resolved;
+}
+
+// ---- per-thread state -------------------------------------------------------------------
+
+enum : uint8_t { kPython = 1, kC = 2 };
+
+struct Entry {
+    PyObject* frame;   // kC: the Python frame that called the C function
+    uint32_t function;
+    uint32_t line;     // Python: where it is (an outer frame: where it called the next one)
+    uint8_t kind;
+};
+
+constexpr int kEntries = 1024;  // deeper frames are counted, not kept
+
+constexpr int kCodeCache = 512;  // direct-mapped, power of two
+struct CachedCode {
+    PyObject* code;  // a strong reference while cached
+    uint32_t id;
+};
+constexpr int kCCache = 256;
+struct CachedC {
+    void* function;
+    uint32_t id;
+};
+
+struct PythonThread {
+    // Set by the owner on attach, cleared by the capsule's destructor (any thread holding
+    // the GIL). Read by the provider without the GIL.
+    std::atomic<bool> attached;
+    // One reference for the OS thread (dropped by the thread-key destructor), one for each
+    // capsule still alive; the memory is unmapped by whoever drops the last.
+    std::atomic<int> references;
+    PyObject* capsule;  // the current profile object (GIL)
+    int depth;          // may exceed kEntries
+    Entry entries[kEntries];
+    CachedCode codes[kCodeCache];
+    CachedC c_functions[kCCache];
+};
+
+__attribute__((tls_model("initial-exec"))) thread_local PythonThread* t_python;
+
+void drop_reference(PythonThread* t) {
+    if (t->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        internal_unmap(t, sizeof(PythonThread));
+}
+
+void release_thread(void* t) {
+    t_python = nullptr;
+    drop_reference(static_cast<PythonThread*>(t));
+}
+
+PythonThread* python_thread() {
+    if (t_python) return t_python;
+    auto* t = static_cast<PythonThread*>(internal_map(sizeof(PythonThread)));
+    if (!t) return nullptr;
+    t->references.store(1, std::memory_order_relaxed);
+    t_python = t;
+    pthread_setspecific(g_thread_key, t);
+    return t;
+}
+
+// With the GIL: forgets the cached code objects.
+void release_codes(PythonThread& t) {
+    for (CachedCode& c : t.codes) {
+        if (c.code) g_py.decref(c.code);
+        c = {nullptr, 0};
+    }
+}
+
+// The capsule is dropped by CPython (GIL held, maybe on another thread) when our profile
+// function is replaced or the thread state is cleared: this thread's events stop here.
+void on_capsule_destroyed(PyObject* capsule) {
+    auto* t = static_cast<PythonThread*>(g_py.capsule_get_pointer(capsule, kCapsuleName));
+    if (!t) {
+        g_py.err_clear();
+        return;
+    }
+    if (t->capsule == capsule) {
+        t->attached.store(false, std::memory_order_release);
+        t->capsule = nullptr;
+        release_codes(*t);
+    }
+    drop_reference(t);
+}
+
+// ---- function ids -----------------------------------------------------------------------
+
+// The UTF-8 text of attribute `name` of `object` into `out` (truncated); its length.
+size_t attribute_text(PyObject* object, const char* name, char* out, size_t capacity) {
+    PyObject* value = g_py.get_attr_string(object, name);
+    if (!value) {
+        g_py.err_clear();
+        return 0;
+    }
+    long length = 0;
+    const char* text = g_py.unicode_as_utf8(value, &length);
+    size_t n = 0;
+    if (text) {
+        n = size_t(length) < capacity ? size_t(length) : capacity;
+        memcpy(out, text, n);
+    } else {
+        g_py.err_clear();
+    }
+    g_py.decref(value);
+    return n;
+}
+
+long attribute_long(PyObject* object, const char* name) {
+    PyObject* value = g_py.get_attr_string(object, name);
+    if (!value) {
+        g_py.err_clear();
+        return 0;
+    }
+    long n = g_py.long_as_long(value);
+    g_py.decref(value);
+    if (n < 0) {
+        g_py.err_clear();
+        return 0;
+    }
+    return n;
+}
+
+uint32_t code_function_id(PyObject* code) {
+    char name[wire::kMaxNameLength];
+    char file[wire::kMaxScriptFileLength];
+    size_t name_length = attribute_text(code, "co_qualname", name, sizeof(name));  // 3.11+
+    if (name_length == 0) name_length = attribute_text(code, "co_name", name, sizeof(name));
+    size_t file_length = attribute_text(code, "co_filename", file, sizeof(file));
+    const long first_line = attribute_long(code, "co_firstlineno");
+    return script::intern_function(ScriptLanguage::Python, file, file_length, name, name_length,
+                                   uint32_t(first_line));
+}
+
+// The id of the function running in `frame`, from the thread's cache.
+uint32_t frame_function_id(PythonThread& t, PyObject* frame) {
+    PyObject* code = g_py.frame_get_code(frame);  // new reference
+    if (!code) {
+        g_py.err_clear();
+        return 0;
+    }
+    CachedCode& c = t.codes[(reinterpret_cast<uintptr_t>(code) * 0x9E3779B97F4A7C15ull) >>
+                            (64 - 9)];
+    static_assert(kCodeCache == 1 << 9);
+    if (c.code == code) {
+        g_py.decref(code);
+        return c.id;
+    }
+    const uint32_t id = code_function_id(code);
+    PyObject* evicted = c.code;
+    c = {code, id};  // keeps the new reference
+    if (evicted) g_py.decref(evicted);
+    return id;
+}
+
+// The id of the C function `callable` (a builtin function or bound built-in method).
+uint32_t c_function_id(PythonThread& t, PyObject* callable) {
+    void* function = g_py.cfunction_get_function(callable);
+    if (!function) {
+        g_py.err_clear();
+        return 0;
+    }
+    CachedC& c = t.c_functions[(reinterpret_cast<uintptr_t>(function) * 0x9E3779B97F4A7C15ull) >>
+                               (64 - 8)];
+    static_assert(kCCache == 1 << 8);
+    if (c.function == function) return c.id;
+    // "module.name" for a module's function (not builtins), "type.name" for a method.
+    char name[wire::kMaxNameLength];
+    size_t n = attribute_text(callable, "__module__", name, sizeof(name) - 1);
+    if (n == 8 && memcmp(name, "builtins", 8) == 0) n = 0;
+    if (n) name[n++] = '.';
+    n += attribute_text(callable, "__qualname__", name + n, sizeof(name) - n);
+    const uint32_t id = script::intern_function(ScriptLanguage::Python, "[C]", 3, name, n, 0);
+    c = {function, id};
+    return id;
+}
+
+// ---- the shadow stack -------------------------------------------------------------------
+// Every call into Python (which may allocate, and so run the provider on this thread)
+// happens before the stack is changed; an entry is complete before depth counts it.
+
+void push(PythonThread& t, const Entry& e) {
+    if (t.depth < kEntries) {
+        t.entries[t.depth] = e;
+        std::atomic_signal_fence(std::memory_order_release);
+    }
+    ++t.depth;
+}
+
+// The topmost stored entry of `frame` (its Python entry or a C function it called), or -1.
+int find_frame(const PythonThread& t, PyObject* frame) {
+    const int stored = t.depth < kEntries ? t.depth : kEntries;
+    for (int i = stored - 1; i >= 0; --i)
+        if (t.entries[i].frame == frame) return i;
+    return -1;
+}
+
+// Replaces the stack with `frame` and the frames below it. The entries are written
+// outermost first, each counted once complete (naming a function may allocate).
+void rebuild(PythonThread& t, PyObject* frame) {
+    PyObject* chain[kEntries];  // innermost first, new references
+    int n = 0;
+    if (frame) g_py.incref(frame);
+    for (PyObject* f = frame; f;) {
+        if (n == kEntries) {
+            g_py.decref(f);
+            break;
+        }
+        chain[n++] = f;
+        f = g_py.frame_get_back(f);
+    }
+    t.depth = 0;
+    // The frames stay alive while they run (they are this thread's stack): the entries
+    // keep plain pointers.
+    for (int i = n - 1; i >= 0; --i) {
+        PyObject* f = chain[i];
+        const int line = g_py.frame_get_line_number(f);
+        push(t, {f, frame_function_id(t, f), line > 0 ? uint32_t(line) : 0, kPython});
+    }
+    for (int i = 0; i < n; ++i) g_py.decref(chain[i]);
+}
+
+// Makes `frame` (running Python code) the top of the stack, its line current.
+void make_top(PythonThread& t, PyObject* frame) {
+    const int line = frame ? g_py.frame_get_line_number(frame) : 0;
+    int at = -1;
+    if (t.depth <= kEntries) {
+        at = find_frame(t, frame);
+        while (at >= 0 && t.entries[at].kind != kPython) --at;  // C entries above it are done
+        if (at >= 0 && t.entries[at].frame != frame) at = -1;
+    } else if (frame) {
+        return;  // too deep to check: trust the events
+    }
+    if (!frame) {
+        t.depth = 0;
+        return;
+    }
+    if (at < 0) {
+        rebuild(t, frame);
+        return;
+    }
+    t.depth = at + 1;
+    if (line > 0) t.entries[at].line = uint32_t(line);
+}
+
+void on_call(PythonThread& t, PyObject* frame) {
+    PyObject* back = g_py.frame_get_back(frame);
+    const uint32_t id = frame_function_id(t, frame);
+    const bool caller_on_top = t.depth > 0 && t.depth <= kEntries &&
+                               t.entries[t.depth - 1].frame == back;
+    if (!caller_on_top || t.entries[t.depth - 1].kind == kPython) make_top(t, back);
+    if (back) g_py.decref(back);
+    push(t, {frame, id, 0, kPython});
+}
+
+void on_return(PythonThread& t, PyObject* frame) {
+    if (t.depth > kEntries) {
+        --t.depth;
+        return;
+    }
+    const int at = find_frame(t, frame);
+    if (at >= 0 && t.entries[at].kind == kPython) t.depth = at;
+}
+
+void on_c_call(PythonThread& t, PyObject* frame, PyObject* callable) {
+    const uint32_t id = c_function_id(t, callable);
+    make_top(t, frame);
+    push(t, {frame, id, 0, kC});
+}
+
+void on_c_return(PythonThread& t, PyObject* frame) {
+    if (t.depth > kEntries) {
+        --t.depth;
+        return;
+    }
+    if (t.depth > 0 && t.entries[t.depth - 1].kind == kC && t.entries[t.depth - 1].frame == frame)
+        --t.depth;
+}
+
+int profile(PyObject*, PyObject* frame, int what, PyObject* arg) {
+    PythonThread* t = t_python;
+    if (!t || !t->attached.load(std::memory_order_relaxed) || !frame) return 0;
+    switch (what) {
+        case kTraceCall: on_call(*t, frame); break;
+        case kTraceReturn: on_return(*t, frame); break;
+        case kTraceCCall:
+            if (g_c_frames && arg) on_c_call(*t, frame, arg);
+            break;
+        case kTraceCReturn:
+        case kTraceCException:
+            if (g_c_frames) on_c_return(*t, frame);
+            break;
+        default: break;
+    }
+    return 0;
+}
+
+// ---- the provider -----------------------------------------------------------------------
+
+int python_provider(script::Frame* out, int max) {
+    PythonThread* t = t_python;
+    if (!t || !t->attached.load(std::memory_order_acquire)) return 0;
+    const int depth = t->depth;
+    const int stored = depth < kEntries ? depth : kEntries;
+    if (stored <= 0 || max <= 0) return 0;
+    const int first = stored > max ? stored - max : 0;  // keep the innermost
+    int n = 0;
+    for (int i = first; i < stored; ++i) out[n++] = {t->entries[i].function, t->entries[i].line};
+    const Entry& top = t->entries[stored - 1];
+    if (depth == stored && top.kind == kPython) {
+        const int line = g_py.frame_get_line_number(top.frame);
+        if (line > 0) out[n - 1].line = uint32_t(line);
+    }
+    return n;
+}
+
+bool tracing_now() {
+    HookScope scope;
+    return scope.recording();
+}
+
+}  // namespace
+}  // namespace allocprof::interpose
+
+using namespace allocprof::interpose;
+
+// Called by allocprof/__init__.py through ctypes.PyDLL (so with the GIL held), once per
+// thread: starts this thread's script frames from `frame` (the running frame whose events
+// come next; null: PyEval_GetFrame()). `c_frames`: C functions called from Python become
+// frames (the first call decides for the process). Returns 1 when the process is traced
+// and the thread attached (or already was), 0 otherwise (then nothing was changed).
+extern "C" __attribute__((visibility("default"))) int allocprof_python_attach(PyObject* frame,
+                                                                             int c_frames) {
+    if (!real_functions_ready() || !resolve_api() || !tracing_now()) return 0;
+    if (!g_started) {
+        g_started = true;
+        g_c_frames = c_frames != 0;
+        pthread_key_create(&g_thread_key, release_thread);
+        script::register_provider(python_provider);
+    }
+    PythonThread* t = python_thread();
+    if (!t) return 0;
+    if (t->attached.load(std::memory_order_relaxed)) return 1;
+    PyObject* capsule = g_py.capsule_new(t, kCapsuleName, on_capsule_destroyed);
+    if (!capsule) {
+        g_py.err_clear();
+        return 0;
+    }
+    t->references.fetch_add(1, std::memory_order_relaxed);
+    rebuild(*t, frame ? frame : g_py.eval_get_frame());
+    t->capsule = capsule;
+    t->attached.store(true, std::memory_order_release);
+    g_py.set_profile(profile, capsule);  // takes its own reference; drops any previous one
+    g_py.decref(capsule);
+    return 1;
+}
+
+// gc.callbacks ("stop") of allocprof/__init__.py: one collection of `generation` finished.
+extern "C" __attribute__((visibility("default"))) void allocprof_python_gc(int generation) {
+    if (!real_functions_ready()) return;
+    HookScope scope;
+    if (scope.recording())
+        record_gc_cycle(ScriptLanguage::Python, uint8_t(generation < 0 ? 0 : generation));
+}
