@@ -4,6 +4,7 @@
 #include <clang-c/Index.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <set>
 
@@ -587,9 +588,26 @@ const char* error_code_text(CXErrorCode e) {
     return "libclang failed";
 }
 
+// libclang 14 applies "-working-directory DIR" (compilation_database.h adds it) to the whole
+// process: it changes the current directory. Every parse puts the caller's back.
+class WorkingDirectoryGuard {
+  public:
+    WorkingDirectoryGuard() : saved_(std::filesystem::current_path(error_)) {}
+    ~WorkingDirectoryGuard() {
+        if (!error_) std::filesystem::current_path(saved_, error_);
+    }
+    WorkingDirectoryGuard(const WorkingDirectoryGuard&) = delete;
+    WorkingDirectoryGuard& operator=(const WorkingDirectoryGuard&) = delete;
+
+  private:
+    std::error_code error_;  // declared first: initialised before saved_
+    std::filesystem::path saved_;
+};
+
 // Parses `file`; once more without the options the driver does not know, if it named any.
 CXErrorCode parse_unit(CXIndex index, const std::string& file, const std::vector<std::string>& flags,
                        CXTranslationUnit* tu) {
+    const WorkingDirectoryGuard keep_working_directory;
     std::vector<const char*> argv;
     argv.reserve(flags.size());
     for (const std::string& f : flags) argv.push_back(f.c_str());

@@ -19,6 +19,8 @@
 //   first error as the reason: a partly understood AST is not trusted. Except options the
 //   driver does not know ("unknown argument", e.g. GCC's -fno-allocation-dce in a GCC
 //   build's compile_commands.json): the file is parsed again without them.
+// - libclang 14 changes the process's working directory for "-working-directory": each
+//   parse restores the caller's.
 #pragma once
 
 #include <string>

@@ -395,5 +395,48 @@ TEST(SourceTree, FindsTranslationUnitsSkippingBuildTrees) {
     EXPECT_EQ(units, (std::vector<fs::path>{dir / "lib" / "a.cc", dir / "main.c"}));
 }
 
+// A GCC build's compile_commands.json carries options clang does not know: the file parses
+// without them instead of failing.
+TEST(SourceFlags, GccOnlyOptionsAreDroppedNotFatal) {
+    TempDir dir;
+    write(dir / "g.cpp", "struct Item { int i; };\nItem* make() { return new Item{1}; }\n");
+    write(dir / "compile_commands.json",
+          "[{\"directory\": \"" + dir.path().string() +
+              "\", \"file\": \"g.cpp\", "
+              "\"command\": \"g++ -O1 -fno-allocation-dce -std=c++20 -c g.cpp\"}]");
+    SourceAnalyzerOptions options;
+    options.compile_commands = dir / "compile_commands.json";
+    SourceAnalyzer analyzer(options);
+    const SiteClassification c = analyzer.classify(dir / "g.cpp", 2);
+    ASSERT_EQ(c.status, ParseStatus::Ok) << c.reason;
+    EXPECT_EQ(c.construct.type, "Item");
+}
+
+// With a database, the tree's translation units are its entries under the root.
+TEST(SourceTree, TranslationUnitsComeFromTheDatabaseWhenThereIsOne) {
+    TempDir dir;
+    fs::create_directories(dir / "src");
+    write(dir / "src" / "in.cpp", "");
+    write(dir / "src" / "not_built.cpp", "");
+    write(dir / "elsewhere.cpp", "");
+    write(dir / "compile_commands.json",
+          "[{\"directory\": \"" + dir.path().string() + "\", \"file\": \"src/in.cpp\", \"command\": \"c++ -c src/in.cpp\"},"
+          " {\"directory\": \"" + dir.path().string() + "\", \"file\": \"elsewhere.cpp\", \"command\": \"c++ -c elsewhere.cpp\"}]");
+    SourceAnalyzerOptions options;
+    options.compile_commands = dir / "compile_commands.json";
+    EXPECT_EQ(SourceAnalyzer(options).translation_units(dir / "src"), std::vector<fs::path>{dir / "src" / "in.cpp"});
+    EXPECT_EQ(SourceAnalyzer({}).translation_units(dir / "src"),
+              (std::vector<fs::path>{dir / "src" / "in.cpp", dir / "src" / "not_built.cpp"}));
+}
+
+TEST(SourceTree, IsUnderComparesWholePathComponents) {
+    EXPECT_TRUE(is_under("/src/a/b.cpp", "/src"));
+    EXPECT_TRUE(is_under("/src/a/b.cpp", "/src/"));
+    EXPECT_TRUE(is_under("/src/a/../b.cpp", "/src"));
+    EXPECT_FALSE(is_under("/src2/b.cpp", "/src"));
+    EXPECT_FALSE(is_under("/src/../etc/b.cpp", "/src"));
+    EXPECT_FALSE(is_under("/usr/include/vector", "/src"));
+}
+
 }  // namespace
 }  // namespace allocprof::analyzers::source

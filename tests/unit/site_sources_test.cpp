@@ -1,0 +1,81 @@
+// The profiler's side of source-aware analysis (profiler/site_sources.h,
+// profiler/source_options.h): which function names a recorded frame covers, the fallback
+// construct of a site whose line holds none, and the "source" section of the config file.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "site_sources.h"
+#include "source_options.h"
+
+namespace allocprof::profiler {
+namespace {
+
+namespace src = analyzers::source;
+using nlohmann::json;
+
+TEST(SiteSources, AFrameCoversItsFunctionAndALambdaItsEnclosingOne) {
+    EXPECT_EQ(covered_names("(anonymous namespace)::build_list(long)"),
+              std::vector<std::string>{"(anonymous namespace)::build_list"});
+    EXPECT_EQ(covered_names("Interp::call(int) const"), std::vector<std::string>{"Interp::call"});
+    EXPECT_EQ(covered_names("(anonymous namespace)::make_callback(long, long, long)::{lambda(long)#1}::operator()(long) const"),
+              (std::vector<std::string>{
+                  "(anonymous namespace)::make_callback(long, long, long)::{lambda(long)#1}::operator()",
+                  "(anonymous namespace)::make_callback"}));
+}
+
+src::SourceConstruct construct(const std::string& function, uint32_t line) {
+    src::SourceConstruct c;
+    c.kind = "new";
+    c.function = function;
+    c.line = line;
+    return c;
+}
+
+TEST(SiteSources, ASiteOffItsLineTakesItsFunctionsOnlyConstruct) {
+    src::FileAnalysis a;
+    a.constructs = {construct("(anonymous namespace)::one", 10), construct("two", 20), construct("two", 22)};
+    const auto only = only_construct_of(a, "(anonymous namespace)::one(long)");
+    ASSERT_TRUE(only);
+    EXPECT_EQ(only->line, 10u);
+    EXPECT_FALSE(only_construct_of(a, "two(int)")) << "two constructs: no guess";
+    EXPECT_FALSE(only_construct_of(a, "three()"));
+}
+
+TEST(SourceOptions, ConfigPathsAreRelativeToTheConfigFile) {
+    const SourceOptions o = source_options_from_json(
+        json{{"root", "src"}, {"compile_commands", "/abs/cc.json"}, {"cache_dir", ""}, {"include_dirs", {"inc"}}},
+        "/proj/conf/allocprof.json");
+    EXPECT_EQ(o.root, "/proj/conf/src");
+    EXPECT_EQ(o.compile_commands, std::filesystem::path("/abs/cc.json"));
+    EXPECT_EQ(o.cache_dir, std::filesystem::path(""));  // caching off
+    EXPECT_EQ(o.include_dirs, std::vector<std::filesystem::path>{"/proj/conf/inc"});
+
+    SourceOptions cli;
+    cli.root = "/other";
+    const SourceOptions merged = merge_source_options(o, cli);
+    EXPECT_EQ(merged.root, "/other");
+    EXPECT_EQ(merged.compile_commands, std::filesystem::path("/abs/cc.json"));
+}
+
+TEST(SourceOptions, UnknownKeysAndWrongTypesAreUsageErrors) {
+    EXPECT_THROW(source_options_from_json(json{{"roots", "src"}}, "c.json"), UsageError);
+    EXPECT_THROW(source_options_from_json(json{{"root", 3}}, "c.json"), UsageError);
+    EXPECT_THROW(source_options_from_json(json::array(), "c.json"), UsageError);
+    EXPECT_THROW(source_options_from_json(json{{"compile_commands", "cc.json"}}, "c.json"), UsageError);
+}
+
+TEST(SourceOptions, DefaultCacheFollowsXdg) {
+    const char* saved = std::getenv("XDG_CACHE_HOME");
+    const std::string keep = saved ? saved : "";
+    setenv("XDG_CACHE_HOME", "/x/cache", 1);
+    EXPECT_EQ(default_source_cache_dir(), "/x/cache/allocprof/source");
+    if (saved)
+        setenv("XDG_CACHE_HOME", keep.c_str(), 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+}
+
+}  // namespace
+}  // namespace allocprof::profiler
