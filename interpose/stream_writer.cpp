@@ -93,11 +93,11 @@ void StreamWriter::append(const void* data, size_t size) {
     publish();
 }
 
-void StreamWriter::append2(const void* head, size_t head_size, const void* tail,
-                           size_t tail_size) {
-    if (!active_ || !wait_for_space(head_size + tail_size)) return;
-    copy_in(head, head_size);
-    copy_in(tail, tail_size);
+void StreamWriter::append_parts(std::initializer_list<Bytes> parts) {
+    size_t total = 0;
+    for (const Bytes& part : parts) total += part.size;
+    if (!active_ || !wait_for_space(total)) return;
+    for (const Bytes& part : parts) copy_in(part.data, part.size);
     publish();
 }
 

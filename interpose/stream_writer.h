@@ -13,6 +13,8 @@
 // itself off, and every later append is dropped; the target carries on.
 #pragma once
 
+#include <initializer_list>
+
 #include <sched.h>
 #include <time.h>
 #include <stddef.h>
@@ -63,8 +65,15 @@ public:
 
     // Appends one whole record (or several). Caller holds the lock.
     void append(const void* data, size_t size);
-    // Appends a header struct followed by a payload, as one record. Caller holds the lock.
-    void append2(const void* head, size_t head_size, const void* tail, size_t tail_size);
+    // Appends a header struct followed by its payloads, as one record. Caller holds the lock.
+    struct Bytes {
+        const void* data;
+        size_t size;
+    };
+    void append_parts(std::initializer_list<Bytes> parts);
+    void append2(const void* head, size_t head_size, const void* tail, size_t tail_size) {
+        append_parts({{head, head_size}, {tail, tail_size}});
+    }
 
     bool active() const { return active_; }
     // False once the profiler is gone (its end of the socket hung up). Changes nothing:

@@ -58,8 +58,8 @@ struct ThreadCache {
     // hash lookups.
     uint32_t cached_depth;
     uint32_t cached_epoch;
-    uint64_t cached_ips[kMaxFrames];
-    uint32_t cached_nodes[kMaxFrames];
+    uint64_t cached_ips[kMaxFrames + script::kMaxFrames];
+    uint32_t cached_nodes[kMaxFrames + script::kMaxFrames];
     // Recently interned edges of this thread, direct-mapped: the leaf frames that differ
     // between consecutive stacks come from a handful of call sites, and the shared trie is
     // too large to stay in cache.
@@ -348,8 +348,10 @@ uint32_t intern_new_stack_locked(const CapturedStack& stack);
 // A stack the fast walker found identical to one it kept is not interned again: the node
 // interned for it then is kept next to the walk.
 uint32_t intern_stack_locked(const CapturedStack& stack) {
+    script::announce_functions_locked(stack.script, stack.script_depth);
     ThreadCache* cache = t_state.cache;
-    if (!cache || stack.walk_slot < 0) return intern_new_stack_locked(stack);
+    // The node kept with a walk stands for its native frames alone.
+    if (!cache || stack.walk_slot < 0 || stack.script_depth > 0) return intern_new_stack_locked(stack);
     WalkCache& walk = cache->walk;
     const auto slot = size_t(stack.walk_slot);
     if (stack.same_walk && walk.result_generation[slot] == g_trie.epoch() && walk.result[slot] != 0)
@@ -364,12 +366,13 @@ uint32_t intern_new_stack_locked(const CapturedStack& stack) {
     ThreadCache* cache = thread_cache();
     if (!cache) {  // no cache: intern frame by frame
         uint32_t node = 0;
-        for (int i = stack.depth - 1; i >= 0; --i) {
+        for (int i = 0; i < stack.total_depth(); ++i) {
             bool created = false;
-            uint32_t child = g_trie.intern(node, stack.ip(i), &created);
+            uint64_t ip = stack.ip_from_root(i);
+            uint32_t child = g_trie.intern(node, ip, &created);
             if (child == 0) break;
             if (created) {
-                TraceEdgeRecord edge{RecordType::TraceEdge, child, node, stack.ip(i)};
+                TraceEdgeRecord edge{RecordType::TraceEdge, child, node, ip};
                 g_writer.append(&edge, sizeof(edge));
             }
             node = child;
@@ -382,14 +385,14 @@ uint32_t intern_new_stack_locked(const CapturedStack& stack) {
         ts.cached_epoch = g_trie.epoch();
         memset(ts.edges, 0, sizeof(ts.edges));
     }
-    const int n = stack.depth;
+    const int n = stack.total_depth();
     uint32_t common = 0;
     const uint32_t limit = uint32_t(n) < ts.cached_depth ? uint32_t(n) : ts.cached_depth;
-    while (common < limit && ts.cached_ips[common] == stack.ip(n - 1 - int(common))) ++common;
+    while (common < limit && ts.cached_ips[common] == stack.ip_from_root(int(common))) ++common;
     uint32_t node = common ? ts.cached_nodes[common - 1] : 0;
     uint32_t depth = common;
     for (int i = int(common); i < n; ++i) {
-        uint64_t ip = stack.ip(n - 1 - i);
+        uint64_t ip = stack.ip_from_root(i);
         uint32_t child = intern_edge_locked(ts, node, ip);
         if (child == 0) break;  // out of memory: keep the stack truncated at this depth
         node = child;
@@ -431,13 +434,15 @@ void capture_stack(CapturedStack& stack) {
     if (n < 0) {
         if (g_fast_unwinder) g_fallback_stacks.fetch_add(1, std::memory_order_relaxed);
         n = unw_backtrace(reinterpret_cast<void**>(raw), kMaxFrames + 8);
-        // Skip everything up to and including the last of our own frames near the top
-        // (libunwind's own frame may come first).
-        for (int i = 0; i < n && i < 12; ++i)
-            if (g_own_code.contains(raw[i])) first = i + 1;
+        // Skip libunwind's frames and then ours at the top. Frames of ours further down
+        // stay: the target's code called from the library's interpreter hooks allocates too.
+        while (first < n && first < 12 && !g_own_code.contains(raw[first])) ++first;
+        if (first == n || first == 12) first = 0;  // none of ours near the top
+        while (first < n && g_own_code.contains(raw[first])) ++first;
     }
     stack.frames = raw + first;
     stack.depth = n - first < kMaxFrames ? n - first : kMaxFrames;
+    stack.script_depth = script::capture(stack.script, script::kMaxFrames);
 }
 
 void record_alloc(HookFn fn, void* ptr, size_t size) {
@@ -533,6 +538,14 @@ void record_phase_end() {
     StreamLock lock;
     append_boundary_tick_locked();
     RecordHeader r{RecordType::PhaseEnd};
+    g_writer.append(&r, sizeof(r));
+}
+
+void record_gc_cycle(ScriptLanguage language, uint8_t generation) {
+    uint32_t thread = thread_number();
+    StreamLock lock;
+    GcCycleRecord r{RecordType::GcCycle, language, generation, thread,
+                    monotonic_ns() - g_start_monotonic_ns};
     g_writer.append(&r, sizeof(r));
 }
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "script_frames.h"
 #include "wire_format.h"
 
 namespace allocprof::interpose {
@@ -21,13 +22,23 @@ inline constexpr int kMaxFrames = 256;
 
 // The calling thread's stack without the preload library's own frames: ip(0) is the
 // innermost frame. Addresses are return addresses minus one (they point into the call).
+// When the thread runs a script, its script frames come too (outermost first); they are
+// interned before the native frames (wire_format.h, script_frame_ip).
 struct CapturedStack {
     int depth = 0;
+    int script_depth = 0;
+    script::Frame script[script::kMaxFrames];
     int walk_slot = -1;       // the fast walker's kept walk for this stack (-1: none)
     bool same_walk = false;   // identical to that kept walk: its trie node may be reused
     const uint64_t* frames = raw;  // return addresses, innermost first
     uint64_t raw[kMaxFrames + 8];
     uint64_t ip(int i) const { return frames[i] - 1; }
+    // Every frame, outermost first: the script frames, then the native ones.
+    int total_depth() const { return script_depth + depth; }
+    uint64_t ip_from_root(int i) const {
+        return i < script_depth ? wire::script_frame_ip(script[i].function, script[i].line)
+                                : ip(depth - 1 - (i - script_depth));
+    }
 };
 
 class HookScope {
@@ -64,6 +75,9 @@ void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new
 
 // After dlopen/dlclose: send a fresh module map (and, after dlclose, forget the trie).
 void modules_changed(bool unloaded);
+
+// An interpreter finished a garbage collection (language bindings).
+void record_gc_cycle(wire::ScriptLanguage language, uint8_t generation);
 
 // Marker API backends.
 void record_phase_begin(const char* name);

@@ -17,7 +17,7 @@
 namespace allocprof::wire {
 
 inline constexpr uint32_t kMagic = 0x46525041;  // "APRF" read as little-endian bytes
-inline constexpr uint16_t kWireVersion = 1;
+inline constexpr uint16_t kWireVersion = 2;
 
 // Environment variables the profiler sets for the target.
 inline constexpr const char* kEnvRingFd = "ALLOCPROF_RING_FD";  // memfd holding the ring
@@ -62,7 +62,37 @@ enum class RecordType : uint8_t {
     TrieReset = 17,      // RecordHeader: the target forgot its trie (after dlclose); new
                          // edges follow, indices keep counting up
     End = 18,            // TickRecord: the target is exiting cleanly; nothing follows
+    ScriptFunction = 19, // ScriptFunctionRecord + name + file: a script function, sent once
+                         // before the first trace edge whose ip names it
+    GcCycle = 20,        // GcCycleRecord: the interpreter finished a garbage collection
 };
+
+// Script frames (Lua, Python) travel in the stack trie as pseudo return addresses that no
+// code can have: the top 16 bits are kScriptFrameTag (a non-canonical address), then 28
+// bits of ScriptFunction id and 20 bits of line. A stack is interned as its script frames
+// (outermost first) followed by its native frames (outermost first); the profiler merges
+// the two at the interpreter's eval function.
+enum class ScriptLanguage : uint8_t { Lua = 1, Python = 2 };
+inline constexpr uint64_t kScriptFrameTag = 0xFFFEull;
+inline constexpr uint32_t kMaxScriptFunction = (1u << 28) - 1;
+inline constexpr uint32_t kMaxScriptLine = (1u << 20) - 1;  // larger lines are stored as this
+inline constexpr uint64_t script_frame_ip(uint32_t function, uint32_t line) {
+    return (kScriptFrameTag << 48) | (uint64_t(function & kMaxScriptFunction) << 20) |
+           (line < kMaxScriptLine ? line : kMaxScriptLine);
+}
+inline constexpr bool is_script_frame_ip(uint64_t ip) { return (ip >> 48) == kScriptFrameTag; }
+inline constexpr uint32_t script_frame_function(uint64_t ip) {
+    return uint32_t(ip >> 20) & kMaxScriptFunction;
+}
+inline constexpr uint32_t script_frame_line(uint64_t ip) { return uint32_t(ip) & kMaxScriptLine; }
+
+inline const char* script_language_name(ScriptLanguage language) {
+    switch (language) {
+        case ScriptLanguage::Lua: return "lua";
+        case ScriptLanguage::Python: return "python";
+    }
+    return "unknown";
+}
 
 // Which hooked function produced an event. Explicit values: they are stored.
 enum class HookFn : uint8_t {
@@ -223,9 +253,29 @@ struct OpsRecord {
 };
 static_assert(sizeof(OpsRecord) == 9);
 
+struct ScriptFunctionRecord {
+    RecordType type;          // ScriptFunction
+    uint32_t id;              // >= 1, the id in script_frame_ip
+    ScriptLanguage language;
+    uint32_t first_line;      // where the function is defined (0: unknown, e.g. a C function)
+    uint16_t name_length;     // bytes of name that follow
+    uint16_t file_length;     // bytes of file (the script's path or chunk name) after the name
+};
+static_assert(sizeof(ScriptFunctionRecord) == 14);
+
+struct GcCycleRecord {
+    RecordType type;          // GcCycle
+    ScriptLanguage language;
+    uint8_t generation;       // Python: 0..2; Lua: 0 (a cycle, incremental or young/full)
+    uint32_t thread;
+    uint64_t time_ns;         // as TickRecord::time_ns
+};
+static_assert(sizeof(GcCycleRecord) == 15);
+
 #pragma pack(pop)
 
 inline constexpr uint16_t kMaxNameLength = 255;
 inline constexpr uint16_t kMaxPathLength = 4096;
+inline constexpr uint16_t kMaxScriptFileLength = 1024;
 
 }  // namespace allocprof::wire

@@ -60,7 +60,9 @@ TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
 #define X(name, ret, params, kind) #name,
 #include "hooked_functions.def"
 #undef X
-        "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops"};
+        "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops",
+        // The interpreter bindings' entry points (lua_frames.cpp).
+        "allocprof_lua_open"};
     for (const auto& name : expected) EXPECT_TRUE(exported.count(name)) << name << " is not exported";
     // And nothing else (interpose/exports.map): no symbol of ours may interpose on the
     // target's. Version-script markers of the form "NAME@@VERSION" do not occur here.
