@@ -20,6 +20,7 @@
 #include "run_database.h"
 #include "run_ingestor.h"
 #include "run_symbolizer.h"
+#include "script_environment.h"
 #include "shared_ring.h"
 #include "symbol_prefetcher.h"
 #include "stream_reader.h"
@@ -30,8 +31,8 @@ namespace allocprof::profiler {
 namespace {
 
 const char* const kRecordUsage =
-    "usage: allocprof record [-o FILE] [--scenario NAME] [--ops N] [--no-events] [--no-symbolize] "
-    "-- COMMAND [ARGS...]\n"
+    "usage: allocprof record [-o FILE] [--scenario NAME] [--ops N] [--no-events] [--no-symbolize]\n"
+    "                        [--no-script-frames] [--keep-pymalloc] -- COMMAND [ARGS...]\n"
     "\n"
     "Runs COMMAND with allocprof's preload library and records every allocation, free and\n"
     "call stack into one SQLite file.\n"
@@ -45,6 +46,10 @@ const char* const kRecordUsage =
     "                      need other parameters then require recording again)\n"
     "  --no-symbolize      do not symbolize the run at the end (allocprof symbolize FILE,\n"
     "                      or the first allocprof top, does it later)\n"
+    "  --no-script-frames  native stacks only: no Lua/Python frames, GC cycles or script\n"
+    "                      markers (the interpreter runs exactly as it would alone)\n"
+    "  --keep-pymalloc     leave Python's small-object allocator on (by default allocprof\n"
+    "                      sets PYTHONMALLOC=malloc so that every object allocation is seen)\n"
     "\n"
     "Exit status: the command's own (128+N if killed by signal N); 125 if allocprof fails,\n"
     "126 if the command cannot be executed, 127 if it is not found.\n";
@@ -55,6 +60,7 @@ struct RecordOptions {
     std::optional<uint64_t> ops;
     bool store_events = true;
     bool symbolize = true;
+    ScriptOptions script;
     std::vector<std::string> command;
 };
 
@@ -83,6 +89,10 @@ RecordOptions parse_record_options(const Arguments& args) {
             o.store_events = false;
         } else if (a == "--no-symbolize") {
             o.symbolize = false;
+        } else if (a == "--no-script-frames") {
+            o.script.script_frames = false;
+        } else if (a == "--keep-pymalloc") {
+            o.script.keep_pymalloc = true;
         } else if (!a.empty() && a[0] == '-') {
             throw UsageError("unknown option '" + a + "' for record");
         } else {
@@ -310,6 +320,7 @@ int record_command(const Arguments& args) {
     std::optional<TargetProcess> target;
     int64_t run_id = 0;
     const uint64_t start_ns = unix_now_ns();
+    ScriptEnvironment script_env;
     try {
         const std::string preload = find_preload_library();
         resolve_command(options.command[0]);  // 126/127 before any file is touched
@@ -318,8 +329,8 @@ int record_command(const Arguments& args) {
         run_id = insert_run_row(*db, options, start_ns);
         install_signal_handling();
         ring.emplace(kRingCapacity);
-        target.emplace(options.command, preload, ring->fd(),
-                       std::vector<std::pair<std::string, std::string>>{});
+        script_env = script_environment(options.command, preload, options.script);
+        target.emplace(options.command, preload, ring->fd(), script_env.variables);
         g_target_pid = target->pid();
     } catch (const LaunchError& e) {
         print_error(e.what());
@@ -340,6 +351,7 @@ int record_command(const Arguments& args) {
     }
 
     RunIngestor ingestor(*db, run_id, options.store_events);
+    for (const std::string& note : script_env.notes) ingestor.on_note(note);
     // Created after the launch: symbolization unsets DEBUGINFOD_URLS for this process, and
     // the target must get the environment it was given.
     std::optional<SymbolPrefetcher> prefetcher;

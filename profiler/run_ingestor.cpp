@@ -128,6 +128,7 @@ void RunIngestor::on_hello(const HelloRecord& r) {
     // counted as unfreed; the new image numbers its nodes and threads from 1 again.
     node_base_ = static_cast<uint32_t>(nodes_.size() - 1);
     thread_base_ = static_cast<uint32_t>(thread_allocs_.size() - 1);
+    script_base_ = static_cast<uint32_t>(script_functions_.size());
     if (live_.size() > 0)
         notes_.push_back("the target exec'd a new program in the same process; " +
                          std::to_string(live_.size()) +
@@ -185,6 +186,10 @@ void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
     n.parent = node_id(r.parent);
     const uint64_t ip = r.ip;  // a copy: upper_bound binds a reference, the record is packed
     n.ip = ip;
+    if (is_script_frame_ip(ip)) {  // renumbered past the functions of earlier images
+        n.ip = script_frame_ip(script_frame_function(ip) + script_base_, script_frame_line(ip));
+        return;
+    }
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), ip,
                                [](uint64_t a, const CodeRange& c) { return a < c.start; });
     if (it != ranges_.begin() && ip < (it - 1)->end) {
@@ -308,6 +313,17 @@ void RunIngestor::on_ops(const OpsRecord& r) {
 
 // ---- output -------------------------------------------------------------------------------
 
+void RunIngestor::on_script_function(const ScriptFunctionRecord& r, std::string_view name,
+                                     std::string_view file) {
+    script_functions_.push_back(
+        {r.id + script_base_, r.language, r.first_line, std::string(name), std::string(file)});
+}
+
+void RunIngestor::on_gc_cycle(const GcCycleRecord& r) {
+    gc_cycles_.push_back({r.language, r.generation, thread_id(r.thread), r.time_ns,
+                          totals_.events, totals_.ops});
+}
+
 void RunIngestor::write_tables() {
     if (events_) events_->flush();
     close_phase();
@@ -404,7 +420,30 @@ void RunIngestor::write_tables() {
             insert.run();
         }
     }
+    write_script_tables();
     t.commit();
+}
+
+void RunIngestor::write_script_tables() {
+    {
+        auto insert = db_.prepare(
+            "INSERT OR REPLACE INTO script_functions(run_id, function_id, language, name, file, "
+            "first_line) VALUES (?, ?, ?, ?, ?, ?)");
+        for (const ScriptFunction& f : script_functions_) {
+            insert.bind_all(run_id_, f.id, script_language_name(f.language), f.name, f.file,
+                            f.first_line);
+            insert.run();
+        }
+    }
+    auto insert = db_.prepare(
+        "INSERT INTO gc_cycles(run_id, cycle, language, generation, thread, t_ns, event_index, "
+        "ops_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (size_t i = 0; i < gc_cycles_.size(); ++i) {
+        const GcCycle& c = gc_cycles_[i];
+        insert.bind_all(run_id_, static_cast<int64_t>(i), script_language_name(c.language),
+                        c.generation, c.thread, c.t_ns, c.event_index, c.ops_before);
+        insert.run();
+    }
 }
 
 }  // namespace allocprof::profiler

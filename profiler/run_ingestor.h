@@ -73,6 +73,9 @@ public:
     void on_phase_end();
     void on_ops(const wire::OpsRecord& r);
     void on_note(std::string_view text) { notes_.emplace_back(text); }
+    void on_script_function(const wire::ScriptFunctionRecord& r, std::string_view name,
+                            std::string_view file);
+    void on_gc_cycle(const wire::GcCycleRecord& r);
     void prefetch(uint64_t address) const { live_.prefetch(address); }
 
     // Flushes the event stream and writes every table but `runs` (the caller owns that row
@@ -142,6 +145,18 @@ private:
     struct FunctionCount {
         uint64_t calls = 0, bytes = 0;
     };
+    struct ScriptFunction {
+        uint32_t id;
+        wire::ScriptLanguage language;
+        uint32_t first_line;
+        std::string name, file;
+    };
+    struct GcCycle {
+        wire::ScriptLanguage language;
+        uint8_t generation;
+        uint32_t thread;
+        uint64_t t_ns, event_index, ops_before;
+    };
 
     uint32_t node_id(uint32_t wire_node) const { return wire_node ? node_base_ + wire_node : 0; }
     uint32_t thread_id(uint32_t wire_thread);
@@ -155,6 +170,7 @@ private:
     void release_block(const LiveBlock& block, uint32_t thread);
     void after_live_increase();
     void close_phase();
+    void write_script_tables();
 
     schema::Database& db_;
     int64_t run_id_;
@@ -169,6 +185,7 @@ private:
     uint32_t pid_ = 0;
     uint32_t node_base_ = 0;    // offsets of this image's node and thread numbers: an exec in
     uint32_t thread_base_ = 0;  // the same pid starts counting from 1 again
+    uint32_t script_base_ = 0;  // and so do script function ids
 
     LiveBlockMap live_;
     std::vector<Node> nodes_{1};  // index = node id; 0 is the root
@@ -182,6 +199,8 @@ private:
     bool phase_open_ = false;
     FunctionCount calls_[wire::kHookFnCount];
     std::vector<std::string> notes_;
+    std::vector<ScriptFunction> script_functions_;
+    std::vector<GcCycle> gc_cycles_;
     FrameListener frame_listener_;
 };
 

@@ -36,16 +36,15 @@ std::vector<StackFigures> load_stack_figures(schema::Database& db, int64_t run_i
     return out;
 }
 
-std::vector<Site> attribute_sites(const RunStacks& stacks,
-                                  const std::vector<StackFigures>& stack_figures,
-                                  const SiteAttributor& attributor) {
+namespace {
+
+// Groups the stacks by the identity `identity_of(node, frames)` gives each.
+template <typename IdentityOf>
+std::vector<Site> group_stacks(const std::vector<StackFigures>& stack_figures, IdentityOf identity_of) {
     std::vector<Site> sites;
     std::unordered_map<std::string, size_t> by_key;
-    std::vector<AttributionFrame> frames;
     for (const StackFigures& s : stack_figures) {
-        stacks.stack(s.node, frames);
-        if (frames.empty()) frames.push_back({kNoModule, {}, {}, 0, 0});  // a node the trie lacks
-        SiteIdentity identity = SiteAttributor::identity(frames[attributor.site_index(frames)]);
+        SiteIdentity identity = identity_of(s.node);
         auto [it, added] = by_key.emplace(identity.site_key(), sites.size());
         if (added) {
             sites.emplace_back();
@@ -69,16 +68,45 @@ std::vector<Site> attribute_sites(const RunStacks& stacks,
     return sites;
 }
 
-void write_sites(schema::Database& db, int64_t run_id, const std::vector<Site>& sites) {
-    db.prepare("DELETE FROM sites WHERE run_id = ?").bind(1, run_id).run();
-    db.prepare("DELETE FROM stack_sites WHERE run_id = ?").bind(1, run_id).run();
+}  // namespace
+
+std::vector<Site> attribute_sites(const RunStacks& stacks,
+                                  const std::vector<StackFigures>& stack_figures,
+                                  const SiteAttributor& attributor) {
+    std::vector<AttributionFrame> frames;
+    return group_stacks(stack_figures, [&](uint32_t node) {
+        stacks.stack(node, frames);
+        if (frames.empty()) frames.push_back({kNoModule, {}, {}, 0, 0});  // a node the trie lacks
+        return SiteAttributor::identity(frames[attributor.site_index(frames)]);
+    });
+}
+
+std::vector<Site> attribute_script_sites(const RunStacks& stacks,
+                                         const std::vector<StackFigures>& stack_figures) {
+    std::vector<AttributionFrame> frames;
+    return group_stacks(stack_figures, [&](uint32_t node) {
+        const uint32_t script = stacks.innermost_script_node(node);
+        const RunStacks::Node* n = stacks.node(script);
+        if (n == nullptr) return SiteIdentity{"", std::string(kNoScriptFrame), "", 0};
+        stacks.stack(script, frames, nullptr, RunStacks::View::Merged);
+        return SiteAttributor::identity(frames.front());
+    });
+}
+
+void write_sites(schema::Database& db, int64_t run_id, const std::vector<Site>& sites,
+                 SiteGrouping grouping) {
+    const bool native = grouping == SiteGrouping::Native;
+    const std::string sites_table = native ? "sites" : "script_sites";
+    const std::string stacks_table = native ? "stack_sites" : "stack_script_sites";
+    db.prepare("DELETE FROM " + sites_table + " WHERE run_id = ?").bind(1, run_id).run();
+    db.prepare("DELETE FROM " + stacks_table + " WHERE run_id = ?").bind(1, run_id).run();
     auto insert_site = db.prepare(
-        "INSERT INTO sites(run_id, site_id, module, function, file, line, site_key, function_key, "
+        "INSERT INTO " + sites_table + "(run_id, site_id, module, function, file, line, site_key, function_key, "
         "allocations, bytes_allocated, frees, reallocs, live_end_blocks, live_end_bytes, "
         "live_at_peak_bytes, temporary_k0, temporary_k1, top_node) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     auto insert_stack =
-        db.prepare("INSERT INTO stack_sites(run_id, node_id, site_id) VALUES (?, ?, ?)");
+        db.prepare("INSERT INTO " + stacks_table + "(run_id, node_id, site_id) VALUES (?, ?, ?)");
     for (size_t i = 0; i < sites.size(); ++i) {
         const Site& s = sites[i];
         const auto site_id = static_cast<int64_t>(i + 1);

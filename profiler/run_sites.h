@@ -1,6 +1,7 @@
 // run_sites.h — a run's allocation sites: each allocating stack (stack_stats leaf) is
 // attributed to its site (site_attribution.h), and the site's figures are the sums of its
-// stacks' stack_stats. Written to the sites and stack_sites tables.
+// stacks' stack_stats. Written to the sites and stack_sites tables. Script sites group
+// the same stacks by their innermost script frame (script_sites, stack_script_sites).
 #pragma once
 
 #include <cstdint>
@@ -49,7 +50,19 @@ std::vector<Site> attribute_sites(const RunStacks& stacks,
                                   const std::vector<StackFigures>& stack_figures,
                                   const SiteAttributor& attributor);
 
-// Replaces the run's rows of sites and stack_sites.
-void write_sites(schema::Database& db, int64_t run_id, const std::vector<Site>& sites);
+// The script site of stacks that run no script.
+inline constexpr std::string_view kNoScriptFrame = "(no script frame)";
+
+// Groups every stack by its innermost script frame (module [lua]/[python], the script
+// function, file and line), sorted like attribute_sites. Stacks without a script frame
+// form one group, kNoScriptFrame.
+std::vector<Site> attribute_script_sites(const RunStacks& stacks,
+                                         const std::vector<StackFigures>& stack_figures);
+
+// Native: replaces the run's rows of sites and stack_sites; Script: of script_sites and
+// stack_script_sites.
+enum class SiteGrouping { Native, Script };
+void write_sites(schema::Database& db, int64_t run_id, const std::vector<Site>& sites,
+                 SiteGrouping grouping = SiteGrouping::Native);
 
 }  // namespace allocprof::profiler

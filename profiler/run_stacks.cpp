@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <map>
 #include <unordered_map>
+#include <utility>
+
+#include "wire_format.h"
 
 namespace allocprof::profiler {
 
@@ -12,6 +15,13 @@ std::string module_key(const std::string& path, const std::string& build_id) {
 }
 
 std::string perf_map_key(int64_t run_id) { return "perf-map:" + std::to_string(run_id); }
+
+bool is_eval_function(std::string_view function) {
+    for (std::string_view eval : {"luaV_execute", "_PyEval_EvalFrameDefault", "_PyEval_EvalFrame",
+                                  "PyEval_EvalFrameEx"})
+        if (function == eval) return true;
+    return false;
+}
 
 namespace {
 
@@ -52,6 +62,7 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
 
     // Nodes, and the addresses each module needs frames for.
     std::vector<std::unordered_map<uint64_t, std::vector<uint32_t>>> wanted(stacks.modules_.size());
+    std::vector<std::pair<uint32_t, uint64_t>> script_nodes;  // (node, ip)
     {
         auto rows = db.prepare(
             "SELECT node_id, parent_id, ip, module_id, rel_pc FROM trace_nodes WHERE run_id = ?");
@@ -62,6 +73,12 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
             Slot& slot = stacks.nodes_[id];
             slot.present = true;
             slot.node.parent = static_cast<uint32_t>(rows.int64(1));
+            ++stacks.node_count_;
+            const auto ip = static_cast<uint64_t>(rows.int64(2));
+            if (wire::is_script_frame_ip(ip)) {
+                script_nodes.emplace_back(id, ip);
+                continue;
+            }
             auto found = rows.is_null(3) ? module_index.end() : module_index.find(rows.int64(3));
             if (found != module_index.end()) {
                 slot.node.module = found->second;
@@ -71,9 +88,9 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
                 slot.node.pc = static_cast<uint64_t>(rows.int64(2));
             }
             wanted[slot.node.module][slot.node.pc].push_back(id);
-            ++stacks.node_count_;
         }
     }
+    stacks.load_script_frames(db, run_id, script_nodes);
 
     auto frames = db.prepare(
         "SELECT rel_pc, frame_index, function, file, line, inlined, quality FROM symbol_frames "
@@ -125,25 +142,93 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
     return stacks;
 }
 
+void RunStacks::load_script_frames(schema::Database& db, int64_t run_id,
+                                   const std::vector<std::pair<uint32_t, uint64_t>>& script_nodes) {
+    if (script_nodes.empty()) return;
+    struct Function {
+        uint32_t module;
+        std::string_view name, file;
+    };
+    std::unordered_map<uint32_t, Function> functions;
+    std::map<std::string, uint32_t> module_of_language;
+    auto rows = db.prepare(
+        "SELECT function_id, language, name, file FROM script_functions WHERE run_id = ?");
+    rows.bind(1, run_id);
+    while (rows.step()) {
+        const std::string language = rows.text(1);
+        auto [it, added] = module_of_language.try_emplace(language, uint32_t(modules_.size()));
+        if (added) {
+            std::string name = language == "lua" ? std::string(kLuaModule)
+                               : language == "python" ? std::string(kPythonModule)
+                                                      : "[" + language + "]";
+            modules_.push_back({"script:" + language, name, name, ""});
+        }
+        functions[static_cast<uint32_t>(rows.int64(0))] = {it->second, intern(rows.text(2)),
+                                                           intern(rows.text(3))};
+    }
+    const uint32_t unknown = static_cast<uint32_t>(modules_.size());
+    modules_.push_back({"script:unknown", "[script]", "[script]", ""});
+    for (const auto& [id, ip] : script_nodes) {
+        Node& n = nodes_[id].node;
+        n.script = true;
+        n.pc = ip;
+        auto it = functions.find(wire::script_frame_function(ip));
+        if (it == functions.end()) {
+            n.module = unknown;  // a frame whose function record never arrived
+            continue;
+        }
+        n.module = it->second.module;
+        n.quality = SymbolQuality::FileLine;
+        n.first_frame = static_cast<uint32_t>(frames_.size());
+        n.frame_count = 1;
+        frames_.push_back({it->second.name, it->second.file,
+                           static_cast<int>(wire::script_frame_line(ip)), false});
+    }
+}
+
 void RunStacks::stack(uint32_t leaf, std::vector<AttributionFrame>& out,
-                      std::vector<uint32_t>* nodes_out) const {
+                      std::vector<uint32_t>* nodes_out, View view) const {
     out.clear();
     if (nodes_out != nullptr) nodes_out->clear();
+    std::vector<AttributionFrame> script;  // innermost first
+    std::vector<uint32_t> script_nodes;
     // A trie has no cycles, but a damaged file might: never walk more nodes than exist.
     size_t budget = node_count_;
     for (const Node* n = node(leaf); n != nullptr && budget-- > 0;
          leaf = n->parent, n = node(leaf)) {
         const Module& m = modules_[n->module];
+        if (n->script && view == View::Native) continue;
+        auto& frames_out = n->script ? script : out;
+        auto* nodes = n->script ? &script_nodes : nodes_out;
         if (n->frame_count == 0) {
-            out.push_back({m.name, {}, {}, 0, n->pc});
-            if (nodes_out != nullptr) nodes_out->push_back(leaf);
+            frames_out.push_back({m.name, {}, {}, 0, n->pc});
+            if (nodes != nullptr) nodes->push_back(leaf);
             continue;
         }
         for (const Frame& f : frames(*n)) {
-            out.push_back({m.name, f.function, f.file, f.line, n->pc});
-            if (nodes_out != nullptr) nodes_out->push_back(leaf);
+            frames_out.push_back({m.name, f.function, f.file, f.line, n->pc});
+            if (nodes != nullptr) nodes->push_back(leaf);
         }
     }
+    if (script.empty()) return;
+    size_t at = out.size();
+    for (size_t i = 0; i < out.size(); ++i) {
+        if (is_eval_function(out[i].function)) {
+            at = i;
+            break;
+        }
+    }
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), script.begin(), script.end());
+    if (nodes_out != nullptr)
+        nodes_out->insert(nodes_out->begin() + static_cast<std::ptrdiff_t>(at),
+                          script_nodes.begin(), script_nodes.end());
+}
+
+uint32_t RunStacks::innermost_script_node(uint32_t leaf) const {
+    size_t budget = node_count_;
+    for (const Node* n = node(leaf); n != nullptr && budget-- > 0; leaf = n->parent, n = node(leaf))
+        if (n->script) return leaf;
+    return 0;
 }
 
 }  // namespace allocprof::profiler

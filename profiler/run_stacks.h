@@ -20,6 +20,12 @@ namespace allocprof::profiler {
 // Names of the pseudo-modules of nodes outside any file-backed mapping.
 inline constexpr std::string_view kPerfMapModule = "[perf-map]";
 inline constexpr std::string_view kNoModule = "[no module]";
+// Pseudo-modules of script frames (schema: script_functions).
+inline constexpr std::string_view kLuaModule = "[lua]";
+inline constexpr std::string_view kPythonModule = "[python]";
+
+// Native functions that run script code: script frames are merged in at the innermost one.
+bool is_eval_function(std::string_view function);
 
 // The key of a module's addresses in symbol_frames (schema/allocprof_v1.sql).
 std::string module_key(const std::string& path, const std::string& build_id);
@@ -40,6 +46,7 @@ class RunStacks {
         SymbolQuality quality = SymbolQuality::Unknown;
         uint32_t first_frame = 0;
         uint32_t frame_count = 0;  // 0 when unknown
+        bool script = false;       // a script frame (Lua, Python): one frame, module [lua]/[python]
     };
     struct Module {
         std::string key;   // symbol_frames.module_key
@@ -63,9 +70,15 @@ class RunStacks {
 
     // The frames of the stack ending at `leaf`, leaf first, inlined frames expanded; an
     // unknown node gives one frame with an empty function. `nodes_out` (optional) gets
-    // the node of each frame.
+    // the node of each frame. Native: script frames left out. Merged: script frames
+    // (innermost first) placed under the innermost eval function's callee, i.e. read from
+    // the root: main -> ... -> eval -> script frames -> what the script called; with no
+    // eval function among the frames, after every native frame.
+    enum class View { Native, Merged };
     void stack(uint32_t leaf, std::vector<AttributionFrame>& out,
-               std::vector<uint32_t>* nodes_out = nullptr) const;
+               std::vector<uint32_t>* nodes_out = nullptr, View view = View::Native) const;
+    // The innermost script frame of the stack ending at `leaf`, or 0.
+    uint32_t innermost_script_node(uint32_t leaf) const;
 
     // Calls f(node_id, node) for every node of the run.
     template <typename F>
@@ -75,6 +88,8 @@ class RunStacks {
     }
 
   private:
+    void load_script_frames(schema::Database& db, int64_t run_id,
+                            const std::vector<std::pair<uint32_t, uint64_t>>& script_nodes);
     struct Slot {
         Node node;
         bool present = false;

@@ -231,7 +231,7 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         const PerfMap perf_map = PerfMap::load(db, run_id);
         const std::string key = perf_map_key(run_id);
         auto rows = db.prepare(
-            "SELECT DISTINCT ip FROM trace_nodes WHERE run_id = ? AND module_id IS NULL");
+            "SELECT DISTINCT ip FROM trace_nodes WHERE run_id = ? AND module_id IS NULL AND ip >= 0");
         rows.bind(1, run_id);
         while (rows.step()) {
             auto ip = static_cast<uint64_t>(rows.int64(0));
@@ -246,9 +246,13 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         }
     }
 
-    // Coverage per module: the nodes by how they resolved.
+    // Coverage per module: its distinct addresses by how they resolved (a frame under
+    // several script stacks is one trie node per stack, and still one address).
     const RunStacks stacks = RunStacks::load(db, run_id);
+    std::set<std::pair<uint32_t, uint64_t>> counted;
     stacks.for_each_node([&](uint32_t, const RunStacks::Node& node) {
+        if (node.script) return;  // named by the interpreter, not by debug information
+        if (!counted.emplace(node.module, node.pc).second) return;
         const RunStacks::Module& m = stacks.modules()[node.module];
         std::string key = m.path == kNoModule ? "none" : m.key;
         auto [it, added] = coverage.try_emplace(key);
@@ -262,9 +266,10 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
 
     // Sites.
     const SiteAttributor attributor(options.config.patterns());
-    const std::vector<Site> sites =
-        attribute_sites(stacks, load_stack_figures(db, run_id), attributor);
+    const std::vector<StackFigures> stack_figures = load_stack_figures(db, run_id);
+    const std::vector<Site> sites = attribute_sites(stacks, stack_figures, attributor);
     write_sites(db, run_id, sites);
+    write_sites(db, run_id, attribute_script_sites(stacks, stack_figures), SiteGrouping::Script);
     result.sites = sites.size();
 
     result.seconds =

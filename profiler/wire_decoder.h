@@ -82,6 +82,7 @@ private:
             case RecordType::Tick:
             case RecordType::End: return sizeof(TickRecord);
             case RecordType::Ops: return sizeof(OpsRecord);
+            case RecordType::GcCycle: return sizeof(GcCycleRecord);
             case RecordType::Mmap: return sizeof(MmapRecord);
             case RecordType::Munmap: return sizeof(MunmapRecord);
             case RecordType::Mremap: return sizeof(MremapRecord);
@@ -204,6 +205,22 @@ private:
                     need = 1;
                     handler_.on_phase_end();
                     break;
+                case RecordType::GcCycle:
+                    need = sizeof(GcCycleRecord);
+                    if (left < need) return pos;
+                    handler_.on_gc_cycle(load<GcCycleRecord>(p));
+                    break;
+                case RecordType::ScriptFunction: {
+                    if (left < sizeof(ScriptFunctionRecord)) return pos;
+                    auto header = load<ScriptFunctionRecord>(p);
+                    need = sizeof(ScriptFunctionRecord) + header.name_length + header.file_length;
+                    if (left < need) return pos;
+                    const char* name = reinterpret_cast<const char*>(p + sizeof(ScriptFunctionRecord));
+                    handler_.on_script_function(header, std::string_view(name, header.name_length),
+                                                std::string_view(name + header.name_length,
+                                                                 header.file_length));
+                    break;
+                }
                 case RecordType::ModuleMapBegin:
                     need = 1;
                     handler_.on_module_map_begin();

@@ -322,6 +322,40 @@ CREATE TABLE IF NOT EXISTS stack_sites (
     PRIMARY KEY (run_id, node_id)
 );
 
+-- The same stacks grouped by script location: the innermost script frame of each stack
+-- (module '[lua]' or '[python]', the script function, its file and the line), or one row
+-- with function '(no script frame)' and module '' for the stacks that run no script.
+-- Columns as in sites; the figures of all rows add up to the run's.  Written by: profiler
+-- (symbolize).
+CREATE TABLE IF NOT EXISTS script_sites (
+    run_id              INTEGER NOT NULL REFERENCES runs(run_id),
+    site_id             INTEGER NOT NULL,
+    module              TEXT NOT NULL,
+    function            TEXT NOT NULL,
+    file                TEXT NOT NULL,
+    line                INTEGER NOT NULL,
+    site_key            TEXT NOT NULL,
+    function_key        TEXT NOT NULL,
+    allocations         INTEGER NOT NULL,
+    bytes_allocated     INTEGER NOT NULL,
+    frees               INTEGER NOT NULL,
+    reallocs            INTEGER NOT NULL,
+    live_end_blocks     INTEGER NOT NULL,
+    live_end_bytes      INTEGER NOT NULL,
+    live_at_peak_bytes  INTEGER NOT NULL,
+    temporary_k0        INTEGER NOT NULL,
+    temporary_k1        INTEGER NOT NULL,
+    top_node            INTEGER NOT NULL,
+    PRIMARY KEY (run_id, site_id)
+);
+
+CREATE TABLE IF NOT EXISTS stack_script_sites (
+    run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+    node_id  INTEGER NOT NULL,
+    site_id  INTEGER NOT NULL,  -- a script_sites row
+    PRIMARY KEY (run_id, node_id)
+);
+
 -- ---- Analysis (allocprof analyze) ---------------------------------------------------------
 -- Every number below is defined in DESIGN.md ("Definitions", "Tiers and the plan") and in
 -- the header of the analyzers/ file that computes it. Re-analysing a run replaces its rows.
