@@ -2,6 +2,12 @@
 #include "script_environment.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "target_launcher.h"
 
 namespace allocprof::profiler {
 namespace {
@@ -22,6 +28,72 @@ void add_lua(ScriptEnvironment& out, const std::string& preload_library) {
     std::string user_init = environment_value("LUA_INIT_5_4");
     if (user_init.empty()) user_init = environment_value("LUA_INIT");
     out.variables.emplace_back("LUA_INIT_5_4", lua_init_chunk(preload_library, user_init));
+}
+
+// "python", "python3", "python3.11", "python3.13t", "python3.12d": CPython's own names.
+bool is_python_name(const std::string& path) {
+    static const std::regex name(R"(python([0-9]+(\.[0-9]+)*)?[dmt]?)");
+    return std::regex_match(std::filesystem::path(path).filename().string(), name);
+}
+
+// The interpreter a "#!" line names: its program, or the program `env` runs.
+std::string shebang_interpreter(const std::string& script) {
+    std::ifstream in(script, std::ios::binary);
+    std::string line;
+    if (!in || !std::getline(in, line) || line.rfind("#!", 0) != 0) return "";
+    std::istringstream words(line.substr(2));
+    std::string program;
+    words >> program;
+    if (std::filesystem::path(program).filename() != "env") return program;
+    for (std::string word; words >> word;)
+        if (word[0] != '-' && word.find('=') == std::string::npos) return word;
+    return "";
+}
+
+// The command runs CPython: its program (as found on PATH, or what a symlink to it names)
+// is called python..., or it is a script whose "#!" line names python....
+bool runs_python(const std::vector<std::string>& command) {
+    if (command.empty()) return false;
+    std::string program;
+    try {
+        program = resolve_command(command[0]);
+    } catch (const LaunchError&) {
+        return false;
+    }
+    if (is_python_name(program)) return true;
+    std::error_code error;
+    const std::filesystem::path real = std::filesystem::canonical(program, error);
+    if (!error && is_python_name(real.string())) return true;
+    const std::string interpreter = shebang_interpreter(program);
+    return !interpreter.empty() && is_python_name(interpreter);
+}
+
+// PYTHONPATH starts with the support folder next to the preload library (its
+// sitecustomize.py attaches the script frames and GC counts, interpose/python/), and
+// PYTHONMALLOC=malloc turns pymalloc off so that every object allocation reaches malloc.
+void add_python(ScriptEnvironment& out, const std::string& preload_library,
+                const ScriptOptions& options) {
+    const std::string support =
+        (std::filesystem::path(preload_library).parent_path() / "python").string();
+    const std::string user_path = environment_value("PYTHONPATH");
+    out.variables.emplace_back("PYTHONPATH", user_path.empty() ? support : support + ":" + user_path);
+    if (!std::filesystem::exists(std::filesystem::path(support) / "sitecustomize.py"))
+        out.notes.push_back("python: no sitecustomize.py in " + support +
+                            ": no script frames, GC counts or markers from Python");
+    const std::string user_malloc = environment_value("PYTHONMALLOC");
+    if (options.keep_pymalloc) {
+        out.notes.push_back(
+            "python: allocator pymalloc kept (--keep-pymalloc): objects of up to 512 bytes come "
+            "from pymalloc's arenas and are not seen as allocations");
+    } else if (!user_malloc.empty()) {
+        out.notes.push_back("python: allocator PYTHONMALLOC=" + user_malloc +
+                            " as set in the environment (left as it was)");
+    } else {
+        out.variables.emplace_back("PYTHONMALLOC", "malloc");
+        out.notes.push_back(
+            "python: allocator PYTHONMALLOC=malloc (allocprof's default): pymalloc would hide "
+            "most small object allocations from the malloc hook; --keep-pymalloc keeps it");
+    }
 }
 
 }  // namespace
@@ -47,8 +119,8 @@ ScriptEnvironment script_environment(const std::vector<std::string>& command,
         out.notes.push_back("script frames off (--no-script-frames): stacks are native only");
         return out;
     }
-    (void)command;
     add_lua(out, preload_library);
+    if (runs_python(command)) add_python(out, preload_library, options);
     return out;
 }
 

@@ -61,8 +61,8 @@ TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
 #include "hooked_functions.def"
 #undef X
         "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops",
-        // The interpreter bindings' entry points (lua_frames.cpp).
-        "allocprof_lua_open"};
+        // The interpreter bindings' entry points (lua_frames.cpp, python_frames.cpp).
+        "allocprof_lua_open", "allocprof_python_attach", "allocprof_python_gc"};
     for (const auto& name : expected) EXPECT_TRUE(exported.count(name)) << name << " is not exported";
     // And nothing else (interpose/exports.map): no symbol of ours may interpose on the
     // target's. Version-script markers of the form "NAME@@VERSION" do not occur here.
