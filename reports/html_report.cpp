@@ -407,9 +407,8 @@ void source_gaps(std::ostringstream& out, const Report& r) {
                 << td(esc(format_gap_kinds(g))) << "</tr>\n";
         }
         out << "</tbody></table>\n";
-        if (r.source_gaps.size() > kSourceGapRows)
-            out << "<p class=\"note\">... and " << (r.source_gaps.size() - kSourceGapRows)
-                << " more (all of them: <code>allocprof report --format json</code>).</p>\n";
+        const std::string more = format_more_source_gaps(r);
+        if (!more.empty()) out << "<p class=\"note\">" << inline_html(more) << "</p>\n";
     }
     out << "</section>\n";
 }

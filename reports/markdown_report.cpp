@@ -350,10 +350,8 @@ void source_gaps(std::ostringstream& out, const Report& r) {
         out << table_row({std::to_string(g.rank), md_code(g.function), md_code(format_gap_location(g)),
                           std::to_string(g.constructs), std::to_string(g.in_loops), format_gap_kinds(g)});
     }
-    if (r.source_gaps.size() > kSourceGapRows)
-        out << "\n... and " << (r.source_gaps.size() - kSourceGapRows)
-            << " more (all of them: `allocprof report --format json`).\n";
-    out << "\n";
+    const std::string more = format_more_source_gaps(r);
+    out << (more.empty() ? "" : "\n" + more + "\n") << "\n";
 }
 
 void next_steps(std::ostringstream& out, const Report& r) {

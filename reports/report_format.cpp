@@ -186,6 +186,12 @@ std::string format_source_failure(const SourceAnalysis::Failure& f) {
     return "`" + f.file + "` (" + f.status + "): " + f.reason + "; its sites keep their dynamic analysis.";
 }
 
+std::string format_more_source_gaps(const Report& r) {
+    if (r.source_gaps.size() <= kSourceGapRows) return "";
+    return "... and " + std::to_string(r.source_gaps.size() - kSourceGapRows) +
+           " more (all of them: `allocprof report --format json`).";
+}
+
 std::string format_gap_location(const SourceGapRow& g) { return g.file + ":" + std::to_string(g.line_begin); }
 
 std::string format_gap_kinds(const SourceGapRow& g) {

@@ -78,8 +78,10 @@ inline constexpr const char* kNoSourceGaps =
 // A gap's "file:line" and its construct kinds ("container_growth, string_concat").
 std::string format_gap_location(const SourceGapRow& g);
 std::string format_gap_kinds(const SourceGapRow& g);
-// Rows a table of gaps shows before "... and N more".
+// Rows a table of gaps shows before the rest is counted: "... and N more (all of them:
+// `allocprof report --format json`)." ("" when all are shown).
 inline constexpr size_t kSourceGapRows = 20;
+std::string format_more_source_gaps(const Report& r);
 
 // A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
 std::string format_saving(const PlanRow& item, const char* gen0_star);

@@ -39,6 +39,19 @@ class TempDir {
 
 void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
+// <dir>/compile_commands.json with one entry per (file, command), run in `dir`.
+SourceAnalyzerOptions with_database(const fs::path& dir,
+                                    const std::vector<std::pair<std::string, std::string>>& entries) {
+    std::string json = "[";
+    for (const auto& [file, command] : entries)
+        json += std::string(json.size() > 1 ? ", " : "") + "{\"directory\": \"" + dir.string() +
+                "\", \"file\": \"" + file + "\", \"command\": \"" + command + "\"}";
+    write(dir / "compile_commands.json", json + "]");
+    SourceAnalyzerOptions options;
+    options.compile_commands = dir / "compile_commands.json";
+    return options;
+}
+
 // The 1-based line of the first `needle` after the definition of `function` ("name(" at
 // the start of a declaration line) in `file`; 0 if not found.
 uint32_t line_in_function(const fs::path& file, const std::string& function,
@@ -342,13 +355,8 @@ TEST(SourceFlags, CompileCommandsGiveTheFlags) {
     write(dir / "inc" / "types.h", "struct Widget { int w; };\n");
     write(dir / "src" / "w.cpp",
           "#include \"types.h\"\nWidget* make() { return new Widget{KIND}; }\n");
-    write(dir / "compile_commands.json",
-          "[{\"directory\": \"" + dir.path().string() +
-              "\", \"file\": \"src/w.cpp\", "
-              "\"command\": \"c++ -Iinc -DKIND=3 -Werror -Wall -std=c++17 -c src/w.cpp -o w.o\"}]");
-    SourceAnalyzerOptions options;
-    options.compile_commands = dir / "compile_commands.json";
-    SourceAnalyzer analyzer(options);
+    SourceAnalyzer analyzer(with_database(
+        dir.path(), {{"src/w.cpp", "c++ -Iinc -DKIND=3 -Werror -Wall -std=c++17 -c src/w.cpp -o w.o"}}));
     const std::vector<std::string> flags = analyzer.flags_for(dir / "src" / "w.cpp");
     EXPECT_EQ(flags, (std::vector<std::string>{"-working-directory", dir.path().string(), "-Iinc",
                                                "-DKIND=3", "-std=c++17"}));
@@ -400,13 +408,7 @@ TEST(SourceTree, FindsTranslationUnitsSkippingBuildTrees) {
 TEST(SourceFlags, GccOnlyOptionsAreDroppedNotFatal) {
     TempDir dir;
     write(dir / "g.cpp", "struct Item { int i; };\nItem* make() { return new Item{1}; }\n");
-    write(dir / "compile_commands.json",
-          "[{\"directory\": \"" + dir.path().string() +
-              "\", \"file\": \"g.cpp\", "
-              "\"command\": \"g++ -O1 -fno-allocation-dce -std=c++20 -c g.cpp\"}]");
-    SourceAnalyzerOptions options;
-    options.compile_commands = dir / "compile_commands.json";
-    SourceAnalyzer analyzer(options);
+    SourceAnalyzer analyzer(with_database(dir.path(), {{"g.cpp", "g++ -O1 -fno-allocation-dce -std=c++20 -c g.cpp"}}));
     const SiteClassification c = analyzer.classify(dir / "g.cpp", 2);
     ASSERT_EQ(c.status, ParseStatus::Ok) << c.reason;
     EXPECT_EQ(c.construct.type, "Item");
@@ -419,11 +421,8 @@ TEST(SourceTree, TranslationUnitsComeFromTheDatabaseWhenThereIsOne) {
     write(dir / "src" / "in.cpp", "");
     write(dir / "src" / "not_built.cpp", "");
     write(dir / "elsewhere.cpp", "");
-    write(dir / "compile_commands.json",
-          "[{\"directory\": \"" + dir.path().string() + "\", \"file\": \"src/in.cpp\", \"command\": \"c++ -c src/in.cpp\"},"
-          " {\"directory\": \"" + dir.path().string() + "\", \"file\": \"elsewhere.cpp\", \"command\": \"c++ -c elsewhere.cpp\"}]");
-    SourceAnalyzerOptions options;
-    options.compile_commands = dir / "compile_commands.json";
+    const SourceAnalyzerOptions options =
+        with_database(dir.path(), {{"src/in.cpp", "c++ -c src/in.cpp"}, {"elsewhere.cpp", "c++ -c elsewhere.cpp"}});
     EXPECT_EQ(SourceAnalyzer(options).translation_units(dir / "src"), std::vector<fs::path>{dir / "src" / "in.cpp"});
     EXPECT_EQ(SourceAnalyzer({}).translation_units(dir / "src"),
               (std::vector<fs::path>{dir / "src" / "in.cpp", dir / "src" / "not_built.cpp"}));
