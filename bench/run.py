@@ -634,6 +634,11 @@ def parse_args(argv):
                    help="also run `allocprof record ARGS`, as column allocprof:LABEL "
                         "(repeatable); leading NAME=VALUE words in ARGS are set in the "
                         "environment. Example: --allocprof-variant 'no-events=--no-events'")
+    p.add_argument("--script-frames", action="store_true",
+                   help="also measure the cost of script frames (issue 7): adds the columns "
+                        "allocprof:no-script-frames (record --no-script-frames: native stacks "
+                        "only) and allocprof:c-frames (Python: C functions as script frames too, "
+                        "ALLOCPROF_PYTHON_C_FRAMES=1); the allocprof column has script frames")
     p.add_argument("--heaptrack", default="heaptrack", help="heaptrack command (default: on PATH)")
     p.add_argument("--lua", default="lua5.4", help="Lua interpreter (default: lua5.4)")
     p.add_argument("--python", default=None,
@@ -660,6 +665,9 @@ def parse_args(argv):
     if args.scale <= 0:
         p.error("--scale must be positive")
     args.only = list(dict.fromkeys(args.only or ["cpp", "lua", "python"]))
+    if args.script_frames:
+        args.allocprof_variant = ["no-script-frames=--no-script-frames",
+                                  "c-frames=ALLOCPROF_PYTHON_C_FRAMES=1"] + args.allocprof_variant
     args.tool_names = [t.strip() for t in args.tools.split(",") if t.strip()]
     for t in args.tool_names:
         if t not in ("plain", "heaptrack", "allocprof"):
@@ -703,6 +711,11 @@ def snapshot_allocprof(binary, tmpdir):
     library_copy = os.path.join(snap, "lib", "allocprof", "liballocprof_preload.so")
     shutil.copy2(binary, binary_copy)
     shutil.copy2(library, library_copy)
+    # The Python side of the script frames (sitecustomize.py, the allocprof module) is found
+    # next to the library.
+    python_support = os.path.join(os.path.dirname(library), "python")
+    if os.path.isdir(python_support):
+        shutil.copytree(python_support, os.path.join(snap, "lib", "allocprof", "python"))
     return binary_copy, {"ALLOCPROF_PRELOAD": library_copy}
 
 
