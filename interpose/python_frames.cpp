@@ -84,6 +84,9 @@ PythonApi g_py;
 bool g_resolved = false;
 bool g_started = false;  // provider registered, thread key created
 bool g_c_frames = true;  // C functions called from Python are frames
+// A forked child is never traced: its profile callbacks stop at once, so they never take
+// the function table's lock, which the fork may have copied held.
+std::atomic<bool> g_forked_child{false};
 pthread_key_t g_thread_key;
 
 template <typename F>
@@ -390,7 +393,9 @@ void on_c_return(PythonThread& t, PyObject* frame) {
 
 int profile(PyObject*, PyObject* frame, int what, PyObject* arg) {
     PythonThread* t = t_python;
-    if (!t || !t->attached.load(std::memory_order_relaxed) || !frame) return 0;
+    if (!t || !t->attached.load(std::memory_order_relaxed) || !frame ||
+        g_forked_child.load(std::memory_order_relaxed))
+        return 0;
     switch (what) {
         case kTraceCall: on_call(*t, frame); break;
         case kTraceReturn: on_return(*t, frame); break;
@@ -447,6 +452,7 @@ extern "C" __attribute__((visibility("default"))) int allocprof_python_attach(Py
         g_started = true;
         g_c_frames = c_frames != 0;
         pthread_key_create(&g_thread_key, release_thread);
+        pthread_atfork(nullptr, nullptr, [] { g_forked_child.store(true, std::memory_order_relaxed); });
         script::register_provider(python_provider);
     }
     PythonThread* t = python_thread();
