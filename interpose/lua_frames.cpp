@@ -18,9 +18,10 @@
 //
 // At an allocation the provider copies the frames and asks the interpreter for the current
 // line of the innermost Lua function, only if that function is the running CallInfo
-// (lua_getstack level 0): then the CallInfo is live and the line is read from it. Lua
-// 5.4.6 and later move the stack to offsets while it is reallocated, so there the line of
-// the innermost frame is the one it last called from.
+// (lua_getstack level 0): then the CallInfo is live and the line is read from it. The VM
+// keeps that line exact only while a count hook is set (kNeverCount below). Lua 5.4.6 and
+// later move the stack to offsets while it is reallocated, so there the line of the
+// innermost frame is the one it last called from.
 //
 // Private layout used: CallInfo::previous at offset 16 (two 8-byte stack slots first in
 // every Lua 5.4 release) and lua_Debug::i_ci. Checked: lua_version() must be 504.
@@ -65,8 +66,12 @@ struct LuaDebug {  // lua_Debug of Lua 5.4
 
 using LuaHook = void (*)(lua_State*, LuaDebug*);
 using LuaCFunction = int (*)(lua_State*);
-constexpr int kMaskCall = 1, kMaskReturn = 2;
-constexpr int kHookReturn = 1;
+constexpr int kMaskCall = 1, kMaskReturn = 2, kMaskCount = 8;
+constexpr int kHookCall = 0, kHookReturn = 1, kHookTailCall = 4;
+// A count hook that never fires keeps the VM saving its pc before every instruction
+// (luaG_traceexec), so the line read at an allocation is the allocating instruction's,
+// not that of the last call (the VM saves it only before instructions that may call).
+constexpr int kNeverCount = 1 << 30;
 constexpr int kRegistryIndex = -1000000 - 1000;
 
 struct LuaApi {
@@ -341,8 +346,8 @@ void on_hook(lua_State* L, LuaDebug* ar) {
     enter_state(*t, L);
     if (ar->event == kHookReturn) {
         on_return(*t, *s, ar->i_ci);
-    } else {
-        on_call(*t, *s, L, ar);  // a call or a tail call (which reuses its CallInfo)
+    } else if (ar->event == kHookCall || ar->event == kHookTailCall) {
+        on_call(*t, *s, L, ar);  // a tail call reuses its CallInfo
     }
 }
 
@@ -487,7 +492,7 @@ extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_Sta
         pthread_key_create(&g_thread_key, release_thread);
         find_coroutine_functions(L);
         script::register_provider(lua_provider);
-        g_lua.sethook(L, on_hook, kMaskCall | kMaskReturn, 0);
+        g_lua.sethook(L, on_hook, kMaskCall | kMaskReturn | kMaskCount, kNeverCount);
         install_sentinel(L);
     }
     push_module(L, tracing);

@@ -131,10 +131,37 @@ void bind_optional(schema::Statement& s, int index, const std::optional<double>&
         s.bind_null(index);
 }
 
+// The interpreter's own collections per window (gc_cycles), per 1000 ops like Gen0.
+void write_gc_per_window(schema::Database& db, int64_t run_id, const an::RunMetrics& metrics) {
+    auto count = db.prepare(
+        "SELECT g.language, g.generation, count(*) FROM gc_cycles g LEFT JOIN phases p ON "
+        "p.run_id = g.run_id AND p.phase_id = g.phase_id WHERE g.run_id = ? AND (? = 1 OR "
+        "p.name = ?) GROUP BY g.language, g.generation ORDER BY g.language, g.generation");
+    auto insert = db.prepare(
+        "INSERT INTO analysis_gc(run_id, window, language, generation, cycles, per_1k_ops) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    auto write = [&](const an::WindowMetrics& w) {
+        const std::string window = w.whole_run ? std::string() : w.name;
+        count.bind_all(run_id, w.whole_run ? 1 : 0, window);
+        while (count.step()) {
+            const int64_t cycles = count.int64(2);
+            const double per_1k = w.ops > 0 ? 1000.0 * static_cast<double>(cycles) /
+                                                  static_cast<double>(w.ops)
+                                            : static_cast<double>(cycles);
+            insert.bind_all(run_id, window, count.text(0), count.int64(1), cycles, per_1k);
+            insert.run();
+        }
+        count.reset();
+    };
+    write(metrics.run);
+    for (const auto& phase : metrics.phases) write(phase);
+}
+
 void write_analysis(schema::Database& db, int64_t run_id, const an::RunAnalysis& a,
                     const json& site_config, const std::string& ops_source, double seconds) {
     schema::Transaction t(db);
-    for (const char* table : {"analysis", "analysis_windows", "analysis_sites", "plan_items"}) {
+    for (const char* table :
+         {"analysis", "analysis_windows", "analysis_sites", "plan_items", "analysis_gc"}) {
         auto del = db.prepare(std::string("DELETE FROM ") + table + " WHERE run_id = ?");
         del.bind(1, run_id).run();
     }
@@ -181,6 +208,7 @@ void write_analysis(schema::Database& db, int64_t run_id, const an::RunAnalysis&
         write(run);
         for (const auto& phase : a.metrics.phases) write(phase);
     }
+    write_gc_per_window(db, run_id, a.metrics);
     {
         std::vector<const an::SiteRank*> rank_of(a.metrics.sites.size(), nullptr);
         for (const auto& r : a.ranks)

@@ -320,8 +320,10 @@ void RunIngestor::on_script_function(const ScriptFunctionRecord& r, std::string_
 }
 
 void RunIngestor::on_gc_cycle(const GcCycleRecord& r) {
+    std::optional<int64_t> phase;
+    if (phase_open_) phase = static_cast<int64_t>(phases_.size() - 1);
     gc_cycles_.push_back({r.language, r.generation, thread_id(r.thread), r.time_ns,
-                          totals_.events, totals_.ops});
+                          totals_.events, totals_.ops, phase});
 }
 
 void RunIngestor::write_tables() {
@@ -437,11 +439,15 @@ void RunIngestor::write_script_tables() {
     }
     auto insert = db_.prepare(
         "INSERT INTO gc_cycles(run_id, cycle, language, generation, thread, t_ns, event_index, "
-        "ops_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "ops_before, phase_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (size_t i = 0; i < gc_cycles_.size(); ++i) {
         const GcCycle& c = gc_cycles_[i];
         insert.bind_all(run_id_, static_cast<int64_t>(i), script_language_name(c.language),
                         c.generation, c.thread, c.t_ns, c.event_index, c.ops_before);
+        if (c.phase)
+            insert.bind(9, *c.phase);
+        else
+            insert.bind_null(9);
         insert.run();
     }
 }

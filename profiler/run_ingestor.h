@@ -156,6 +156,7 @@ private:
         uint8_t generation;
         uint32_t thread;
         uint64_t t_ns, event_index, ops_before;
+        std::optional<int64_t> phase;
     };
 
     uint32_t node_id(uint32_t wire_node) const { return wire_node ? node_base_ + wire_node : 0; }

@@ -187,8 +187,9 @@ CREATE TABLE IF NOT EXISTS gc_cycles (
     generation   INTEGER NOT NULL,  -- Python: 0, 1 or 2; Lua: 0
     thread       INTEGER NOT NULL,
     t_ns         INTEGER NOT NULL,
-    event_index  INTEGER NOT NULL,  -- events recorded before it (compare phases.begin_event)
+    event_index  INTEGER NOT NULL,  -- events recorded before it
     ops_before   INTEGER NOT NULL,  -- operations counted before it
+    phase_id     INTEGER,           -- the phase open when it finished (phases.phase_id), or NULL
     PRIMARY KEY (run_id, cycle)
 );
 
@@ -359,6 +360,19 @@ CREATE TABLE IF NOT EXISTS stack_script_sites (
 -- ---- Analysis (allocprof analyze) ---------------------------------------------------------
 -- Every number below is defined in DESIGN.md ("Definitions", "Tiers and the plan") and in
 -- the header of the analyzers/ file that computes it. Re-analysing a run replaces its rows.
+
+-- The interpreter's real garbage collections per analysis window, next to the simulated
+-- Gen0 of analysis_windows: one row per window, language and generation that collected.
+-- Written by: profiler (analyze), from gc_cycles.
+CREATE TABLE IF NOT EXISTS analysis_gc (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    window      TEXT NOT NULL,     -- as analysis_windows.window
+    language    TEXT NOT NULL,     -- 'lua' or 'python'
+    generation  INTEGER NOT NULL,  -- Python 0..2; Lua 0
+    cycles      INTEGER NOT NULL,  -- collections finished while the window was open
+    per_1k_ops  REAL NOT NULL,     -- 1000 * cycles / ops (per run when the window has no ops)
+    PRIMARY KEY (run_id, window, language, generation)
+);
 
 -- One row per analysed run.  Written by: analyzers (analyze).
 CREATE TABLE IF NOT EXISTS analysis (

@@ -36,14 +36,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // allocprof top DB --json -n 0 [extra...], parsed.
-json top_json(const std::filesystem::path& db, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = {
-        allocprof_binary().string(), "top", db.string(), "--json", "-n", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    ProcessResult r = run_process(argv);
-    if (!r.exited_with(0)) throw std::runtime_error("allocprof top failed: " + r.describe());
-    return json::parse(r.out);
-}
 
 class DebugLua : public E2eTest {
 protected:

@@ -63,4 +63,12 @@ long long count_of(const nlohmann::json& run, const std::string& key) {
     return v.get<long long>();
 }
 
+nlohmann::json top_json(const std::filesystem::path& db, const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {allocprof_binary().string(), "top", db.string(), "--json", "-n", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ProcessResult r = run_process(argv);
+    if (!r.exited_with(0)) throw std::runtime_error("allocprof top failed: " + r.describe());
+    return nlohmann::json::parse(r.out);
+}
+
 }  // namespace allocprof::test_support

@@ -42,4 +42,7 @@ nlohmann::json single_run(const std::filesystem::path& db);
 // A JSON value as an integer count (throws on null / non-integers, with the key's name).
 long long count_of(const nlohmann::json& run, const std::string& key);
 
+// allocprof top DB --json -n 0 [extra...]; throws std::runtime_error if it fails.
+nlohmann::json top_json(const std::filesystem::path& db, const std::vector<std::string>& extra = {});
+
 }  // namespace allocprof::test_support
