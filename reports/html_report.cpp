@@ -233,10 +233,16 @@ void summary(std::ostringstream& out, const Report& r) {
 }
 
 void baseline(std::ostringstream& out, const Report& r) {
+    bool real_gc = false;  // the interpreter's own collections, when the run counted any
+    for (const WindowRow& w : r.windows) real_gc = real_gc || !w.gc.empty();
     out << "<section id=\"baseline\">\n<h2>Baseline allocation rates</h2>\n"
         << "<table class=\"sortable\" id=\"baseline-table\">\n"
-        << thead({"Scenario", "#Ops", "#Allocated", "#Allocs/op", "#Gen0/1k", "#Gen0*", "#Temp %", "#Peak live",
-                  "#Unfreed"})
+        << thead(real_gc ? std::vector<std::string>{"Scenario", "#Ops", "#Allocated", "#Allocs/op",
+                                                     "#Gen0/1k", "#Gen0*", "GC/1k (real)", "#Temp %",
+                                                     "#Peak live", "#Unfreed"}
+                         : std::vector<std::string>{"Scenario", "#Ops", "#Allocated", "#Allocs/op",
+                                                     "#Gen0/1k", "#Gen0*", "#Temp %", "#Peak live",
+                                                     "#Unfreed"})
         << "<tbody>\n";
     for (const WindowRow& w : r.windows) {
         const double temp = w.allocations > 0 ? static_cast<double>(w.dies_young) / static_cast<double>(w.allocations) : 0;
@@ -244,8 +250,9 @@ void baseline(std::ostringstream& out, const Report& r) {
             << tdn(esc(format_bytes(w.bytes_per_op)), num(w.bytes_per_op))
             << tdn(esc(format_rate(w.allocs_per_op)), num(w.allocs_per_op))
             << tdn(esc(format_rate(w.gen0_per_1k)), num(w.gen0_per_1k))
-            << tdn(esc(format_rate(w.gen0_star_per_1k)), num(w.gen0_star_per_1k))
-            << tdn(w.allocations > 0 ? esc(format_percent(temp)) : "-", num(temp))
+            << tdn(esc(format_rate(w.gen0_star_per_1k)), num(w.gen0_star_per_1k));
+        if (real_gc) out << td(esc(format_gc(w.gc)));
+        out << tdn(w.allocations > 0 ? esc(format_percent(temp)) : "-", num(temp))
             << tdn(esc(format_bytes(static_cast<double>(w.peak_live_bytes))), num(w.peak_live_bytes))
             << tdn(w.unfreed_bytes ? esc(format_bytes(static_cast<double>(*w.unfreed_bytes))) : "n/a",
                   num(w.unfreed_bytes.value_or(-1)))
@@ -258,8 +265,9 @@ void baseline(std::ostringstream& out, const Report& r) {
         << " nursery per 1000 ops (allocations of " << esc(format_count(static_cast<int64_t>(a.large_object_threshold)))
         << " B or more skip it); Gen0* = 1000 × nursery bytes / (ops × B0); Temp % = allocations that die "
            "before the next simulated collection; Peak live = largest sum of live requested bytes; Unfreed = "
-           "live at exit (reachability not checked). No ops counted: per-op columns are totals.</p>\n"
-        << "</section>\n";
+           "live at exit (reachability not checked). No ops counted: per-op columns are totals."
+        << (real_gc ? " GC/1k (real) = collections the interpreter itself finished per 1000 ops." : "")
+        << "</p>\n</section>\n";
 }
 
 void flame(std::ostringstream& out, const Report& r) {
@@ -306,6 +314,31 @@ void memory(std::ostringstream& out) {
         << "<div id=\"memory-chart\" class=\"chart\"><svg id=\"memory-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
            "role=\"img\" aria-label=\"memory over time\"></svg></div>\n"
         << "<p id=\"memory-note\" class=\"note\"></p>\n</section>\n";
+}
+
+// Only for runs with script frames: the same allocations by the script line that ran.
+void script_sites(std::ostringstream& out, const Report& r) {
+    if (r.script_sites.empty()) return;
+    const int64_t total = r.run_window().allocations;
+    out << "<section id=\"script-sites\">\n<h2>Allocation sites by script location</h2>\n"
+        << "<p class=\"hint\">The innermost script frame of each allocating stack; "
+        << esc(format_count(r.script_sites_total)) << " locations.</p>\n"
+        << "<table class=\"sortable\" id=\"script-site-table\">\n"
+        << thead({"##", "Script location", "#Allocations", "#Share", "#Allocated", "Mostly in (native site)"})
+        << "<tbody>\n";
+    for (size_t i = 0; i < r.script_sites.size(); ++i) {
+        const ScriptSiteRow& s = r.script_sites[i];
+        const double share = total > 0 ? static_cast<double>(s.allocations) / static_cast<double>(total) : 0;
+        std::string native = s.native_function.empty() ? "-" : "<code>" + esc(s.native_function) + "</code>";
+        if (!s.native_file.empty()) native += " " + esc(s.native_file + ":" + std::to_string(s.native_line));
+        out << "<tr>" << td(std::to_string(i + 1), num(static_cast<int64_t>(i + 1)), "n")
+            << td("<code>" + esc(format_script_location(s)) + "</code>")
+            << tdn(esc(format_count(s.allocations)), num(s.allocations))
+            << tdn(esc(format_percent(share)), num(share))
+            << tdn(esc(format_bytes(static_cast<double>(s.bytes_allocated))), num(s.bytes_allocated))
+            << td(native) << "</tr>\n";
+    }
+    out << "</tbody></table>\n</section>\n";
 }
 
 void sites(std::ostringstream& out, const Report& r) {
@@ -504,6 +537,7 @@ std::string render_html(const Report& report) {
     flame(out, report);
     memory(out);
     sites(out, report);
+    script_sites(out, report);
     plan(out, report);
     gaps(out, report);
     source_gaps(out, report);

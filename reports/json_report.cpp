@@ -13,29 +13,34 @@ json opt(const std::optional<T>& v) {
 }
 
 json window_json(const WindowRow& w) {
-    return {{"window", w.window},
-            {"label", w.label},
-            {"occurrences", w.occurrences},
-            {"ops", w.ops},
-            {"per_run", w.per_run},
-            {"allocations", w.allocations},
-            {"reallocs", w.reallocs},
-            {"frees", w.frees},
-            {"bytes_allocated", w.bytes_allocated},
-            {"allocs_per_op", w.allocs_per_op},
-            {"bytes_per_op", w.bytes_per_op},
-            {"collections", w.collections},
-            {"gen0_per_1k", w.gen0_per_1k},
-            {"gen0_star_per_1k", w.gen0_star_per_1k},
-            {"survival_rate", opt(w.survival_rate)},
-            {"dies_young", w.dies_young},
-            {"temporary_k0", w.temporary_k0},
-            {"temporary_k1", w.temporary_k1},
-            {"peak_live_bytes", w.peak_live_bytes},
-            {"unfreed_blocks", opt(w.unfreed_blocks)},
-            {"unfreed_bytes", opt(w.unfreed_bytes)},
-            {"leak_slope", opt(w.leak_slope)},
-            {"sizes", {{"p50", w.size_p50}, {"p90", w.size_p90}, {"p99", w.size_p99}, {"max", w.size_max}}}};
+    json out = {{"window", w.window},
+                {"label", w.label},
+                {"occurrences", w.occurrences},
+                {"ops", w.ops},
+                {"per_run", w.per_run},
+                {"allocations", w.allocations},
+                {"reallocs", w.reallocs},
+                {"frees", w.frees},
+                {"bytes_allocated", w.bytes_allocated},
+                {"allocs_per_op", w.allocs_per_op},
+                {"bytes_per_op", w.bytes_per_op},
+                {"collections", w.collections},
+                {"gen0_per_1k", w.gen0_per_1k},
+                {"gen0_star_per_1k", w.gen0_star_per_1k},
+                {"survival_rate", opt(w.survival_rate)},
+                {"dies_young", w.dies_young},
+                {"temporary_k0", w.temporary_k0},
+                {"temporary_k1", w.temporary_k1},
+                {"peak_live_bytes", w.peak_live_bytes},
+                {"unfreed_blocks", opt(w.unfreed_blocks)},
+                {"unfreed_bytes", opt(w.unfreed_bytes)},
+                {"leak_slope", opt(w.leak_slope)},
+                {"sizes", {{"p50", w.size_p50}, {"p90", w.size_p90}, {"p99", w.size_p99}, {"max", w.size_max}}}};
+    out["gc"] = json::array();
+    for (const GcRow& g : w.gc)
+        out["gc"].push_back({{"language", g.language}, {"generation", g.generation},
+                             {"cycles", g.cycles}, {"per_1k_ops", g.per_1k_ops}});
+    return out;
 }
 
 json site_source_json(const std::optional<SiteSource>& source) {
@@ -210,6 +215,19 @@ json report_to_json(const Report& r) {
 
     doc["sites"] = json::array();
     for (const SiteRow& s : r.sites) doc["sites"].push_back(site_json(s));
+    doc["script_sites_total"] = r.script_sites_total;
+    doc["script_sites"] = json::array();
+    for (const ScriptSiteRow& x : r.script_sites)
+        doc["script_sites"].push_back({{"module", x.module},
+                                       {"function", x.function},
+                                       {"file", x.file},
+                                       {"line", x.line},
+                                       {"allocations", x.allocations},
+                                       {"bytes_allocated", x.bytes_allocated},
+                                       {"stacks", x.stacks},
+                                       {"native_site", {{"function", x.native_function},
+                                                        {"file", x.native_file},
+                                                        {"line", x.native_line}}}});
     doc["plan"] = json::array();
     for (const PlanRow& p : r.plan) doc["plan"].push_back(plan_json(p));
 

@@ -55,6 +55,29 @@ std::string format_rate_text(double value) {
 
 std::string format_rate(double value) { return value == 0 ? "-" : format_rate_text(value); }
 
+std::string format_gc(const std::vector<GcRow>& gc) {
+    std::string out;
+    std::string language;
+    for (const GcRow& g : gc) {
+        const bool generations = g.language == "python";
+        if (g.language != language) {
+            out += (out.empty() ? "" : "; ") + g.language + " ";
+            language = g.language;
+        } else {
+            out += ", ";
+        }
+        if (generations) out += "g" + std::to_string(g.generation) + " ";
+        out += format_rate_text(g.per_1k_ops);
+    }
+    return out.empty() ? "-" : out;
+}
+
+std::string format_script_location(const ScriptSiteRow& s) {
+    std::string where = s.file;
+    if (s.line > 0) where += ":" + std::to_string(s.line);
+    return s.function + (where.empty() ? "" : " (" + where + ")");
+}
+
 std::string format_percent_text(double fraction) {
     const double p = fraction * 100.0;
     char buf[32];

@@ -23,6 +23,11 @@ std::string format_count(int64_t n);
 // A rate: 0 -> "-"; >= 1000 -> grouped integer; >= 100 -> "123"; >= 10 -> "12.3";
 // >= 0.01 -> "1.23"; below -> "< 0.01".
 std::string format_rate(double value);
+// The interpreter's real collections per 1000 ops of a window: "lua 12.5", or per
+// generation "python g0 40.1, g1 3.6, g2 0.3"; "-" when there are none.
+std::string format_gc(const std::vector<GcRow>& gc);
+// "function (file:line)" of a script location, "[C] function" style kept as Lua names it.
+std::string format_script_location(const ScriptSiteRow& s);
 // The same, 0 -> "0".
 std::string format_rate_text(double value);
 // A fraction in [0, 1] as a percentage: 0 -> "-", 0.8929 -> "89 %", 0.0123 -> "1.2 %",

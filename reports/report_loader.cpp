@@ -11,6 +11,8 @@
 //   ties by plan order; priorities P1.n for phase 2, P2.n for phase 3, P3.n for phase 4.
 #include "report_loader.h"
 
+#include "wire_format.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -145,6 +147,52 @@ std::vector<WindowRow> load_windows(schema::Database& db, int64_t run_id, const 
         throw ReportError(db.path() + ": run " + std::to_string(run_id) +
                           " has an analysis without its whole-run window: run allocprof analyze again");
     return rows;
+}
+
+void load_gc(schema::Database& db, int64_t run_id, std::vector<WindowRow>& windows) {
+    if (!table_exists(db, "analysis_gc")) return;
+    auto s = db.prepare(
+        "SELECT language, generation, cycles, per_1k_ops FROM analysis_gc WHERE run_id = ? AND "
+        "window = ? ORDER BY language, generation");
+    for (WindowRow& w : windows) {
+        s.bind_all(run_id, w.window);
+        while (s.step()) w.gc.push_back({s.text(0), s.int64(1), s.int64(2), s.real(3)});
+        s.reset();
+    }
+}
+
+// The script locations, when the run has script frames (a row other than the
+// "(no script frame)" one, whose module is '').
+void load_script_sites(schema::Database& db, int64_t run_id, Report& r) {
+    if (!table_exists(db, "script_sites")) return;
+    auto scripted = db.prepare("SELECT count(*) FROM script_sites WHERE run_id = ? AND module <> ''");
+    scripted.bind(1, run_id);
+    if (!scripted.step() || scripted.int64(0) == 0) return;
+    auto all = db.prepare("SELECT count(*) FROM script_sites WHERE run_id = ?");
+    all.bind(1, run_id);
+    all.step();
+    r.script_sites_total = all.int64(0);
+    auto s = db.prepare(
+        "SELECT x.module, x.function, x.file, x.line, x.allocations, x.bytes_allocated, "
+        "(SELECT count(*) FROM stack_script_sites ss WHERE ss.run_id = x.run_id AND ss.site_id = "
+        "x.site_id), n.function, n.file, n.line FROM script_sites x LEFT JOIN stack_sites t ON "
+        "t.run_id = x.run_id AND t.node_id = x.top_node LEFT JOIN sites n ON n.run_id = t.run_id "
+        "AND n.site_id = t.site_id WHERE x.run_id = ? ORDER BY x.allocations DESC, x.site_id LIMIT ?");
+    s.bind_all(run_id, static_cast<int64_t>(kScriptSiteRows));
+    while (s.step()) {
+        ScriptSiteRow row;
+        row.module = s.text(0);
+        row.function = s.text(1);
+        row.file = s.text(2);
+        row.line = s.int64(3);
+        row.allocations = s.int64(4);
+        row.bytes_allocated = s.int64(5);
+        row.stacks = s.int64(6);
+        row.native_function = opt_text(s, 7).value_or("");
+        row.native_file = opt_text(s, 8).value_or("");
+        row.native_line = opt_int(s, 9).value_or(0);
+        r.script_sites.push_back(std::move(row));
+    }
 }
 
 std::vector<SiteRow> load_sites(schema::Database& db, int64_t run_id) {
@@ -360,7 +408,10 @@ void add_gaps(Report& r) {
                                note.find("not hooked") != std::string::npos;
         r.gaps.push_back({allocator ? "allocator" : "run", note + (note.ends_with(".") ? "" : ".")});
     }
-    if (runs_python(r.run.command))
+    bool python_malloc = false;  // record notes which allocator a Python target used
+    for (const std::string& note : r.run.notes)
+        python_malloc |= note.find("allocator PYTHONMALLOC=malloc") != std::string::npos;
+    if (runs_python(r.run.command) && !python_malloc)
         r.gaps.push_back({"allocator",
                           "The target is CPython: unless it ran with `PYTHONMALLOC=malloc`, objects "
                           "of 512 B or less come from pymalloc arenas, which allocprof sees only as "
@@ -453,9 +504,25 @@ public:
             if (name.empty()) name = path;
             modules_[rows.int64(0)] = {build_id.empty() ? "path:" + path : build_id, name};
         }
+        if (!table_exists(db, "script_functions")) return;
+        auto functions = db.prepare(
+            "SELECT function_id, language, name, file FROM script_functions WHERE run_id = ?");
+        functions.bind(1, run_id);
+        while (functions.step())
+            script_functions_[functions.int64(0)] = {"[" + functions.text(1) + "]", functions.text(2),
+                                                     functions.text(3), 0, false};
     }
 
     std::vector<StackFrame> frames(const TraceNode& n) {
+        const auto ip = static_cast<uint64_t>(n.ip);
+        if (wire::is_script_frame_ip(ip)) {  // a Lua/Python frame (schema: script_functions)
+            auto f = script_functions_.find(wire::script_frame_function(ip));
+            StackFrame frame = f != script_functions_.end()
+                                   ? f->second
+                                   : StackFrame{"[script]", "unknown script function", "", 0, false};
+            frame.line = wire::script_frame_line(ip);
+            return {frame};
+        }
         auto m = n.module_id ? modules_.find(*n.module_id) : modules_.end();
         const bool in_module = m != modules_.end();
         const std::string key = in_module ? m->second.key : perf_map_key_;
@@ -491,6 +558,7 @@ private:
     schema::Statement query_;
     std::string perf_map_key_;
     std::map<int64_t, ModuleInfo> modules_;
+    std::map<int64_t, StackFrame> script_functions_;
 };
 
 StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
@@ -636,7 +704,9 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
     std::string label = r.run.scenario;
     if (label.empty()) label = r.run.command.empty() ? "run" : file_name(r.run.command.front());
     r.windows = load_windows(db, run_id, label);
+    load_gc(db, run_id, r.windows);
     r.sites = load_sites(db, run_id);
+    load_script_sites(db, run_id, r);
     r.plan = load_plan(db, run_id, r.run_window());
     r.coverage = load_coverage(db, run_id);
     r.hooks = load_hooks(db, run_id);

@@ -61,6 +61,14 @@ struct AnalysisInfo {
     std::vector<int64_t> temporary_k;
 };
 
+// analysis_gc: the interpreter's real collections in a window.
+struct GcRow {
+    std::string language;  // 'lua', 'python'
+    int64_t generation = 0;
+    int64_t cycles = 0;
+    double per_1k_ops = 0;
+};
+
 // One row of analysis_windows: the whole run (window '') or a phase name.
 struct WindowRow {
     std::string window;                 // '' = the whole run
@@ -86,6 +94,19 @@ struct WindowRow {
     std::optional<int64_t> unfreed_bytes;
     std::optional<double> leak_slope;
     int64_t size_p50 = 0, size_p90 = 0, size_p99 = 0, size_max = 0;
+    std::vector<GcRow> gc;  // by language, generation; empty without script GC counts
+};
+
+// A script location (script_sites): the innermost Lua/Python frame of its stacks.
+struct ScriptSiteRow {
+    std::string module;  // '[lua]', '[python]'
+    std::string function, file;
+    int64_t line = 0;
+    int64_t allocations = 0;
+    int64_t bytes_allocated = 0;
+    int64_t stacks = 0;
+    std::string native_function, native_file;  // the native site of its top stack
+    int64_t native_line = 0;
 };
 
 // site_sources.* of a site: what the source says it does (allocprof analyze --source-root).
@@ -254,6 +275,9 @@ struct Report {
     std::vector<Gap> gaps;
     std::optional<SourceAnalysis> source;  // none without a source root
     std::vector<SourceGapRow> source_gaps;  // by rank
+    std::vector<ScriptSiteRow> script_sites;  // the first kScriptSiteRows by allocations; empty
+                                              // when the run has no script frames
+    int64_t script_sites_total = 0;           // its rows in the run (with '(no script frame)')
     std::vector<std::string> next_steps;  // same conventions as Gap::text
     // Loaded only with ReportParts::views (the HTML view):
     StackSet stacks;
@@ -268,6 +292,8 @@ struct Report {
 inline const char* const kHookedFunctions[] = {
     "malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign", "aligned_alloc",
     "memalign", "valloc", "pvalloc", "mmap", "munmap", "mremap"};
+
+inline constexpr size_t kScriptSiteRows = 20;
 
 inline constexpr const char* kTierNames[] = {"critical", "high", "medium", "low"};
 inline constexpr const char* kLifetimeNames[] = {"process-lifetime", "phase-scoped", "short-lived",
