@@ -149,6 +149,33 @@ TEST_P(LuaFrames, ForcedCollectionsPerOpAreCounted) {
     }
 }
 
+TEST_P(LuaFrames, ReportsRankScriptLocationsAndShowRealCollections) {
+    Recording rec = record_script("forced_gc.lua", {"100", "incremental", "2"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    ProcessResult r = run_process({allocprof_binary().string(), "report", db().string(), "--format", "json"});
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    json report = json::parse(r.out);
+    bool measured = false;
+    for (const json& w : report["baseline"]) {
+        if (w["window"] != "measure") continue;
+        ASSERT_EQ(w["gc"].size(), 1u) << w.dump();
+        EXPECT_EQ(w["gc"][0]["language"], "lua");
+        EXPECT_EQ(w["gc"][0]["cycles"], 200);
+        EXPECT_DOUBLE_EQ(w["gc"][0]["per_1k_ops"].get<double>(), 2000.0);
+        measured = true;
+    }
+    EXPECT_TRUE(measured) << report["baseline"].dump(1);
+    ASSERT_FALSE(report["script_sites"].empty());
+    long long in_script = 0;
+    for (const json& s : report["script_sites"])
+        if (s["file"] == lua_script("forced_gc.lua").string()) in_script += s["allocations"].get<long long>();
+    EXPECT_GE(in_script, 100) << report["script_sites"].dump(1);  // a table per op, at least
+    ProcessResult md = run_process({allocprof_binary().string(), "report", db().string()});
+    ASSERT_TRUE(md.exited_with(0)) << md.describe();
+    EXPECT_NE(md.out.find("## Allocation sites by script location"), std::string::npos);
+    EXPECT_NE(md.out.find("GC/1k (real)"), std::string::npos);
+}
+
 TEST_P(LuaFrames, TheUsersLuaInitStillRuns) {
     ProcessOptions with_init;
     with_init.set_env = {{"LUA_INIT", "io.write('user init ran\\n')"}};
