@@ -47,7 +47,7 @@ const char* const kRecordUsage =
     "  --no-symbolize      do not symbolize the run at the end (allocprof symbolize FILE,\n"
     "                      or the first allocprof top, does it later)\n"
     "  --no-script-frames  native stacks only: no Lua/Python frames, GC cycles or script\n"
-    "                      markers (the interpreter runs exactly as it would alone)\n"
+    "                      markers (PYTHONMALLOC=malloc is still set for Python)\n"
     "  --keep-pymalloc     leave Python's small-object allocator on (by default allocprof\n"
     "                      sets PYTHONMALLOC=malloc so that every object allocation is seen)\n"
     "\n"

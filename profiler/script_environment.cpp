@@ -68,11 +68,9 @@ bool runs_python(const std::vector<std::string>& command) {
     return !interpreter.empty() && is_python_name(interpreter);
 }
 
-// PYTHONPATH starts with the support folder next to the preload library (its
-// sitecustomize.py attaches the script frames and GC counts, interpose/python/), and
-// PYTHONMALLOC=malloc turns pymalloc off so that every object allocation reaches malloc.
-void add_python(ScriptEnvironment& out, const std::string& preload_library,
-                const ScriptOptions& options) {
+// PYTHONPATH starts with the support folder next to the preload library: its
+// sitecustomize.py attaches the script frames and GC counts (interpose/python/).
+void add_python_frames(ScriptEnvironment& out, const std::string& preload_library) {
     const std::string support =
         (std::filesystem::path(preload_library).parent_path() / "python").string();
     const std::string user_path = environment_value("PYTHONPATH");
@@ -80,6 +78,11 @@ void add_python(ScriptEnvironment& out, const std::string& preload_library,
     if (!std::filesystem::exists(std::filesystem::path(support) / "sitecustomize.py"))
         out.notes.push_back("python: no sitecustomize.py in " + support +
                             ": no script frames, GC counts or markers from Python");
+}
+
+// PYTHONMALLOC=malloc turns pymalloc off so that every object allocation reaches malloc;
+// it is about what is seen, not about frames, so --no-script-frames keeps it.
+void add_python_allocator(ScriptEnvironment& out, const ScriptOptions& options) {
     const std::string user_malloc = environment_value("PYTHONMALLOC");
     if (options.keep_pymalloc) {
         out.notes.push_back(
@@ -115,12 +118,14 @@ ScriptEnvironment script_environment(const std::vector<std::string>& command,
                                      const std::string& preload_library,
                                      const ScriptOptions& options) {
     ScriptEnvironment out;
+    const bool python = runs_python(command);
+    if (python) add_python_allocator(out, options);
     if (!options.script_frames) {
         out.notes.push_back("script frames off (--no-script-frames): stacks are native only");
         return out;
     }
     add_lua(out, preload_library);
-    if (runs_python(command)) add_python(out, preload_library, options);
+    if (python) add_python_frames(out, preload_library);
     return out;
 }
 
