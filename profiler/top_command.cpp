@@ -97,7 +97,9 @@ json site_stack(const RunStacks& stacks, const json& site) {
                        {"line", id.line},
                        {"module", id.module},
                        {"inlined", inlined}});
-        if (qualified_name(id.function) == "main") break;
+        // Down to the program's main (a script function may be called main too).
+        const bool script = id.module == kLuaModule || id.module == kPythonModule;
+        if (!script && qualified_name(id.function) == "main") break;
     }
     return out;
 }
