@@ -58,8 +58,8 @@ struct ThreadCache {
     // hash lookups.
     uint32_t cached_depth;
     uint32_t cached_epoch;
-    uint64_t cached_ips[kMaxFrames + script::kMaxFrames];
-    uint32_t cached_nodes[kMaxFrames + script::kMaxFrames];
+    uint64_t cached_ips[kMaxFrames];
+    uint32_t cached_nodes[kMaxFrames];
     // Recently interned edges of this thread, direct-mapped: the leaf frames that differ
     // between consecutive stacks come from a handful of call sites, and the shared trie is
     // too large to stay in cache.
@@ -347,11 +347,9 @@ uint32_t intern_new_stack_locked(const CapturedStack& stack);
 // Interns the stack under the stream lock; sends the new edges. Returns the leaf node.
 // A stack the fast walker found identical to one it kept is not interned again: the node
 // interned for it then is kept next to the walk.
-uint32_t intern_stack_locked(const CapturedStack& stack) {
-    script::announce_functions_locked(stack.script, stack.script_depth);
+uint32_t intern_native_locked(const CapturedStack& stack) {
     ThreadCache* cache = t_state.cache;
-    // The node kept with a walk stands for its native frames alone.
-    if (!cache || stack.walk_slot < 0 || stack.script_depth > 0) return intern_new_stack_locked(stack);
+    if (!cache || stack.walk_slot < 0) return intern_new_stack_locked(stack);
     WalkCache& walk = cache->walk;
     const auto slot = size_t(stack.walk_slot);
     if (stack.same_walk && walk.result_generation[slot] == g_trie.epoch() && walk.result[slot] != 0)
@@ -362,19 +360,42 @@ uint32_t intern_stack_locked(const CapturedStack& stack) {
     return node;
 }
 
+// Interns (parent, ip), through the thread's edge cache when it has one; sends the edge if
+// it is new. 0 when the trie cannot grow.
+uint32_t intern_frame_locked(ThreadCache* cache, uint32_t parent, uint64_t ip) {
+    if (cache) return intern_edge_locked(*cache, parent, ip);
+    bool created = false;
+    uint32_t child = g_trie.intern(parent, ip, &created);
+    if (child != 0 && created) {
+        TraceEdgeRecord edge{RecordType::TraceEdge, child, parent, ip};
+        g_writer.append(&edge, sizeof(edge));
+    }
+    return child;
+}
+
+uint32_t intern_stack_locked(const CapturedStack& stack) {
+    uint32_t node = intern_native_locked(stack);
+    if (stack.script_depth == 0 || node == 0) return node;
+    // Script frames go on top of the native leaf: the native part keeps its cached node
+    // however the script line changes (wire_format.h, script_frame_ip).
+    script::announce_functions_locked(stack.script, stack.script_depth);
+    ThreadCache* cache = thread_cache();
+    for (int i = 0; i < stack.script_depth; ++i) {
+        uint32_t child = intern_frame_locked(
+            cache, node, script_frame_ip(stack.script[i].function, stack.script[i].line));
+        if (child == 0) break;
+        node = child;
+    }
+    return node;
+}
+
 uint32_t intern_new_stack_locked(const CapturedStack& stack) {
     ThreadCache* cache = thread_cache();
     if (!cache) {  // no cache: intern frame by frame
         uint32_t node = 0;
-        for (int i = 0; i < stack.total_depth(); ++i) {
-            bool created = false;
-            uint64_t ip = stack.ip_from_root(i);
-            uint32_t child = g_trie.intern(node, ip, &created);
+        for (int i = stack.depth - 1; i >= 0; --i) {
+            uint32_t child = intern_frame_locked(nullptr, node, stack.ip(i));
             if (child == 0) break;
-            if (created) {
-                TraceEdgeRecord edge{RecordType::TraceEdge, child, node, ip};
-                g_writer.append(&edge, sizeof(edge));
-            }
             node = child;
         }
         return node;
@@ -385,14 +406,14 @@ uint32_t intern_new_stack_locked(const CapturedStack& stack) {
         ts.cached_epoch = g_trie.epoch();
         memset(ts.edges, 0, sizeof(ts.edges));
     }
-    const int n = stack.total_depth();
+    const int n = stack.depth;
     uint32_t common = 0;
     const uint32_t limit = uint32_t(n) < ts.cached_depth ? uint32_t(n) : ts.cached_depth;
-    while (common < limit && ts.cached_ips[common] == stack.ip_from_root(int(common))) ++common;
+    while (common < limit && ts.cached_ips[common] == stack.ip(n - 1 - int(common))) ++common;
     uint32_t node = common ? ts.cached_nodes[common - 1] : 0;
     uint32_t depth = common;
     for (int i = int(common); i < n; ++i) {
-        uint64_t ip = stack.ip_from_root(i);
+        uint64_t ip = stack.ip(n - 1 - i);
         uint32_t child = intern_edge_locked(ts, node, ip);
         if (child == 0) break;  // out of memory: keep the stack truncated at this depth
         node = child;

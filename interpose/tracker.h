@@ -23,7 +23,7 @@ inline constexpr int kMaxFrames = 256;
 // The calling thread's stack without the preload library's own frames: ip(0) is the
 // innermost frame. Addresses are return addresses minus one (they point into the call).
 // When the thread runs a script, its script frames come too (outermost first); they are
-// interned before the native frames (wire_format.h, script_frame_ip).
+// interned after the native frames, on top of the native leaf (wire_format.h).
 struct CapturedStack {
     int depth = 0;
     int script_depth = 0;
@@ -33,12 +33,6 @@ struct CapturedStack {
     const uint64_t* frames = raw;  // return addresses, innermost first
     uint64_t raw[kMaxFrames + 8];
     uint64_t ip(int i) const { return frames[i] - 1; }
-    // Every frame, outermost first: the script frames, then the native ones.
-    int total_depth() const { return script_depth + depth; }
-    uint64_t ip_from_root(int i) const {
-        return i < script_depth ? wire::script_frame_ip(script[i].function, script[i].line)
-                                : ip(depth - 1 - (i - script_depth));
-    }
 };
 
 class HookScope {

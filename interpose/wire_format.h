@@ -69,9 +69,10 @@ enum class RecordType : uint8_t {
 
 // Script frames (Lua, Python) travel in the stack trie as pseudo return addresses that no
 // code can have: the top 16 bits are kScriptFrameTag (a non-canonical address), then 28
-// bits of ScriptFunction id and 20 bits of line. A stack is interned as its script frames
-// (outermost first) followed by its native frames (outermost first); the profiler merges
-// the two at the interpreter's eval function.
+// bits of ScriptFunction id and 20 bits of line. A stack is interned as its native frames
+// (outermost first) followed by its script frames (outermost first), so the native part
+// keeps one trie node however the script's line moves; the profiler merges the two at the
+// interpreter's eval function.
 enum class ScriptLanguage : uint8_t { Lua = 1, Python = 2 };
 inline constexpr uint64_t kScriptFrameTag = 0xFFFEull;
 inline constexpr uint32_t kMaxScriptFunction = (1u << 28) - 1;

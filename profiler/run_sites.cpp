@@ -83,13 +83,13 @@ std::vector<Site> attribute_sites(const RunStacks& stacks,
 
 std::vector<Site> attribute_script_sites(const RunStacks& stacks,
                                          const std::vector<StackFigures>& stack_figures) {
-    std::vector<AttributionFrame> frames;
     return group_stacks(stack_figures, [&](uint32_t node) {
-        const uint32_t script = stacks.innermost_script_node(node);
-        const RunStacks::Node* n = stacks.node(script);
-        if (n == nullptr) return SiteIdentity{"", std::string(kNoScriptFrame), "", 0};
-        stacks.stack(script, frames, nullptr, RunStacks::View::Merged);
-        return SiteAttributor::identity(frames.front());
+        const RunStacks::Node* n = stacks.node(stacks.innermost_script_node(node));
+        if (n == nullptr || n->frame_count == 0)
+            return SiteIdentity{"", std::string(kNoScriptFrame), "", 0};
+        const RunStacks::Frame& f = stacks.frames(*n).front();
+        return SiteAttributor::identity(
+            {stacks.modules()[n->module].name, f.function, f.file, f.line, n->pc});
     });
 }
 

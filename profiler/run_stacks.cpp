@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "script_frames.h"
 #include "wire_format.h"
 
 namespace allocprof::profiler {
@@ -16,12 +17,6 @@ std::string module_key(const std::string& path, const std::string& build_id) {
 
 std::string perf_map_key(int64_t run_id) { return "perf-map:" + std::to_string(run_id); }
 
-bool is_eval_function(std::string_view function) {
-    for (std::string_view eval : {"luaV_execute", "_PyEval_EvalFrameDefault", "_PyEval_EvalFrame",
-                                  "PyEval_EvalFrameEx"})
-        if (function == eval) return true;
-    return false;
-}
 
 namespace {
 
@@ -211,13 +206,8 @@ void RunStacks::stack(uint32_t leaf, std::vector<AttributionFrame>& out,
         }
     }
     if (script.empty()) return;
-    size_t at = out.size();
-    for (size_t i = 0; i < out.size(); ++i) {
-        if (is_eval_function(out[i].function)) {
-            at = i;
-            break;
-        }
-    }
+    const size_t at = schema::script_insertion_point(
+        out, [](const AttributionFrame& f) { return f.function; });
     out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), script.begin(), script.end());
     if (nodes_out != nullptr)
         nodes_out->insert(nodes_out->begin() + static_cast<std::ptrdiff_t>(at),

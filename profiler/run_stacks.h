@@ -24,8 +24,6 @@ inline constexpr std::string_view kNoModule = "[no module]";
 inline constexpr std::string_view kLuaModule = "[lua]";
 inline constexpr std::string_view kPythonModule = "[python]";
 
-// Native functions that run script code: script frames are merged in at the innermost one.
-bool is_eval_function(std::string_view function);
 
 // The key of a module's addresses in symbol_frames (schema/allocprof_v1.sql).
 std::string module_key(const std::string& path, const std::string& build_id);

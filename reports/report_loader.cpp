@@ -11,6 +11,7 @@
 //   ties by plan order; priorities P1.n for phase 2, P2.n for phase 3, P3.n for phase 4.
 #include "report_loader.h"
 
+#include "script_frames.h"
 #include "wire_format.h"
 
 #include <algorithm>
@@ -627,17 +628,24 @@ StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
         }
         return node_frames.emplace(id, std::move(indices)).first->second;
     };
+    std::vector<uint32_t> script;  // a stack's script frames, innermost first
     for (AllocatingStack& st : all) {
-        // Leaf to root, then reversed. A trie has no cycles, but a damaged file might:
-        // never walk more nodes than exist.
+        // Leaf to root, then reversed; script frames merged in at the eval function
+        // (schema/script_frames.h). A trie has no cycles, but a damaged file might: never
+        // walk more nodes than exist.
+        script.clear();
         size_t budget = nodes.size();
         for (int64_t id = st.node_id; id != 0 && budget-- > 0;) {
             auto it = nodes.find(id);
             if (it == nodes.end()) break;
             const auto& fs = frames_of(id, it->second);
-            st.frames.insert(st.frames.end(), fs.begin(), fs.end());
+            auto& into = wire::is_script_frame_ip(static_cast<uint64_t>(it->second.ip)) ? script : st.frames;
+            into.insert(into.end(), fs.begin(), fs.end());
             id = it->second.parent;
         }
+        const size_t at = schema::script_insertion_point(
+            st.frames, [&](uint32_t f) -> std::string_view { return set.frames[f].function; });
+        st.frames.insert(st.frames.begin() + static_cast<std::ptrdiff_t>(at), script.begin(), script.end());
         std::reverse(st.frames.begin(), st.frames.end());
     }
     set.stacks = std::move(all);

@@ -164,7 +164,8 @@ CREATE TABLE IF NOT EXISTS phases (
 -- Script functions (Lua, Python) that script frames name.  A trace node whose ip has the top
 -- 16 bits 0xFFFE is a script frame, not an address: bits 20..47 are a function_id of this
 -- table, bits 0..19 the line (interpose/wire_format.h, script_frame_ip).  Script frames are
--- the outermost nodes of a stack; readers merge them in at the interpreter's eval function.
+-- the innermost nodes of a stack, on top of its native leaf; readers merge them in at the
+-- interpreter's eval function.
 -- Written by: profiler, from the interpreter hooks of the preload library.
 CREATE TABLE IF NOT EXISTS script_functions (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
