@@ -304,20 +304,28 @@ bool execute(const uint8_t* p, const uint8_t* end, const Cie& cie, uint64_t& loc
     return r.ok;
 }
 
-// Reads the CFI of `pc` into a cache word (see the layout above).
-uint64_t compute_rule(uint64_t pc) {
-    const uint64_t fallback = (pc & kPcMask) | kRbpBase;  // CFA offset 0 + RBP bit
+// The FDE covering `pc`, found through _dl_find_object and the .eh_frame_hdr search table:
+// its CIE, the function's extent [begin, begin + range), and a reader at its instructions.
+struct FoundFde {
+    Cie cie;
+    uint64_t begin = 0;
+    uint64_t range = 0;
+    Reader instructions{nullptr, nullptr};
+};
+
+bool find_fde(uint64_t pc, FoundFde& out) {
     dl_find_object object;
-    if (g_find_object(reinterpret_cast<void*>(pc), &object) != 0 || !object.dlfo_eh_frame)
-        return fallback;
+    if (!g_find_object || g_find_object(reinterpret_cast<void*>(pc), &object) != 0 ||
+        !object.dlfo_eh_frame)
+        return false;
     const auto* hdr = static_cast<const uint8_t*>(object.dlfo_eh_frame);
     const uint64_t hdr_base = reinterpret_cast<uint64_t>(hdr);
     Reader r{hdr, hdr + 4096};  // the header is small; the table is bounded by fde_count
-    if (r.u8() != 1) return fallback;
+    if (r.u8() != 1) return false;
     uint8_t eh_frame_ptr_enc = r.u8(), fde_count_enc = r.u8(), table_enc = r.u8();
     r.pointer(eh_frame_ptr_enc, hdr_base);
     uint64_t count = r.pointer(fde_count_enc, hdr_base);
-    if (!r.ok || table_enc != 0x3b || count == 0) return fallback;  // datarel | sdata4
+    if (!r.ok || table_enc != 0x3b || count == 0) return false;  // datarel | sdata4
     const auto* table = reinterpret_cast<const int32_t*>(r.p);
     // Last entry whose initial location is <= pc.
     uint64_t lo = 0, hi = count;
@@ -325,21 +333,32 @@ uint64_t compute_rule(uint64_t pc) {
         uint64_t mid = (lo + hi) / 2;
         if (hdr_base + uint64_t(int64_t(table[2 * mid])) <= pc) lo = mid; else hi = mid;
     }
-    if (hdr_base + uint64_t(int64_t(table[2 * lo])) > pc) return fallback;
+    if (hdr_base + uint64_t(int64_t(table[2 * lo])) > pc) return false;
     const uint8_t* fde = hdr + table[2 * lo + 1];
 
     Reader f{fde, fde + 8};
     uint32_t length = f.fixed<uint32_t>();
-    if (length == 0 || length == 0xffffffff) return fallback;
+    if (length == 0 || length == 0xffffffff) return false;
     f.end = fde + 4 + length;
     const uint8_t* cie_pointer_at = f.p;
     uint32_t cie_offset = f.fixed<uint32_t>();
-    Cie cie;
-    if (cie_offset == 0 || !parse_cie(cie_pointer_at - cie_offset, cie)) return fallback;
-    uint64_t pc_begin = f.pointer(cie.fde_encoding, hdr_base);
-    uint64_t pc_range = f.pointer(cie.fde_encoding & 0x0f, 0);
-    if (!f.ok || pc < pc_begin || pc >= pc_begin + pc_range) return fallback;
-    if (cie.has_augmentation_data) f.p += f.uleb();
+    if (cie_offset == 0 || !parse_cie(cie_pointer_at - cie_offset, out.cie)) return false;
+    out.begin = f.pointer(out.cie.fde_encoding, hdr_base);
+    out.range = f.pointer(out.cie.fde_encoding & 0x0f, 0);
+    if (!f.ok || pc < out.begin || pc >= out.begin + out.range) return false;
+    if (out.cie.has_augmentation_data) f.p += f.uleb();
+    out.instructions = f;
+    return f.ok;
+}
+
+// Reads the CFI of `pc` into a cache word (see the layout above).
+uint64_t compute_rule(uint64_t pc) {
+    const uint64_t fallback = (pc & kPcMask) | kRbpBase;  // CFA offset 0 + RBP bit
+    FoundFde found;
+    if (!find_fde(pc, found)) return fallback;
+    const Cie& cie = found.cie;
+    const uint64_t pc_begin = found.begin;
+    Reader& f = found.instructions;
 
     Rule rule;
     uint64_t loc = pc_begin;
@@ -410,6 +429,18 @@ bool fast_unwinder_init() {
     if (!g_find_object) return false;
     g_cache = static_cast<uint64_t*>(internal_map(sizeof(uint64_t) << kCacheBits));
     return g_cache != nullptr;
+}
+
+bool function_extent(uint64_t ip, uint64_t* start, uint64_t* end) {
+    if (!g_find_object) {
+        BootstrapScope loader_state_stays_ours;
+        g_find_object = reinterpret_cast<FindObject>(dlsym(RTLD_DEFAULT, "_dl_find_object"));
+    }
+    FoundFde found;
+    if (!find_fde(ip, found)) return false;
+    *start = found.begin;
+    *end = found.begin + found.range;
+    return true;
 }
 
 void fast_unwinder_forget() {

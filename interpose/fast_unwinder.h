@@ -69,6 +69,11 @@ bool fast_unwinder_init();
 int fast_unwind(uint64_t* ips, int max_frames, WalkCache* cache, uint64_t own_start,
                 uint64_t own_end, int* slot, bool* same);
 
+// The extent [*start, *end) of the function containing code address `ip`, from its FDE in
+// .eh_frame (no symbols needed). False when no FDE covers `ip` or _dl_find_object is missing.
+// Does not allocate; reads the loader's object list without taking its lock.
+bool function_extent(uint64_t ip, uint64_t* start, uint64_t* end);
+
 // Forgets every cached rule: after dlclose, another object may be mapped where the
 // unloaded one was.
 void fast_unwinder_forget();
