@@ -88,6 +88,72 @@ uint32_t intern_edge_locked(ThreadCache& cache, uint32_t parent, uint64_t ip) {
     return child;
 }
 
+// ---- blocks left out (set_alloc_filter) ----------------------------------------------------
+// Their addresses, so that their frees are not reported: an open-addressing set (linear
+// probing, deletion by backward shift) in internal_map memory, under the stream lock, which
+// every free takes anyway. It grows by doubling at half load; when it cannot, the block is
+// recorded after all.
+std::atomic<AllocFilter> g_alloc_filter{nullptr};
+struct LeftOutSet {
+    uint64_t* slots = nullptr;
+    size_t capacity = 0;  // a power of two
+    size_t size = 0;
+    uint64_t total = 0;   // allocations left out in the run
+
+    size_t home(uint64_t p) const { return size_t((p * 0x9E3779B97F4A7C15ull) >> 20) & (capacity - 1); }
+    bool grow() {
+        const size_t new_capacity = capacity ? capacity * 2 : 4096;
+        auto* fresh = static_cast<uint64_t*>(internal_map(new_capacity * sizeof(uint64_t)));
+        if (!fresh) return false;
+        uint64_t* old = slots;
+        const size_t old_capacity = capacity;
+        slots = fresh;
+        capacity = new_capacity;
+        for (size_t i = 0; i < old_capacity; ++i)
+            if (old[i]) {
+                size_t j = home(old[i]);
+                while (slots[j]) j = (j + 1) & (capacity - 1);
+                slots[j] = old[i];
+            }
+        if (old) internal_unmap(old, old_capacity * sizeof(uint64_t));
+        return true;
+    }
+    bool insert(uint64_t p) {
+        if ((size + 1) * 2 > capacity && !grow()) return false;
+        size_t j = home(p);
+        while (slots[j] && slots[j] != p) j = (j + 1) & (capacity - 1);
+        if (!slots[j]) ++size;
+        slots[j] = p;
+        return true;
+    }
+    bool erase(uint64_t p) {
+        if (size == 0 || p == 0) return false;
+        size_t j = home(p);
+        while (slots[j] != p) {
+            if (!slots[j]) return false;
+            j = (j + 1) & (capacity - 1);
+        }
+        // Backward shift: move up every later entry of the run that may live at j.
+        for (size_t k = (j + 1) & (capacity - 1); slots[k]; k = (k + 1) & (capacity - 1)) {
+            const size_t h = home(slots[k]);
+            if (((k - h) & (capacity - 1)) >= ((k - j) & (capacity - 1))) {
+                slots[j] = slots[k];
+                j = k;
+            }
+        }
+        slots[j] = 0;
+        --size;
+        return true;
+    }
+};
+LeftOutSet g_left_out;
+
+// Whether the allocation with this stack is one the filter leaves out.
+inline bool left_out(const CapturedStack& stack) {
+    AllocFilter filter = g_alloc_filter.load(std::memory_order_acquire);
+    return __builtin_expect(filter != nullptr, 0) && filter(stack.frames, stack.depth);
+}
+
 // Per-thread state. initial-exec: the dynamic TLS path (__tls_get_addr) may allocate.
 struct ThreadState {
     bool in_hook;
@@ -194,6 +260,21 @@ void append_unwinder_note_locked() {
     append_note_locked(digits + i, " stacks needed libunwind (frames the fast unwinder does not model)");
 }
 
+// How many allocations the filter left out (set_alloc_filter), if any.
+void append_left_out_note_locked() {
+    uint64_t n = g_left_out.total;
+    if (n == 0) return;
+    char digits[24];
+    int i = sizeof(digits) - 1;
+    digits[i] = '\0';
+    do {
+        digits[--i] = char('0' + n % 10);
+        n /= 10;
+    } while (n && i > 0);
+    append_note_locked(digits + i, " allocations made by CPython for the profiling hook (frame "
+                                   "objects, bound methods) were not recorded");
+}
+
 void append_module_map_locked(const ModuleMapSnapshot& snapshot) {
     g_writer.append(snapshot.data(), snapshot.size());
 }
@@ -217,6 +298,7 @@ void finish_tracking() {
         StreamLock lock;
         g_state.store(kFinished, std::memory_order_release);
         append_unwinder_note_locked();
+        append_left_out_note_locked();
         int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
         TickRecord end{RecordType::End, monotonic_ns() - g_start_monotonic_ns, read_rss_bytes(statm)};
         if (statm >= 0) close(statm);
@@ -466,10 +548,19 @@ void capture_stack(CapturedStack& stack) {
     stack.script_depth = script::capture(stack.script, script::kMaxFrames);
 }
 
+void set_alloc_filter(AllocFilter filter) { g_alloc_filter.store(filter, std::memory_order_release); }
+
 void record_alloc(HookFn fn, void* ptr, size_t size) {
     CapturedStack stack;
     capture_stack(stack);
+    const bool leave_out = left_out(stack);
     StreamLock lock;
+    const auto address = reinterpret_cast<uint64_t>(ptr);
+    if (leave_out && g_left_out.insert(address)) {
+        ++g_left_out.total;
+        return;
+    }
+    g_left_out.erase(address);  // a left-out block whose free we did not see: its address is reused
     AllocRecord r{RecordType::Alloc, fn, thread_number(), intern_stack_locked(stack),
                   reinterpret_cast<uint64_t>(ptr), size};
     g_writer.append(&r, sizeof(r));
@@ -478,6 +569,7 @@ void record_alloc(HookFn fn, void* ptr, size_t size) {
 void record_free(HookFn fn, void* ptr) {
     uint32_t thread = thread_number();
     StreamLock lock;
+    if (g_left_out.erase(reinterpret_cast<uint64_t>(ptr))) return;
     FreeRecord r{RecordType::Free, fn, thread, reinterpret_cast<uint64_t>(ptr)};
     g_writer.append(&r, sizeof(r));
 }
@@ -487,16 +579,33 @@ void* tracked_realloc(HookFn fn, ReallocCall call, void* ptr, size_t a, size_t b
     CapturedStack stack;
     capture_stack(stack);
     uint32_t thread = thread_number();
+    const bool leave_out = left_out(stack);
     StreamLock lock;
     void* result = call(ptr, a, b);
+    const auto old_address = reinterpret_cast<uint64_t>(ptr);
+    const auto new_address = reinterpret_cast<uint64_t>(result);
     if (result) {
+        // A left-out block stays left out when the filter's work resizes it; resized by
+        // anyone else, it becomes a plain allocation from here on.
+        const bool was_left_out = g_left_out.erase(old_address);
+        g_left_out.erase(new_address);
+        if (leave_out && was_left_out && g_left_out.insert(new_address)) {
+            ++g_left_out.total;
+            return result;
+        }
+        if (was_left_out) {
+            AllocRecord r{RecordType::Alloc, fn, thread, intern_stack_locked(stack), new_address,
+                          requested};
+            g_writer.append(&r, sizeof(r));
+            return result;
+        }
         ReallocRecord r{RecordType::Realloc, fn, thread, intern_stack_locked(stack),
-                        reinterpret_cast<uint64_t>(ptr), reinterpret_cast<uint64_t>(result),
-                        requested};
+                        old_address, new_address, requested};
         g_writer.append(&r, sizeof(r));
     } else if (requested == 0) {
         // glibc's realloc(p, 0) frees p and returns NULL.
-        FreeRecord r{RecordType::Free, fn, thread, reinterpret_cast<uint64_t>(ptr)};
+        if (g_left_out.erase(old_address)) return result;
+        FreeRecord r{RecordType::Free, fn, thread, old_address};
         g_writer.append(&r, sizeof(r));
     }
     return result;

@@ -64,6 +64,15 @@ using ReallocCall = void* (*)(void* ptr, size_t a, size_t b);
 void* tracked_realloc(wire::HookFn fn, ReallocCall call, void* ptr, size_t a, size_t b,
                       size_t requested);
 
+// Allocations a language binding leaves out: the work its interpreter does only because the
+// binding is profiling it (CPython's frame objects for the profiling hook). `filter` is asked
+// about every allocation (any thread, no lock held, must not allocate) with its native
+// stack, return addresses innermost first; when it says yes, the block is not recorded, its
+// free (or realloc) is not reported either, and the run's notes say how many were left
+// out. Set once; null (the default) costs one predictable branch per allocation.
+using AllocFilter = bool (*)(const uint64_t* return_addresses, int depth);
+void set_alloc_filter(AllocFilter filter);
+
 // After a successful mremap (rare in targets; recorded after the call).
 void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new_length);
 
