@@ -38,13 +38,38 @@
 // price: up to kCodeCache code objects per thread live a little longer than they would.
 // C functions are keyed by their C function pointer (PyCFunction_GetFunction), which is
 // static code and never reused.
+//
+// The profiling hook's own allocations are left out. With a profile function set, CPython
+// allocates only because of it: 3.11's call_trace materializes a frame object for every
+// traced call (and its line table once per code object) and trace_call_function binds a
+// method of a built-in type before reporting its call; 3.12 and 3.13 do the same in the
+// legacy-profile handlers on sys.monitoring (PyEval_GetFrame, the descriptor's tp_descr_get);
+// and our callback's own calls into Python allocate (naming a function). A run without
+// script frames has none of them, so the tracker's filter (set_alloc_filter) leaves them out.
+// Which code is that machinery is learnt at run time, without symbols (Debian's python3.11 is
+// stripped of static functions): the callback's return address lies in the function that
+// called it (call_trace; 3.12+: call_profile_func or the handler it is inlined in), whose
+// extent comes from its FDE (function_extent); that function's caller is learnt too (one
+// unwind per new return address). An allocation is left out when one of its first
+// kMachineryFrames native frames is in a called-from function ("whole" span), or in a
+// caller's function at a call of a method binder (PyCMethod_New, PyCFunction_NewEx, the
+// method descriptor's tp_descr_get): 3.11's trace_call_function also makes the real call,
+// whose allocations are the program's; where that is inlined into _PyEval_EvalFrameDefault
+// (pyenv's 3.11), the loop is such a caller. A whole span never holds
+// _PyEval_EvalFrameDefault (nor our own code). Only threads whose profile function is ours leave anything out:
+// where the program set its own (cProfile, sys.setprofile), the interpreter's work is the
+// program's.
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
 #include <atomic>
 
+#include "fast_unwinder.h"
 #include "internal_memory.h"
 #include "real_functions.h"
 #include "script_frames.h"
@@ -79,6 +104,7 @@ struct PythonApi {
     void* (*capsule_get_pointer)(PyObject*, const char*);
     void* (*cfunction_get_function)(PyObject*);
     void (*err_clear)();
+    void* (*type_get_slot)(PyObject*, int);
 };
 PythonApi g_py;
 bool g_resolved = false;
@@ -110,7 +136,8 @@ bool resolve_api() {
                  resolve(a.decref, "Py_DecRef") && resolve(a.capsule_new, "PyCapsule_New") &&
                  resolve(a.capsule_get_pointer, "PyCapsule_GetPointer") &&
                  resolve(a.cfunction_get_function, "PyCFunction_GetFunction") &&
-                 resolve(a.err_clear, "PyErr_Clear");
+                 resolve(a.err_clear, "PyErr_Clear") &&
+                 resolve(a.type_get_slot, "PyType_GetSlot");
     return g_resolved;
 }
 
@@ -391,11 +418,145 @@ void on_c_return(PythonThread& t, PyObject* frame) {
         --t.depth;
 }
 
+// ---- the profiling hook's own allocations ------------------------------------------------
+// Written with the GIL held (in the profile callback), read by the tracker's filter on any
+// thread: a span is complete before the count that publishes it.
+
+struct Span {
+    uint64_t start, end;
+    bool contains(uint64_t ip) const { return ip >= start && ip < end; }
+};
+constexpr int kSpans = 8;
+constexpr int kMachineryFrames = 16;     // how deep into an allocation's stack to look
+constexpr uint64_t kMaxSpanBytes = 32768;  // larger: not one of the small hook functions
+Span g_whole[kSpans];                    // every allocation under these is the hook's
+std::atomic<int> g_whole_count{0};
+Span g_callers[kSpans];                  // only their calls of a method binder are
+std::atomic<int> g_caller_count{0};
+Span g_binders[4];
+int g_binder_count = 0;
+std::atomic<uint64_t> g_low{~uint64_t(0)}, g_high{0};  // the spans' bounding box
+// Callbacks learnt from (GIL), by return address and event: the same call_trace serves
+// several callers (call_trace_protected, trace_call_function). Each is unwound the first 16
+// times and then at every power of two, so a caller first seen late is learnt too.
+constexpr int kSeen = 32;
+struct Seen {
+    uint64_t return_address;
+    int what;
+    uint32_t count;
+};
+Seen g_seen[kSeen];
+int g_seen_count = 0;
+bool g_learning_started = false;
+uint64_t g_eval_frame = 0;  // _PyEval_EvalFrameDefault
+
+bool in_spans(const Span* spans, int n, uint64_t ip) {
+    for (int i = 0; i < n; ++i)
+        if (spans[i].contains(ip)) return true;
+    return false;
+}
+
+// The tracker's filter: is this allocation the profiling hook's work on a thread we trace?
+bool hook_allocation(const uint64_t* return_addresses, int depth) {
+    const PythonThread* t = t_python;
+    if (!t || !t->attached.load(std::memory_order_relaxed)) return false;
+    const int whole = g_whole_count.load(std::memory_order_acquire);
+    const int callers = g_caller_count.load(std::memory_order_acquire);
+    const uint64_t low = g_low.load(std::memory_order_relaxed);  // stored before the counts
+    const uint64_t high = g_high.load(std::memory_order_relaxed);
+    const int n = depth < kMachineryFrames ? depth : kMachineryFrames;
+    for (int i = 0; i < n; ++i) {
+        const uint64_t ip = return_addresses[i] - 1;
+        if (ip - low >= high - low) continue;
+        if (in_spans(g_whole, whole, ip)) return true;
+        if (i > 0 && in_spans(g_callers, callers, ip) &&
+            in_spans(g_binders, g_binder_count, return_addresses[i - 1] - 1))
+            return true;
+    }
+    return false;
+}
+
+// The extent of the function holding `ip`, if it is one we may take.
+bool hook_span(uint64_t ip, Span* out) {
+    uint64_t start = 0, end = 0;
+    if (!function_extent(ip, &start, &end) || end - start > kMaxSpanBytes) return false;
+    *out = {start, end};
+    const auto own = reinterpret_cast<uint64_t>(&hook_allocation);
+    return !out->contains(g_eval_frame) && !out->contains(own);
+}
+
+void add_span(Span* spans, std::atomic<int>& count, const Span& span) {
+    const int n = count.load(std::memory_order_relaxed);
+    if (n == kSpans) return;
+    for (int i = 0; i < n; ++i)
+        if (spans[i].start == span.start) return;
+    spans[n] = span;
+    if (span.start < g_low.load(std::memory_order_relaxed))
+        g_low.store(span.start, std::memory_order_release);
+    if (span.end > g_high.load(std::memory_order_relaxed))
+        g_high.store(span.end, std::memory_order_release);
+    count.store(n + 1, std::memory_order_release);
+}
+
+// Once: the binders, the interpreter loop, and the filter.
+void start_learning() {
+    BootstrapScope loader_state_stays_ours;
+    g_eval_frame = reinterpret_cast<uint64_t>(dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault"));
+    void* binders[4] = {dlsym(RTLD_DEFAULT, "PyCMethod_New"),
+                        dlsym(RTLD_DEFAULT, "PyCFunction_NewEx"),
+                        dlsym(RTLD_DEFAULT, "PyCFunction_New"), nullptr};
+    if (auto* descriptor_type = static_cast<PyObject*>(dlsym(RTLD_DEFAULT, "PyMethodDescr_Type"))) {
+        constexpr int kTpDescrGet = 54;  // Py_tp_descr_get, Include/typeslots.h
+        binders[3] = g_py.type_get_slot(descriptor_type, kTpDescrGet);
+        if (!binders[3]) g_py.err_clear();
+    }
+    for (void* b : binders) {
+        uint64_t start = 0, end = 0;
+        if (b && function_extent(reinterpret_cast<uint64_t>(b), &start, &end))
+            g_binders[g_binder_count++] = {start, end};
+    }
+    set_alloc_filter(hook_allocation);
+}
+
+// In the profile callback (GIL held): learns the hook's code from `return_address`, the
+// callback's, the first time it is seen.
+void learn_hook_code(uint64_t return_address, int what) {
+    Seen* seen = nullptr;
+    for (int i = 0; i < g_seen_count && !seen; ++i)
+        if (g_seen[i].return_address == return_address && g_seen[i].what == what) seen = &g_seen[i];
+    if (!seen) {
+        if (g_seen_count == kSeen) return;
+        seen = &g_seen[g_seen_count++];
+        *seen = {return_address, what, 0};
+    }
+    const uint32_t count = ++seen->count;
+    if (count > 16 && (count & (count - 1)) != 0) return;
+    HookScope unrecorded;  // dlsym and libunwind may allocate: that is ours, not the target's
+    if (!g_learning_started) {
+        g_learning_started = true;
+        start_learning();
+    }
+    Span span;
+    if (hook_span(return_address - 1, &span)) add_span(g_whole, g_whole_count, span);
+    // The caller's caller, by one unwind: only its calls of a binder are the hook's. It may
+    // be the interpreter loop (3.11 inlines trace_call_function there).
+    uint64_t frames[32];
+    const int n = unw_backtrace(reinterpret_cast<void**>(frames), 32);
+    const auto own = reinterpret_cast<uint64_t>(&hook_allocation);
+    for (int i = 0; i + 1 < n; ++i)
+        if (frames[i] == return_address) {
+            if (function_extent(frames[i + 1] - 1, &span.start, &span.end) && !span.contains(own))
+                add_span(g_callers, g_caller_count, span);
+            break;
+        }
+}
+
 int profile(PyObject*, PyObject* frame, int what, PyObject* arg) {
     PythonThread* t = t_python;
     if (!t || !t->attached.load(std::memory_order_relaxed) || !frame ||
         g_forked_child.load(std::memory_order_relaxed))
         return 0;
+    learn_hook_code(reinterpret_cast<uint64_t>(__builtin_return_address(0)), what);
     switch (what) {
         case kTraceCall: on_call(*t, frame); break;
         case kTraceReturn: on_return(*t, frame); break;
