@@ -493,6 +493,7 @@ extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_Sta
         find_coroutine_functions(L);
         script::register_provider(lua_provider);
         g_lua.sethook(L, on_hook, kMaskCall | kMaskReturn | kMaskCount, kNeverCount);
+        leave_out_work_under_own_frames();  // the sentinels are allocprof's, not the script's
         install_sentinel(L);
     }
     push_module(L, tracing);

@@ -149,7 +149,14 @@ struct LeftOutSet {
 LeftOutSet g_left_out;
 
 // Whether the allocation with this stack is one the filter leaves out.
+// Set once a binding calls into the target (leave_out_work_under_own_frames).
+std::atomic<bool> g_own_frames_mark_work{false};
+
 inline bool left_out(const CapturedStack& stack) {
+    if (__builtin_expect(g_own_frames_mark_work.load(std::memory_order_relaxed), 0)) {
+        for (int i = 0; i < stack.depth; ++i)
+            if (g_own_code.contains(stack.frames[i])) return true;
+    }
     AllocFilter filter = g_alloc_filter.load(std::memory_order_acquire);
     return __builtin_expect(filter != nullptr, 0) && filter(stack.frames, stack.depth);
 }
@@ -271,8 +278,9 @@ void append_left_out_note_locked() {
         digits[--i] = char('0' + n % 10);
         n /= 10;
     } while (n && i > 0);
-    append_note_locked(digits + i, " allocations made by CPython for the profiling hook (frame "
-                                   "objects, bound methods) were not recorded");
+    append_note_locked(digits + i, " allocations made only for allocprof's interpreter hooks "
+                                   "(CPython's frame objects and bound methods for the profiling "
+                                   "hook, Lua's GC sentinel) were not recorded");
 }
 
 void append_module_map_locked(const ModuleMapSnapshot& snapshot) {
@@ -550,6 +558,8 @@ void capture_stack(CapturedStack& stack) {
 
 void set_alloc_filter(AllocFilter filter) { g_alloc_filter.store(filter, std::memory_order_release); }
 
+void leave_out_work_under_own_frames() { g_own_frames_mark_work.store(true, std::memory_order_relaxed); }
+
 void record_alloc(HookFn fn, void* ptr, size_t size) {
     CapturedStack stack;
     capture_stack(stack);
@@ -585,11 +595,12 @@ void* tracked_realloc(HookFn fn, ReallocCall call, void* ptr, size_t a, size_t b
     const auto old_address = reinterpret_cast<uint64_t>(ptr);
     const auto new_address = reinterpret_cast<uint64_t>(result);
     if (result) {
-        // A left-out block stays left out when the filter's work resizes it; resized by
-        // anyone else, it becomes a plain allocation from here on.
+        // A new block (realloc(NULL, n)) is left out like a malloc; a left-out block stays
+        // left out when the filter's work resizes it; resized by anyone else, it becomes a
+        // plain allocation from here on.
         const bool was_left_out = g_left_out.erase(old_address);
         g_left_out.erase(new_address);
-        if (leave_out && was_left_out && g_left_out.insert(new_address)) {
+        if (leave_out && (was_left_out || old_address == 0) && g_left_out.insert(new_address)) {
             ++g_left_out.total;
             return result;
         }

@@ -9,9 +9,8 @@
 // - two scenarios whose allocations follow from Lua 5.4's semantics have exactly that many
 //   allocations per op in the measured phase, as `analyze` + `report --format json` show.
 //   ClosureCapture: 3 closures and 2 upvalues per op; MetatableInterop: 6 tables with a
-//   2-slot hash part each. The collector adds one block per finished cycle: the sentinel
-//   userdata allocprof plants to count GC cycles (lua_frames.cpp), so the expectation is
-//   K * ops + the cycles recorded in the phase, exactly.
+//   2-slot hash part each. The sentinel userdata allocprof plants per finished GC cycle
+//   (lua_frames.cpp) is left out of the recording, so the expectation is K * ops, exactly.
 // Skipped when Debian's lua5.4 is not on PATH.
 //
 // A second test, with the debug Lua (skipped when absent, as in debug_lua_test.cpp): the
@@ -67,7 +66,7 @@ json allocprof_json(const std::vector<std::string>& args) {
 
 // The measured phase's allocations, allocs/op and ops from `analyze` + `report --format
 // json`, and the GC cycles analyze counted inside the phase: allocations must be exactly
-// per_op * ops + cycles.
+// per_op * ops (allocprof's GC sentinels are not the script's and are not recorded).
 void expect_allocs_per_op(const fs::path& db, const Scenario& s, const std::string& id, long long per_op) {
     SCOPED_TRACE(s.name);
     ProcessResult analyzed = run_process({allocprof_binary().string(), "analyze", db.string(), "--run", id});
@@ -85,13 +84,11 @@ void expect_allocs_per_op(const fs::path& db, const Scenario& s, const std::stri
                                       " AND window = 'measure' AND language = 'lua'");
     EXPECT_EQ(cycles, d.scalar("SELECT count(*) FROM gc_cycles g JOIN phases p USING (run_id, phase_id)"
                                " WHERE g.run_id = " + id + " AND p.name = 'measure'"));
-    // The collector did run, and its sentinel is noise next to the scenario's own blocks.
-    EXPECT_GT(cycles, 0);
-    EXPECT_LT(cycles * 20, s.ops * per_op);
+    EXPECT_GT(cycles, 0);  // the collector did run
 
-    const long long expected = per_op * s.ops + cycles;
+    const long long expected = per_op * s.ops;
     EXPECT_EQ(measure.at("allocations").get<long long>(), expected)
-        << per_op << " x " << s.ops << " ops + " << cycles << " GC cycles";
+        << per_op << " x " << s.ops << " ops (" << cycles << " GC cycles)";
     EXPECT_DOUBLE_EQ(measure.at("allocs_per_op").get<double>(), double(expected) / double(s.ops));
     EXPECT_EQ(measure.at("reallocs").get<long long>(), 0);
 }

@@ -283,8 +283,9 @@ TEST_P(PythonFrames, ProfilingHookAllocationsAreLeftOut) {
                           << "print(total)\n";
     ProcessOptions options;  // the same allocator and hashing in every run
     options.set_env = {{"PYTHONMALLOC", "malloc"}, {"PYTHONHASHSEED", "0"}};
-    const std::string note = " allocations made by CPython for the profiling hook (frame "
-                             "objects, bound methods) were not recorded";
+    const std::string note = " allocations made only for allocprof's interpreter hooks "
+                             "(CPython's frame objects and bound methods for the profiling "
+                             "hook, Lua's GC sentinel) were not recorded";
     struct Counts {
         long long plain = 0, framed = 0, left_out = -1;
     };
