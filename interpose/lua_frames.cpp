@@ -468,11 +468,6 @@ void push_module(lua_State* L, bool tracing) {
     g_lua.setfield(L, -2, "tracing");
 }
 
-bool tracing_now() {
-    HookScope scope;
-    return scope.recording();
-}
-
 }  // namespace
 
 }  // namespace allocprof::interpose
@@ -484,7 +479,7 @@ using namespace allocprof::interpose;
 // nothing and no hook is installed.
 extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_State* L) {
     if (!resolve_api() || g_lua.version(L) != 504) return 0;  // returns nothing: not Lua 5.4
-    const bool tracing = real_functions_ready() && tracing_now();
+    const bool tracing = real_functions_ready() && recording_now();
     if (tracing && !g_hooked) {
         g_hooked = true;
         LuaCFunction closethread = nullptr;

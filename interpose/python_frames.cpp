@@ -591,11 +591,6 @@ int python_provider(script::Frame* out, int max) {
     return n;
 }
 
-bool tracing_now() {
-    HookScope scope;
-    return scope.recording();
-}
-
 }  // namespace
 }  // namespace allocprof::interpose
 
@@ -608,7 +603,7 @@ using namespace allocprof::interpose;
 // and the thread attached (or already was), 0 otherwise (then nothing was changed).
 extern "C" __attribute__((visibility("default"))) int allocprof_python_attach(PyObject* frame,
                                                                              int c_frames) {
-    if (!real_functions_ready() || !resolve_api() || !tracing_now()) return 0;
+    if (!real_functions_ready() || !resolve_api() || !recording_now()) return 0;
     if (!g_started) {
         g_started = true;
         g_c_frames = c_frames != 0;

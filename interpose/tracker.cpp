@@ -249,36 +249,32 @@ void append_note_locked(const char* a, const char* b = nullptr, const char* c = 
     g_writer.append2(&header, sizeof(header), text, n);
 }
 
+// "N<text>" as a note, when N is not 0 (decimal digits without printf: no allocation).
+void append_count_note_locked(uint64_t n, const char* text) {
+    if (n == 0) return;
+    char digits[24];
+    int i = sizeof(digits) - 1;
+    digits[i] = '\0';
+    do {
+        digits[--i] = char('0' + n % 10);
+        n /= 10;
+    } while (n && i > 0);
+    append_note_locked(digits + i, text);
+}
+
 // Says which unwinder took the stacks: users comparing runs should know.
 void append_unwinder_note_locked() {
     if (!g_fast_unwinder) {
         append_note_locked("stacks unwound with libunwind only");
         return;
     }
-    uint64_t n = g_fallback_stacks.load(std::memory_order_relaxed);
-    if (n == 0) return;
-    char digits[24];
-    int i = sizeof(digits) - 1;
-    digits[i] = '\0';
-    do {
-        digits[--i] = char('0' + n % 10);
-        n /= 10;
-    } while (n && i > 0);
-    append_note_locked(digits + i, " stacks needed libunwind (frames the fast unwinder does not model)");
+    append_count_note_locked(g_fallback_stacks.load(std::memory_order_relaxed),
+                             " stacks needed libunwind (frames the fast unwinder does not model)");
 }
 
 // How many allocations the filter left out (set_alloc_filter), if any.
 void append_left_out_note_locked() {
-    uint64_t n = g_left_out.total;
-    if (n == 0) return;
-    char digits[24];
-    int i = sizeof(digits) - 1;
-    digits[i] = '\0';
-    do {
-        digits[--i] = char('0' + n % 10);
-        n /= 10;
-    } while (n && i > 0);
-    append_note_locked(digits + i, " allocations made only for allocprof's interpreter hooks "
+    append_count_note_locked(g_left_out.total, " allocations made only for allocprof's interpreter hooks "
                                    "(CPython's frame objects and bound methods for the profiling "
                                    "hook, Lua's GC sentinel) were not recorded");
 }
@@ -532,6 +528,11 @@ HookScope::HookScope() : owner_(!t_state.in_hook), recording_(false) {
 
 HookScope::~HookScope() {
     if (owner_) t_state.in_hook = false;
+}
+
+bool recording_now() {
+    HookScope scope;
+    return scope.recording();
 }
 
 void capture_stack(CapturedStack& stack) {

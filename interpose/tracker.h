@@ -49,6 +49,10 @@ private:
     bool recording_;
 };
 
+// Whether this process records (tracking active, the profiler still there); for the
+// bindings' entry points, outside any hook.
+bool recording_now();
+
 void capture_stack(CapturedStack& stack);
 
 // Recorders; callers are inside a recording HookScope.
