@@ -100,24 +100,17 @@ bool g_leaf_lines = false;  // the innermost line may be read at an allocation (
 LuaCFunction g_resume = nullptr;   // coroutine.resume
 LuaCFunction g_auxwrap = nullptr;  // what coroutine.wrap returns
 
-template <typename F>
-bool resolve(F& f, const char* name) {
-    BootstrapScope loader_state_stays_ours;
-    f = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
-    return f != nullptr;
-}
-
 bool resolve_api() {
     LuaApi& a = g_lua;
-    return resolve(a.version, "lua_version") && resolve(a.sethook, "lua_sethook") &&
-           resolve(a.getstack, "lua_getstack") && resolve(a.getinfo, "lua_getinfo") &&
-           resolve(a.newuserdatauv, "lua_newuserdatauv") && resolve(a.createtable, "lua_createtable") &&
-           resolve(a.pushcclosure, "lua_pushcclosure") && resolve(a.setfield, "lua_setfield") &&
-           resolve(a.getfield, "lua_getfield") && resolve(a.getglobal, "lua_getglobal") &&
-           resolve(a.setmetatable, "lua_setmetatable") && resolve(a.tolstring, "lua_tolstring") &&
-           resolve(a.tointegerx, "lua_tointegerx") && resolve(a.gettop, "lua_gettop") &&
-           resolve(a.settop, "lua_settop") && resolve(a.tocfunction, "lua_tocfunction") &&
-           resolve(a.callk, "lua_callk") && resolve(a.pushboolean, "lua_pushboolean");
+    return resolve_global(a.version, "lua_version") && resolve_global(a.sethook, "lua_sethook") &&
+           resolve_global(a.getstack, "lua_getstack") && resolve_global(a.getinfo, "lua_getinfo") &&
+           resolve_global(a.newuserdatauv, "lua_newuserdatauv") && resolve_global(a.createtable, "lua_createtable") &&
+           resolve_global(a.pushcclosure, "lua_pushcclosure") && resolve_global(a.setfield, "lua_setfield") &&
+           resolve_global(a.getfield, "lua_getfield") && resolve_global(a.getglobal, "lua_getglobal") &&
+           resolve_global(a.setmetatable, "lua_setmetatable") && resolve_global(a.tolstring, "lua_tolstring") &&
+           resolve_global(a.tointegerx, "lua_tointegerx") && resolve_global(a.gettop, "lua_gettop") &&
+           resolve_global(a.settop, "lua_settop") && resolve_global(a.tocfunction, "lua_tocfunction") &&
+           resolve_global(a.callk, "lua_callk") && resolve_global(a.pushboolean, "lua_pushboolean");
 }
 
 // ---- shadow stacks ----------------------------------------------------------------------
@@ -483,7 +476,7 @@ extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_Sta
     if (tracing && !g_hooked) {
         g_hooked = true;
         LuaCFunction closethread = nullptr;
-        g_leaf_lines = !resolve(closethread, "lua_closethread");  // before 5.4.6
+        g_leaf_lines = !resolve_global(closethread, "lua_closethread");  // before 5.4.6
         pthread_key_create(&g_thread_key, release_thread);
         find_coroutine_functions(L);
         script::register_provider(lua_provider);

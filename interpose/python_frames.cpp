@@ -115,29 +115,22 @@ bool g_c_frames = true;  // C functions called from Python are frames
 std::atomic<bool> g_forked_child{false};
 pthread_key_t g_thread_key;
 
-template <typename F>
-bool resolve(F& f, const char* name) {
-    BootstrapScope loader_state_stays_ours;
-    f = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
-    return f != nullptr;
-}
-
 bool resolve_api() {
     if (g_resolved) return true;
     PythonApi& a = g_py;
-    g_resolved = resolve(a.set_profile, "PyEval_SetProfile") &&
-                 resolve(a.frame_get_code, "PyFrame_GetCode") &&
-                 resolve(a.frame_get_line_number, "PyFrame_GetLineNumber") &&
-                 resolve(a.frame_get_back, "PyFrame_GetBack") &&
-                 resolve(a.eval_get_frame, "PyEval_GetFrame") &&
-                 resolve(a.get_attr_string, "PyObject_GetAttrString") &&
-                 resolve(a.unicode_as_utf8, "PyUnicode_AsUTF8AndSize") &&
-                 resolve(a.long_as_long, "PyLong_AsLong") && resolve(a.incref, "Py_IncRef") &&
-                 resolve(a.decref, "Py_DecRef") && resolve(a.capsule_new, "PyCapsule_New") &&
-                 resolve(a.capsule_get_pointer, "PyCapsule_GetPointer") &&
-                 resolve(a.cfunction_get_function, "PyCFunction_GetFunction") &&
-                 resolve(a.err_clear, "PyErr_Clear") &&
-                 resolve(a.type_get_slot, "PyType_GetSlot");
+    g_resolved = resolve_global(a.set_profile, "PyEval_SetProfile") &&
+                 resolve_global(a.frame_get_code, "PyFrame_GetCode") &&
+                 resolve_global(a.frame_get_line_number, "PyFrame_GetLineNumber") &&
+                 resolve_global(a.frame_get_back, "PyFrame_GetBack") &&
+                 resolve_global(a.eval_get_frame, "PyEval_GetFrame") &&
+                 resolve_global(a.get_attr_string, "PyObject_GetAttrString") &&
+                 resolve_global(a.unicode_as_utf8, "PyUnicode_AsUTF8AndSize") &&
+                 resolve_global(a.long_as_long, "PyLong_AsLong") && resolve_global(a.incref, "Py_IncRef") &&
+                 resolve_global(a.decref, "Py_DecRef") && resolve_global(a.capsule_new, "PyCapsule_New") &&
+                 resolve_global(a.capsule_get_pointer, "PyCapsule_GetPointer") &&
+                 resolve_global(a.cfunction_get_function, "PyCFunction_GetFunction") &&
+                 resolve_global(a.err_clear, "PyErr_Clear") &&
+                 resolve_global(a.type_get_slot, "PyType_GetSlot");
     return g_resolved;
 }
 

@@ -70,4 +70,9 @@ BootstrapScope::~BootstrapScope() { t_resolving = previous_; }
 
 const char* unresolved_required_functions() { return g_missing; }
 
+void* global_symbol(const char* name) {
+    BootstrapScope loader_state_stays_ours;
+    return dlsym(RTLD_DEFAULT, name);
+}
+
 }  // namespace allocprof::interpose

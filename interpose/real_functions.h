@@ -36,6 +36,15 @@ private:
     bool previous_;
 };
 
+// Resolves a symbol of the target's global scope (an interpreter's API, for the language
+// bindings) into `f`, inside a BootstrapScope. False when there is none.
+void* global_symbol(const char* name);
+template <typename F>
+bool resolve_global(F& f, const char* name) {
+    f = reinterpret_cast<F>(global_symbol(name));
+    return f != nullptr;
+}
+
 // Names of Required functions that could not be resolved (empty string if none).
 // Exposed so the tracker can say so in the run.
 const char* unresolved_required_functions();
