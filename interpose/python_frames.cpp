@@ -442,6 +442,7 @@ Seen g_seen[kSeen];
 int g_seen_count = 0;
 bool g_learning_started = false;
 uint64_t g_eval_frame = 0;  // _PyEval_EvalFrameDefault
+Span g_eval_loop{0, 0};      // its extent
 
 bool in_spans(const Span* spans, int n, uint64_t ip) {
     for (int i = 0; i < n; ++i)
@@ -460,11 +461,16 @@ bool hook_allocation(const uint64_t* return_addresses, int depth) {
     const int n = depth < kMachineryFrames ? depth : kMachineryFrames;
     for (int i = 0; i < n; ++i) {
         const uint64_t ip = return_addresses[i] - 1;
-        if (ip - low >= high - low) continue;
-        if (in_spans(g_whole, whole, ip)) return true;
-        if (i > 0 && in_spans(g_callers, callers, ip) &&
-            in_spans(g_binders, g_binder_count, return_addresses[i - 1] - 1))
-            return true;
+        // The hook's work is called from the innermost interpreter loop, never further out:
+        // most allocations are decided at their first loop frame.
+        const bool loop = g_eval_loop.contains(ip);
+        if (ip - low < high - low) {
+            if (!loop && in_spans(g_whole, whole, ip)) return true;
+            if (i > 0 && in_spans(g_callers, callers, ip) &&
+                in_spans(g_binders, g_binder_count, return_addresses[i - 1] - 1))
+                return true;
+        }
+        if (loop) return false;
     }
     return false;
 }
@@ -503,6 +509,7 @@ void start_learning() {
         binders[3] = g_py.type_get_slot(descriptor_type, kTpDescrGet);
         if (!binders[3]) g_py.err_clear();
     }
+    if (g_eval_frame) function_extent(g_eval_frame, &g_eval_loop.start, &g_eval_loop.end);
     for (void* b : binders) {
         uint64_t start = 0, end = 0;
         if (b && function_extent(reinterpret_cast<uint64_t>(b), &start, &end))
