@@ -62,6 +62,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define UNW_LOCAL_ONLY
@@ -515,7 +516,9 @@ void start_learning() {
         if (b && function_extent(reinterpret_cast<uint64_t>(b), &start, &end))
             g_binders[g_binder_count++] = {start, end};
     }
-    set_alloc_filter(hook_allocation);
+    // ALLOCPROF_PYTHON_HOOK_ALLOCATIONS=1 records them after all (to see what they cost).
+    const char* keep = getenv("ALLOCPROF_PYTHON_HOOK_ALLOCATIONS");
+    if (!keep || strcmp(keep, "1") != 0) set_alloc_filter(hook_allocation);
 }
 
 // In the profile callback (GIL held): learns the hook's code from `return_address`, the
