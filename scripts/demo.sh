@@ -3,11 +3,12 @@
 # record a Lua workload (lua5.4 running samples/lua/tables.lua), analyze it, and write the
 # markdown report (printed, and kept in ./allocprof-demo.md next to ./allocprof-demo.db).
 #
-# Then the Lua scenario suite (samples/lua/suite.json: six benchmark-style scripts, each
-# counting its ops), recorded and analysed into ./allocprof-demo-lua-suite.db: each
-# scenario's markdown report is kept in ./allocprof-demo-lua-suite/NAME.md, and a short
-# summary is printed (the suite's per-op line of every scenario, and the script lines that
-# allocate most in each). ALLOCPROF_DEMO_SUITE=0 skips the suite.
+# Then the Lua and Python scenario suites (samples/lua/suite.json, samples/python/suite.json:
+# six benchmark-style scripts each, each counting its ops), recorded and analysed into
+# ./allocprof-demo-LANG-suite.db: each scenario's markdown report is kept in
+# ./allocprof-demo-LANG-suite/NAME.md, and a short summary is printed (the suite's per-op
+# line of every scenario, and the script lines that allocate most in each).
+# ALLOCPROF_DEMO_SUITE=0 skips the suites.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${ALLOCPROF_BUILD_DIR:-$root/build}"
@@ -28,14 +29,9 @@ echo "allocprof demo: the run is in $db, its report in $report" >&2
 
 if [ "${ALLOCPROF_DEMO_SUITE:-1}" = 0 ]; then exit 0; fi
 
-# The Lua scenario suite. `suite` prints one line per scenario (its measured phase's
+# The scenario suites. `suite` prints one line per scenario (its measured phase's
 # allocs/op, B/op, Gen0*, peak live); it exits 1 when a scenario fails, which the summary
 # still shows before the demo fails.
-suite_db="${db%.db}-lua-suite.db"
-suite_reports="${db%.db}-lua-suite"
-mkdir -p "$suite_reports"
-suite_status=0
-suite_out="$(run suite "$root/samples/lua/suite.json" -o "$suite_db")" || suite_status=$?
 
 # The top script locations of a run, one markdown bullet each: allocations, share, and the
 # script line (for a library function such as gsub, the line that called it).
@@ -56,7 +52,7 @@ script_lines() {
       flush()
       split($0, part, "  ")
       name = part[2]; location = part[3]; allocs = ""; caller = ""
-      sub(/ \[lua\]$/, "", location)
+      sub(/ \[(lua|python)\]$/, "", location)
       next
     }
     name && allocs == "" && / allocations \(/ {
@@ -69,9 +65,15 @@ script_lines() {
     END { flush() }'
 }
 
-{
+# demo_suite LANG TITLE: records, analyses and summarizes samples/LANG/suite.json.
+demo_suite() {
+  local lang="$1" title="$2" suite_out status=0
+  suite_db="${db%.db}-$lang-suite.db"
+  suite_reports="${db%.db}-$lang-suite"
+  mkdir -p "$suite_reports"
+  suite_out="$(run suite "$root/samples/$lang/suite.json" -o "$suite_db")" || status=$?
   echo
-  echo "# Lua scenario suite: samples/lua/suite.json"
+  echo "# $title scenario suite: samples/$lang/suite.json"
   echo
   echo "Each scenario's measured phase (\`allocprof suite\`):"
   echo
@@ -89,6 +91,10 @@ script_lines() {
       echo
       script_lines "$id"
     done
+  echo "allocprof demo: the $title suite's runs are in $suite_db, their reports in $suite_reports/" >&2
+  return "$status"
 }
-echo "allocprof demo: the suite's runs are in $suite_db, their reports in $suite_reports/" >&2
+suite_status=0
+demo_suite lua Lua || suite_status=$?
+demo_suite python Python || suite_status=$?
 exit "$suite_status"
