@@ -207,16 +207,30 @@ const void* previous_ci(const void* ci) {
     return previous;
 }
 
+// The script's file: the whole path of a file chunk ("@path"; Lua's short_src would cut
+// a long one to "...tail"), else the chunk name as Lua's messages give it.
+struct ChunkName {
+    const char* text;
+    size_t length;
+};
+ChunkName chunk_name(const LuaDebug& d) {
+    if (d.source && d.source[0] == '@' && d.srclen > 1) return {d.source + 1, d.srclen - 1};
+    return {d.short_src, strnlen(d.short_src, kLuaIdSize)};
+}
+
 // The function's id: its name as Lua's tracebacks give it ("main chunk", or
 // "function <file:line>" when the caller did not name it), its file and first line.
 uint32_t function_id(const LuaDebug& d, bool lua) {
     const char* name = d.name;
-    char anonymous[kLuaIdSize + 32];
+    const ChunkName file = lua ? chunk_name(d) : ChunkName{"[C]", 3};
+    char anonymous[wire::kMaxNameLength + 1];
     if (!name && d.what && d.what[0] == 'm') name = "main chunk";
     if (!name && lua) {
-        size_t n = strnlen(d.short_src, kLuaIdSize);
+        // The tail of a long path, so that "function <…/file.lua:12>" fits a name.
+        const size_t room = sizeof(anonymous) - 10 - 16;
+        size_t n = file.length < room ? file.length : room;
         memcpy(anonymous, "function <", 10);
-        memcpy(anonymous + 10, d.short_src, n);
+        memcpy(anonymous + 10, file.text + file.length - n, n);
         size_t at = 10 + n;
         anonymous[at++] = ':';
         char digits[12];
@@ -230,9 +244,8 @@ uint32_t function_id(const LuaDebug& d, bool lua) {
         name = anonymous;
     }
     if (!name) name = "?";
-    const char* file = lua ? d.short_src : "[C]";
-    return script::intern_function(ScriptLanguage::Lua, file, strnlen(file, kLuaIdSize), name,
-                                   strlen(name), d.linedefined > 0 ? uint32_t(d.linedefined) : 0);
+    return script::intern_function(ScriptLanguage::Lua, file.text, file.length, name, strlen(name),
+                                   d.linedefined > 0 ? uint32_t(d.linedefined) : 0);
 }
 
 // The entry for the function described by `d` (after lua_getinfo "Sn").

@@ -67,9 +67,13 @@ protected:
 };
 
 TEST_P(LuaFrames, KnownLinesAndFunctionsGetTheirAllocations) {
-    Recording rec = record_script("known_lines.lua", {"1000", "500"});
+    // From a path longer than Lua's 60-byte short source names: the file is the whole path.
+    const auto deep = dir_ / "a-directory-with-a-long-name" / "and-another-one-below-it";
+    std::filesystem::create_directories(deep);
+    std::filesystem::copy_file(lua_script("known_lines.lua"), deep / "known_lines.lua");
+    const std::string file = (deep / "known_lines.lua").string();
+    Recording rec = record_to_db({lua_.string(), file, "1000", "500"});
     ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
-    const std::string file = lua_script("known_lines.lua").string();
     json top = top_json(db(), {"--group", "script"});
     auto lines = by_script_line(top, file);
     const std::string tables = "make_tables@" + std::to_string(tagged_line(file, "tables"));
