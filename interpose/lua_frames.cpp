@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <atomic>
+
 #include "allocprof/allocprof.h"
 #include "internal_memory.h"
 #include "real_functions.h"
@@ -77,6 +79,7 @@ constexpr int kRegistryIndex = -1000000 - 1000;
 struct LuaApi {
     double (*version)(lua_State*);
     void (*sethook)(lua_State*, LuaHook, int, int);
+    LuaHook (*gethook)(lua_State*);
     int (*getstack)(lua_State*, int, LuaDebug*);
     int (*getinfo)(lua_State*, const char*, LuaDebug*);
     void* (*newuserdatauv)(lua_State*, size_t, int);
@@ -97,12 +100,14 @@ struct LuaApi {
 LuaApi g_lua;
 bool g_hooked = false;      // the hook is installed (on the first state opened)
 bool g_leaf_lines = false;  // the innermost line may be read at an allocation (before 5.4.6)
+std::atomic<lua_State*> g_closing{nullptr};  // a state lua_close is freeing
 LuaCFunction g_resume = nullptr;   // coroutine.resume
 LuaCFunction g_auxwrap = nullptr;  // what coroutine.wrap returns
 
 bool resolve_api() {
     LuaApi& a = g_lua;
     return resolve_global(a.version, "lua_version") && resolve_global(a.sethook, "lua_sethook") &&
+           resolve_global(a.gethook, "lua_gethook") &&
            resolve_global(a.getstack, "lua_getstack") && resolve_global(a.getinfo, "lua_getinfo") &&
            resolve_global(a.newuserdatauv, "lua_newuserdatauv") && resolve_global(a.createtable, "lua_createtable") &&
            resolve_global(a.pushcclosure, "lua_pushcclosure") && resolve_global(a.setfield, "lua_setfield") &&
@@ -373,7 +378,9 @@ int copy_frames(const Shadow& s, script::Frame* out, int n, int max) {
 
 int lua_provider(script::Frame* out, int max) {
     LuaThread* t = t_lua;
-    if (!t || !t->current) return 0;
+    if (!t || !t->current || t->current == g_closing.load(std::memory_order_acquire)) return 0;
+    // A script that replaced the hook (debug.sethook) left the shadow stack stale.
+    if (g_lua.gethook(t->current) != on_hook) return 0;
     int n = 0;
     for (int i = 0; i < t->resumer_count; ++i)
         if (const Shadow* s = find_shadow(*t, t->resumers[i])) n = copy_frames(*s, out, n, max);
@@ -395,10 +402,16 @@ int lua_provider(script::Frame* out, int max) {
 int plant_sentinel(lua_State* L);
 
 // The sentinel's finalizer: one collection finished. A new sentinel waits for the next.
-// Finalizers also run when the state closes (no Lua function below this one): not counted.
+// Finalizers also run when the state closes (nothing below this one on its stack): that
+// is not a collection, and from then on the state must not be read at an allocation (it
+// is being freed, whether or not a hook event says so again).
 int on_sentinel_collected(lua_State* L) {
     LuaDebug d;
-    if (g_lua.getstack(L, 1, &d)) {
+    if (!g_lua.getstack(L, 1, &d)) {
+        g_closing.store(L, std::memory_order_release);
+        return 0;
+    }
+    {
         HookScope scope;
         if (scope.recording()) record_gc_cycle(ScriptLanguage::Lua, 0);
     }

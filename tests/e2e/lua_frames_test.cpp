@@ -224,6 +224,25 @@ TEST_P(LuaFrames, ErrorsTailCallsAndDeepRecursionKeepLaterLinesRight) {
     EXPECT_EQ(lines["function <" + script.string() + ":5>@5"], 1) << top.dump(1);
 }
 
+// A script that replaces allocprof's hook (debug.sethook) stops its script frames: what it
+// allocates afterwards has none, rather than the stale frames of the last hook event.
+TEST_P(LuaFrames, AScriptThatRemovesTheHookGetsNoStaleFrames) {
+    const auto script = dir_ / "unhook.lua";
+    std::ofstream(script) << "collectgarbage('stop')\n"
+                             "local t = {}\n"
+                             "for i = 1, 100 do t[i] = {} end\n"
+                             "debug.sethook()\n"
+                             "for i = 1, 100 do t[i] = {} end\n";
+    Recording rec = record_to_db({lua_.string(), script.string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    json top = top_json(db(), {"--group", "script"});
+    auto lines = by_script_line(top, script.string());
+    EXPECT_EQ(lines["main chunk@3"], 108) << top.dump(1);  // 100 tables, t grown 8 times
+    EXPECT_EQ(lines["main chunk@5"], 0) << top.dump(1);
+    for (const json& s : top["sites"])
+        if (s["function"] == "sethook") EXPECT_LT(s["allocations"].get<long long>(), 10) << s.dump();
+}
+
 INSTANTIATE_TEST_SUITE_P(Interpreters, LuaFrames, ::testing::Values("debian", "debug"));
 
 }  // namespace
