@@ -349,7 +349,13 @@ void on_return(LuaThread& t, Shadow& s, const void* ci) {
     if (s.depth == 0 && t.resumer_count == 0) t.current = nullptr;
 }
 
+// A forked child is never traced: its hook returns at once, so it never takes the function
+// table's lock, which the fork may have copied held.
+std::atomic<bool> g_forked_child{false};
+void stop_in_forked_child() { g_forked_child.store(true, std::memory_order_relaxed); }
+
 void on_hook(lua_State* L, LuaDebug* ar) {
+    if (g_forked_child.load(std::memory_order_relaxed)) return;
     LuaThread* t = lua_thread();
     if (!t) return;
     Shadow* s = shadow_for(*t, L);
@@ -504,6 +510,7 @@ extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_Sta
         LuaCFunction closethread = nullptr;
         g_leaf_lines = !resolve_global(closethread, "lua_closethread");  // before 5.4.6
         pthread_key_create(&g_thread_key, release_thread);
+        pthread_atfork(nullptr, nullptr, stop_in_forked_child);
         find_coroutine_functions(L);
         script::register_provider(lua_provider);
         g_lua.sethook(L, on_hook, kMaskCall | kMaskReturn | kMaskCount, kNeverCount);
