@@ -85,12 +85,11 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
             wanted[slot.node.module][slot.node.pc].push_back(id);
         }
     }
-    stacks.load_script_frames(db, run_id, script_nodes);
 
     auto frames = db.prepare(
         "SELECT rel_pc, frame_index, function, file, line, inlined, quality FROM symbol_frames "
         "WHERE module_key = ? ORDER BY rel_pc, frame_index");
-    for (uint32_t m = 0; m < stacks.modules_.size(); ++m) {
+    for (uint32_t m = 0; m < wanted.size(); ++m) {
         if (wanted[m].empty() || m == no_module) continue;
         frames.bind(1, stacks.modules_[m].key);
         uint64_t current_pc = 0;
@@ -129,6 +128,9 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
         finish();
         frames.reset();
     }
+    // After the modules' frames: it adds the script pseudo-modules, which `wanted` has no
+    // entry for.
+    stacks.load_script_frames(db, run_id, script_nodes);
     // Nodes outside any module that the perf map did not name.
     for (const auto& [pc, ids] : wanted[perf_map])
         for (uint32_t id : ids)
