@@ -84,8 +84,10 @@ std::vector<Site> attribute_sites(const RunStacks& stacks,
 std::vector<Site> attribute_script_sites(const RunStacks& stacks,
                                          const std::vector<StackFigures>& stack_figures) {
     return group_stacks(stack_figures, [&](uint32_t node) {
-        const RunStacks::Node* n = stacks.node(stacks.innermost_script_node(node));
-        if (n == nullptr || n->frame_count == 0)
+        // Script frames are interned on top of the native leaf: a stack that has any ends in
+        // its innermost one.
+        const RunStacks::Node* n = stacks.node(node);
+        if (n == nullptr || !n->script || n->frame_count == 0)
             return SiteIdentity{"", std::string(kNoScriptFrame), "", 0};
         const RunStacks::Frame& f = stacks.frames(*n).front();
         return SiteAttributor::identity(

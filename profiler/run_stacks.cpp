@@ -216,11 +216,4 @@ void RunStacks::stack(uint32_t leaf, std::vector<AttributionFrame>& out,
                           script_nodes.begin(), script_nodes.end());
 }
 
-uint32_t RunStacks::innermost_script_node(uint32_t leaf) const {
-    size_t budget = node_count_;
-    for (const Node* n = node(leaf); n != nullptr && budget-- > 0; leaf = n->parent, n = node(leaf))
-        if (n->script) return leaf;
-    return 0;
-}
-
 }  // namespace allocprof::profiler

@@ -75,8 +75,7 @@ class RunStacks {
     enum class View { Native, Merged };
     void stack(uint32_t leaf, std::vector<AttributionFrame>& out,
                std::vector<uint32_t>* nodes_out = nullptr, View view = View::Native) const;
-    // The innermost script frame of the stack ending at `leaf`, or 0.
-    uint32_t innermost_script_node(uint32_t leaf) const;
+
 
     // Calls f(node_id, node) for every node of the run.
     template <typename F>
