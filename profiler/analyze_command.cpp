@@ -124,13 +124,6 @@ an::SiteMap load_site_map(schema::Database& db, int64_t run_id) {
     return an::SiteMap(std::move(node_to_site), sites);
 }
 
-void bind_optional(schema::Statement& s, int index, const std::optional<double>& v) {
-    if (v)
-        s.bind(index, *v);
-    else
-        s.bind_null(index);
-}
-
 // The interpreter's own collections per window (gc_cycles), per 1000 ops like Gen0.
 void write_gc_per_window(schema::Database& db, int64_t run_id, const an::RunMetrics& metrics) {
     auto count = db.prepare(
@@ -194,14 +187,14 @@ void write_analysis(schema::Database& db, int64_t run_id, const an::RunAnalysis&
                        w.bytes_allocated, w.allocs_per_op, w.bytes_per_op, w.collections,
                        w.gen0_per_1k, w.nursery_bytes, w.gen0_star_per_1k, w.survived_bytes,
                        w.collected_bytes);
-            bind_optional(s, 20, w.survival_rate);
+            s.bind(20, w.survival_rate);
             s.bind(21, w.dies_young).bind(22, temp(0)).bind(23, temp(1));
             s.bind(24, w.peak_live_bytes).bind(25, w.peak_live_event);
             if (w.has_unfreed)
                 s.bind(26, w.unfreed_blocks).bind(27, w.unfreed_bytes);
             else
                 s.bind_null(26).bind_null(27);
-            bind_optional(s, 28, w.leak_slope);
+            s.bind(28, w.leak_slope);
             s.bind(29, w.sizes.p50).bind(30, w.sizes.p90).bind(31, w.sizes.p99).bind(32, w.sizes.max);
             s.run();
         };
@@ -226,10 +219,10 @@ void write_analysis(schema::Database& db, int64_t run_id, const an::RunAnalysis&
             if (!r) continue;  // a site without allocations in this run
             s.bind_all(run_id, static_cast<int64_t>(m.site) + 1, m.allocs_per_op, m.bytes_per_op,
                        m.nursery_bytes, m.gen0_star_per_1k);
-            bind_optional(s, 7, m.survival_rate);
+            s.bind(7, m.survival_rate);
             s.bind(8, m.dies_young).bind(9, m.freed_within_op).bind(10, m.live_at_peak_bytes);
             s.bind(11, m.max_live_bytes).bind(12, m.unfreed_bytes);
-            bind_optional(s, 13, m.leak_slope);
+            s.bind(13, m.leak_slope);
             s.bind(14, m.sizes.p50).bind(15, m.sizes.p90).bind(16, m.sizes.p99).bind(17, m.sizes.max);
             s.bind(18, m.sizes_exact ? 1 : 0).bind(19, an::to_string(m.lifetime));
             s.bind(20, m.chains.chains).bind(21, m.chains.inferred_chains);
@@ -254,7 +247,7 @@ void write_analysis(schema::Database& db, int64_t run_id, const an::RunAnalysis&
                        an::to_string(p.kind), an::to_string(p.risk), an::to_string(p.tier), p.change,
                        p.evidence, json(p.tier_sizes).dump(), p.saving.allocs_per_op,
                        p.saving.bytes_per_op, p.saving.gen0_star_per_1k);
-            bind_optional(s, 14, p.saving.simulated ? std::optional<double>(p.saving.gen0_per_1k)
+            s.bind(14, p.saving.simulated ? std::optional<double>(p.saving.gen0_per_1k)
                                                     : std::nullopt);
             s.run();
         }

@@ -443,11 +443,7 @@ void RunIngestor::write_script_tables() {
     for (size_t i = 0; i < gc_cycles_.size(); ++i) {
         const GcCycle& c = gc_cycles_[i];
         insert.bind_all(run_id_, static_cast<int64_t>(i), script_language_name(c.language),
-                        c.generation, c.thread, c.t_ns, c.event_index, c.ops_before);
-        if (c.phase)
-            insert.bind(9, *c.phase);
-        else
-            insert.bind_null(9);
+                        c.generation, c.thread, c.t_ns, c.event_index, c.ops_before, c.phase);
         insert.run();
     }
 }

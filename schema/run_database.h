@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -48,6 +49,11 @@ public:
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     Statement& bind_blob(int index, std::span<const unsigned char> blob);
     Statement& bind_null(int index);
+    // NULL when `value` is empty.
+    template <typename T>
+    Statement& bind(int index, const std::optional<T>& value) {
+        return value ? bind(index, *value) : bind_null(index);
+    }
     // Binds `values` to parameters 1, 2, ... in order.
     template <typename... Values>
     Statement& bind_all(const Values&... values) {
