@@ -421,6 +421,7 @@ int on_sentinel_collected(lua_State* L) {
         HookScope scope;
         if (scope.recording()) record_gc_cycle(ScriptLanguage::Lua, 0);
     }
+    LeaveOutScope sentinels_are_allocprofs;
     plant_sentinel(L);
     return 0;
 }
@@ -505,6 +506,7 @@ using namespace allocprof::interpose;
 extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_State* L) {
     if (!resolve_api() || g_lua.version(L) != 504) return 0;  // returns nothing: not Lua 5.4
     const bool tracing = real_functions_ready() && recording_now();
+    LeaveOutScope allocprofs_own_objects;  // the module, the sentinel: not the script's
     if (tracing && !g_hooked) {
         g_hooked = true;
         LuaCFunction closethread = nullptr;
@@ -514,7 +516,6 @@ extern "C" __attribute__((visibility("default"))) int allocprof_lua_open(lua_Sta
         find_coroutine_functions(L);
         script::register_provider(lua_provider);
         g_lua.sethook(L, on_hook, kMaskCall | kMaskReturn | kMaskCount, kNeverCount);
-        leave_out_work_under_own_frames();  // the sentinels are allocprof's, not the script's
         install_sentinel(L);
     }
     push_module(L, tracing);

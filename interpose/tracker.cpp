@@ -148,15 +148,13 @@ struct LeftOutSet {
 };
 LeftOutSet g_left_out;
 
-// Whether the allocation with this stack is one the filter leaves out.
-// Set once a binding calls into the target (leave_out_work_under_own_frames).
-std::atomic<bool> g_own_frames_mark_work{false};
+// How deep this thread is in a binding's own calls into the target (LeaveOutScope).
+__attribute__((tls_model("initial-exec"))) thread_local int t_binding_work;
 
+// Whether the allocation with this stack is left out: made in a LeaveOutScope, or one the
+// filter recognizes.
 inline bool left_out(const CapturedStack& stack) {
-    if (__builtin_expect(g_own_frames_mark_work.load(std::memory_order_relaxed), 0)) {
-        for (int i = 0; i < stack.depth; ++i)
-            if (g_own_code.contains(stack.frames[i])) return true;
-    }
+    if (__builtin_expect(t_binding_work != 0, 0)) return true;
     AllocFilter filter = g_alloc_filter.load(std::memory_order_acquire);
     return __builtin_expect(filter != nullptr, 0) && filter(stack.frames, stack.depth);
 }
@@ -559,7 +557,8 @@ void capture_stack(CapturedStack& stack) {
 
 void set_alloc_filter(AllocFilter filter) { g_alloc_filter.store(filter, std::memory_order_release); }
 
-void leave_out_work_under_own_frames() { g_own_frames_mark_work.store(true, std::memory_order_relaxed); }
+LeaveOutScope::LeaveOutScope() { ++t_binding_work; }
+LeaveOutScope::~LeaveOutScope() { --t_binding_work; }
 
 void record_alloc(HookFn fn, void* ptr, size_t size) {
     CapturedStack stack;

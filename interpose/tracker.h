@@ -76,10 +76,16 @@ void* tracked_realloc(wire::HookFn fn, ReallocCall call, void* ptr, size_t a, si
 // out. Set once; null (the default) costs one predictable branch per allocation.
 using AllocFilter = bool (*)(const uint64_t* return_addresses, int depth);
 void set_alloc_filter(AllocFilter filter);
-// From now on an allocation with a frame of this library on its stack (below the hook:
-// the target's code that a binding calls, such as Lua's GC sentinel being planted) is left
-// out the same way. For bindings that call into the target; until then it costs nothing.
-void leave_out_work_under_own_frames();
+// While alive, what this thread allocates is left out the same way: for a binding's own
+// calls into the target (Lua's GC sentinel, its module table), which the script did not
+// ask for.
+class LeaveOutScope {
+public:
+    LeaveOutScope();
+    ~LeaveOutScope();
+    LeaveOutScope(const LeaveOutScope&) = delete;
+    LeaveOutScope& operator=(const LeaveOutScope&) = delete;
+};
 
 // After a successful mremap (rare in targets; recorded after the call).
 void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new_length);
