@@ -1,5 +1,5 @@
 // analysis_json.cpp — see analysis_json.h.
-#include "analysis_json.h"
+#include "analyzers/analysis_json.h"
 
 namespace allocprof::analyzers {
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "run_analyzer.h"
+#include "analyzers/run_analyzer.h"
 
 namespace allocprof::analyzers {
 

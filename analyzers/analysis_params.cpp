@@ -1,5 +1,5 @@
 // analysis_params.cpp — see analysis_params.h.
-#include "analysis_params.h"
+#include "analyzers/analysis_params.h"
 
 #include <cmath>
 #include <fstream>
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cache_budget.h"
+#include "analyzers/cache_budget.h"
 
 namespace allocprof::analyzers {
 

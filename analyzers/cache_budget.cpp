@@ -1,5 +1,5 @@
 // cache_budget.cpp — see cache_budget.h.
-#include "cache_budget.h"
+#include "analyzers/cache_budget.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "analysis_params.h"
+#include "analyzers/analysis_params.h"
 
 namespace allocprof::analyzers {
 

@@ -1,7 +1,7 @@
 // database_events.cpp — see database_events.h.
-#include "database_events.h"
+#include "analyzers/database_events.h"
 
-#include "event_codec.h"
+#include "schema/event_codec.h"
 
 namespace allocprof::analyzers {
 

@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "run_analyzer.h"
-#include "run_database.h"
+#include "analyzers/run_analyzer.h"
+#include "schema/run_database.h"
 
 namespace allocprof::analyzers {
 

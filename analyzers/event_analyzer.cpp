@@ -1,5 +1,5 @@
 // event_analyzer.cpp — see event_analyzer.h.
-#include "event_analyzer.h"
+#include "analyzers/event_analyzer.h"
 
 #include <algorithm>
 

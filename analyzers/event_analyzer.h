@@ -20,15 +20,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analysis_params.h"
-#include "event_codec.h"
-#include "leak_slope.h"
-#include "lifetime_classifier.h"
-#include "nursery_simulator.h"
-#include "realloc_chains.h"
-#include "run_metrics.h"
-#include "site_map.h"
-#include "size_sketch.h"
+#include "analyzers/analysis_params.h"
+#include "schema/event_codec.h"
+#include "analyzers/leak_slope.h"
+#include "analyzers/lifetime_classifier.h"
+#include "analyzers/nursery_simulator.h"
+#include "analyzers/realloc_chains.h"
+#include "analyzers/run_metrics.h"
+#include "analyzers/site_map.h"
+#include "analyzers/size_sketch.h"
 
 namespace allocprof::analyzers {
 

@@ -1,5 +1,5 @@
 // lifetime_classifier.cpp — see lifetime_classifier.h.
-#include "lifetime_classifier.h"
+#include "analyzers/lifetime_classifier.h"
 
 namespace allocprof::analyzers {
 

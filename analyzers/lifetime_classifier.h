@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "analysis_params.h"
+#include "analyzers/analysis_params.h"
 
 namespace allocprof::analyzers {
 

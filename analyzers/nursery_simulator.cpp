@@ -1,5 +1,5 @@
 // nursery_simulator.cpp — see nursery_simulator.h.
-#include "nursery_simulator.h"
+#include "analyzers/nursery_simulator.h"
 
 namespace allocprof::analyzers {
 

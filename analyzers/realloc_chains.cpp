@@ -1,5 +1,5 @@
 // realloc_chains.cpp — see realloc_chains.h.
-#include "realloc_chains.h"
+#include "analyzers/realloc_chains.h"
 
 #include <algorithm>
 #include <cmath>

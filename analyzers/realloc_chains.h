@@ -33,7 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analysis_params.h"
+#include "analyzers/analysis_params.h"
 
 namespace allocprof::analyzers {
 

@@ -1,11 +1,11 @@
 // remediation_planner.cpp — see remediation_planner.h.
-#include "remediation_planner.h"
+#include "analyzers/remediation_planner.h"
 
 #include <algorithm>
 #include <bit>
 #include <cstdio>
 
-#include "source_remediation.h"
+#include "analyzers/source_remediation.h"
 
 namespace allocprof::analyzers {
 

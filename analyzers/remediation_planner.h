@@ -35,9 +35,9 @@
 #include <string>
 #include <vector>
 
-#include "analysis_params.h"
-#include "run_metrics.h"
-#include "site_ranker.h"
+#include "analyzers/analysis_params.h"
+#include "analyzers/run_metrics.h"
+#include "analyzers/site_ranker.h"
 
 namespace allocprof::analyzers {
 

@@ -1,8 +1,8 @@
 // run_analyzer.cpp — see run_analyzer.h.
-#include "run_analyzer.h"
+#include "analyzers/run_analyzer.h"
 
-#include "event_analyzer.h"
-#include "site_exclusion.h"
+#include "analyzers/event_analyzer.h"
+#include "analyzers/site_exclusion.h"
 
 namespace allocprof::analyzers {
 

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "analysis_params.h"
-#include "event_codec.h"
-#include "remediation_planner.h"
-#include "run_metrics.h"
-#include "site_map.h"
-#include "site_ranker.h"
+#include "analyzers/analysis_params.h"
+#include "schema/event_codec.h"
+#include "analyzers/remediation_planner.h"
+#include "analyzers/run_metrics.h"
+#include "analyzers/site_map.h"
+#include "analyzers/site_ranker.h"
 
 namespace allocprof::analyzers {
 

@@ -12,10 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include "lifetime_classifier.h"
-#include "realloc_chains.h"
-#include "size_sketch.h"
-#include "source_construct.h"
+#include "analyzers/lifetime_classifier.h"
+#include "analyzers/realloc_chains.h"
+#include "analyzers/size_sketch.h"
+#include "analyzers/source/source_construct.h"
 
 namespace allocprof::analyzers {
 

@@ -1,5 +1,5 @@
 // site_exclusion.cpp — see site_exclusion.h.
-#include "site_exclusion.h"
+#include "analyzers/site_exclusion.h"
 
 namespace allocprof::analyzers {
 

@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "event_codec.h"
-#include "nursery_simulator.h"
-#include "site_map.h"
+#include "schema/event_codec.h"
+#include "analyzers/nursery_simulator.h"
+#include "analyzers/site_map.h"
 
 namespace allocprof::analyzers {
 

@@ -1,7 +1,7 @@
 // site_map.h — which site each allocating stack belongs to, as the analyzers need it:
 // a dense table from leaf trie node to site index 0..S-1.
 //
-// The profiler attributes stacks to sites (profiler/site_attribution.h, table
+// The profiler attributes stacks to sites (symbolize/site_attribution.h, table
 // stack_sites, whose site_id is 1-based); the caller converts that into this table. The
 // analyzers never look at frames: they only need "same site or not".
 #pragma once

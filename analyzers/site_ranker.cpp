@@ -1,5 +1,5 @@
 // site_ranker.cpp — see site_ranker.h.
-#include "site_ranker.h"
+#include "analyzers/site_ranker.h"
 
 #include <algorithm>
 #include <cstdio>

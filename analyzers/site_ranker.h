@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "analysis_params.h"
-#include "run_metrics.h"
+#include "analyzers/analysis_params.h"
+#include "analyzers/run_metrics.h"
 
 namespace allocprof::analyzers {
 

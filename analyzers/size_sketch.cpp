@@ -1,5 +1,5 @@
 // size_sketch.cpp — see size_sketch.h.
-#include "size_sketch.h"
+#include "analyzers/size_sketch.h"
 
 #include <algorithm>
 #include <bit>

@@ -1,5 +1,5 @@
 // source_remediation.cpp — see source_remediation.h.
-#include "source_remediation.h"
+#include "analyzers/source_remediation.h"
 
 #include <algorithm>
 #include <string>

@@ -23,8 +23,8 @@
 
 #include <vector>
 
-#include "remediation_planner.h"
-#include "source_construct.h"
+#include "analyzers/remediation_planner.h"
+#include "analyzers/source/source_construct.h"
 
 namespace allocprof::analyzers {
 

@@ -29,15 +29,15 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
-#include "run_database.h"
-#include "symbolizer.h"
+#include "schema/run_database.h"
+#include "symbolize/symbolizer.h"
 
 namespace {
 
-using allocprof::profiler::ModuleHandle;
-using allocprof::profiler::SymbolizedAddress;
-using allocprof::profiler::Symbolizer;
-using allocprof::profiler::SymbolQuality;
+using allocprof::symbolize::ModuleHandle;
+using allocprof::symbolize::SymbolizedAddress;
+using allocprof::symbolize::Symbolizer;
+using allocprof::symbolize::SymbolQuality;
 
 struct Module {
     std::string path;
@@ -243,9 +243,9 @@ int run(const std::string& path, int repeat, bool dump_only) {
     for (const auto& [id, c] : counts) {
         auto handle = warm_symbolizer.open_module(modules[id].path, modules[id].build_id);
         const auto& info = warm_symbolizer.module_info(handle);
-        std::string status = allocprof::profiler::to_string(info.status);
-        if (info.dwarf_source != allocprof::profiler::DwarfSource::None) {
-            status += std::string("/") + allocprof::profiler::to_string(info.dwarf_source);
+        std::string status = allocprof::symbolize::to_string(info.status);
+        if (info.dwarf_source != allocprof::symbolize::DwarfSource::None) {
+            status += std::string("/") + allocprof::symbolize::to_string(info.dwarf_source);
         } else if (!info.symbol_table.empty()) {
             status += "/" + info.symbol_table;
         }

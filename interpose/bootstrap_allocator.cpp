@@ -1,5 +1,5 @@
 // bootstrap_allocator.cpp — see bootstrap_allocator.h.
-#include "bootstrap_allocator.h"
+#include "interpose/bootstrap_allocator.h"
 
 #include <stdint.h>
 #include <string.h>

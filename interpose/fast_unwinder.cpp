@@ -1,14 +1,14 @@
 // fast_unwinder.cpp — see fast_unwinder.h. Reference: the DWARF 5 call frame information
 // (section 6.4) and the LSB description of .eh_frame and .eh_frame_hdr.
-#include "fast_unwinder.h"
+#include "interpose/fast_unwinder.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal_memory.h"
-#include "real_functions.h"
+#include "interpose/internal_memory.h"
+#include "interpose/real_functions.h"
 
 namespace allocprof::interpose {
 namespace {

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "bootstrap_allocator.h"
-#include "real_functions.h"
-#include "tracker.h"
+#include "interpose/bootstrap_allocator.h"
+#include "interpose/real_functions.h"
+#include "interpose/tracker.h"
 
 using allocprof::wire::HookFn;
 using namespace allocprof::interpose;

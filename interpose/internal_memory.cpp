@@ -1,5 +1,5 @@
 // internal_memory.cpp — see internal_memory.h.
-#include "internal_memory.h"
+#include "interpose/internal_memory.h"
 
 #include <sys/mman.h>
 #include <sys/syscall.h>

@@ -33,10 +33,10 @@
 #include <atomic>
 
 #include "allocprof/allocprof.h"
-#include "internal_memory.h"
-#include "real_functions.h"
-#include "script_frames.h"
-#include "tracker.h"
+#include "interpose/internal_memory.h"
+#include "interpose/real_functions.h"
+#include "interpose/script_frames.h"
+#include "interpose/tracker.h"
 
 struct lua_State;
 

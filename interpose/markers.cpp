@@ -2,8 +2,8 @@
 // traced (or after tracking stopped) the calls do nothing.
 #include "allocprof/allocprof.h"
 
-#include "real_functions.h"
-#include "tracker.h"
+#include "interpose/real_functions.h"
+#include "interpose/tracker.h"
 
 using namespace allocprof::interpose;
 

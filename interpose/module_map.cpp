@@ -1,13 +1,13 @@
 // module_map.cpp — see module_map.h.
-#include "module_map.h"
+#include "interpose/module_map.h"
 
 #include <elf.h>
 #include <link.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "internal_memory.h"
-#include "wire_format.h"
+#include "interpose/internal_memory.h"
+#include "wire/wire_format.h"
 
 namespace allocprof::interpose {
 namespace {

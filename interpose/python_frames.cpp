@@ -70,11 +70,11 @@
 
 #include <atomic>
 
-#include "fast_unwinder.h"
-#include "internal_memory.h"
-#include "real_functions.h"
-#include "script_frames.h"
-#include "tracker.h"
+#include "interpose/fast_unwinder.h"
+#include "interpose/internal_memory.h"
+#include "interpose/real_functions.h"
+#include "interpose/script_frames.h"
+#include "interpose/tracker.h"
 
 struct PyObject;
 

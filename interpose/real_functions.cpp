@@ -3,7 +3,7 @@
 // The trap: dlsym itself may call calloc/malloc/free (for its error state). Those calls
 // come back into our hooks before we know where the real functions are. The resolving
 // thread marks itself in t_resolving and the hooks serve it from the bootstrap buffer.
-#include "real_functions.h"
+#include "interpose/real_functions.h"
 
 #include <dlfcn.h>
 #include <sched.h>
@@ -42,7 +42,7 @@ void resolve_all() {
     (void)Required;
     (void)Optional;
 #define X(name, ret, params, kind) resolve(g_real.name, #name, kind);
-#include "hooked_functions.def"
+#include "interpose/hooked_functions.def"
 #undef X
 }
 

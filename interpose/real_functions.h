@@ -10,7 +10,7 @@ namespace allocprof::interpose {
 
 struct RealFunctions {
 #define X(name, ret, params, kind) ret(*name) params;
-#include "hooked_functions.def"
+#include "interpose/hooked_functions.def"
 #undef X
 };
 

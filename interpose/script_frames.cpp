@@ -1,12 +1,12 @@
 // script_frames.cpp — see script_frames.h.
-#include "script_frames.h"
+#include "interpose/script_frames.h"
 
 #include <string.h>
 
 #include <atomic>
 
-#include "internal_memory.h"
-#include "stream_writer.h"
+#include "interpose/internal_memory.h"
+#include "interpose/stream_writer.h"
 
 namespace allocprof::interpose::script {
 namespace {

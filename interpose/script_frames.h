@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire_format.h"
+#include "wire/wire_format.h"
 
 namespace allocprof::interpose::script {
 

@@ -1,5 +1,5 @@
 // stream_writer.cpp — see stream_writer.h.
-#include "stream_writer.h"
+#include "interpose/stream_writer.h"
 
 #include <errno.h>
 #include <poll.h>

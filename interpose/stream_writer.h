@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "wire_format.h"
+#include "wire/wire_format.h"
 
 namespace allocprof::interpose {
 

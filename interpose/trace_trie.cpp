@@ -1,9 +1,9 @@
 // trace_trie.cpp — see trace_trie.h.
-#include "trace_trie.h"
+#include "interpose/trace_trie.h"
 
 #include <string.h>
 
-#include "internal_memory.h"
+#include "interpose/internal_memory.h"
 
 namespace allocprof::interpose {
 namespace {

@@ -4,7 +4,7 @@
 //                                        \-> Passive  (any other process: forward only)
 //   Active --exit()--> Finished (End record sent)   Active --fork (child)--> Passive
 //   Active --profiler gone--> the writer switches itself off; hooks keep forwarding.
-#include "tracker.h"
+#include "interpose/tracker.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,12 +22,12 @@
 #include <atomic>
 #include <initializer_list>
 
-#include "fast_unwinder.h"
-#include "internal_memory.h"
-#include "module_map.h"
-#include "real_functions.h"
-#include "stream_writer.h"
-#include "trace_trie.h"
+#include "interpose/fast_unwinder.h"
+#include "interpose/internal_memory.h"
+#include "interpose/module_map.h"
+#include "interpose/real_functions.h"
+#include "interpose/stream_writer.h"
+#include "interpose/trace_trie.h"
 
 extern char** environ;
 

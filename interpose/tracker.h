@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "script_frames.h"
-#include "wire_format.h"
+#include "interpose/script_frames.h"
+#include "wire/wire_format.h"
 
 namespace allocprof::interpose {
 

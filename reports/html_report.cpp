@@ -2,14 +2,14 @@
 // text sections are plain HTML (readable without the script, sorted by it), the flame graph
 // and the memory chart are drawn by reports/html/report.js from the JSON data block.
 // Layout only: every figure is a stored number formatted by report_format.h.
-#include "html_report.h"
+#include "reports/html_report.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "report_format.h"
+#include "reports/report_format.h"
 
 namespace allocprof::reports {
 

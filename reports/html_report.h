@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "report_model.h"
+#include "reports/report_model.h"
 
 namespace allocprof::reports {
 

@@ -1,6 +1,6 @@
 // json_report.cpp — see json_report.h. nlohmann::json sorts object keys, so the text is
 // the same for the same Report.
-#include "json_report.h"
+#include "reports/json_report.h"
 
 namespace allocprof::reports {
 namespace {

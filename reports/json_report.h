@@ -1,13 +1,13 @@
 // json_report.h — a Report (report_model.h) as JSON: the markdown report's content for
 // machines, with stable keys. Numbers are the stored ones, unformatted (bytes as integers,
 // rates as doubles); text fields may hold `code spans` in backticks. The structure is
-// documented in profiler/report_command.cpp and README.md ("Reports").
+// documented in cli/report_command.cpp and README.md ("Reports").
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "report_model.h"
+#include "reports/report_model.h"
 
 namespace allocprof::reports {
 

@@ -1,12 +1,12 @@
 // markdown_report.cpp — see markdown_report.h. Layout only: every figure is a stored
 // number formatted by report_format.h; the three ratios shown (Temp %, share of the peak,
 // heap vs RSS) divide two stored numbers and the legend says which.
-#include "markdown_report.h"
+#include "reports/markdown_report.h"
 
 #include <algorithm>
 #include <sstream>
 
-#include "report_format.h"
+#include "reports/report_format.h"
 
 namespace allocprof::reports {
 namespace {

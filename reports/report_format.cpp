@@ -1,5 +1,5 @@
 // report_format.cpp — see report_format.h.
-#include "report_format.h"
+#include "reports/report_format.h"
 
 #include <cmath>
 #include <cstdio>

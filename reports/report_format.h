@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "report_model.h"
+#include "reports/report_model.h"
 
 namespace allocprof::reports {
 

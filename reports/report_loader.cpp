@@ -9,10 +9,10 @@
 // - plan: by phase; within a phase by the largest share of the run's allocs/op, B/op and
 //   Gen0* the item's saving removes (the impact rule of DESIGN.md applied to savings),
 //   ties by plan order; priorities P1.n for phase 2, P2.n for phase 3, P3.n for phase 4.
-#include "report_loader.h"
+#include "reports/report_loader.h"
 
-#include "script_frames.h"
-#include "wire_format.h"
+#include "schema/script_frames.h"
+#include "wire/wire_format.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,8 +21,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "report_format.h"
-#include "source_loader.h"
+#include "reports/report_format.h"
+#include "reports/source_loader.h"
 
 namespace allocprof::reports {
 namespace {

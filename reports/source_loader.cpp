@@ -1,11 +1,11 @@
 // source_loader.cpp — see source_loader.h.
-#include "source_loader.h"
+#include "reports/source_loader.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "report_loader.h"
+#include "reports/report_loader.h"
 
 namespace allocprof::reports {
 namespace {

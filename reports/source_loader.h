@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "report_model.h"
-#include "run_database.h"
+#include "reports/report_model.h"
+#include "schema/run_database.h"
 
 namespace allocprof::reports {
 

@@ -284,7 +284,7 @@ CREATE TABLE IF NOT EXISTS perf_map (
 );
 
 -- Allocation sites: the first source-level frame of a stack, from the leaf, that is not
--- allocator plumbing (see profiler/site_attribution.h: libc's malloc family and string
+-- allocator plumbing (see symbolize/site_attribution.h: libc's malloc family and string
 -- duplicators, operator new, std:: and __gnu_cxx:: internals, configured wrappers).
 -- The figures are sums of stack_stats over the stacks attributed to the site.
 -- Pairing across runs and builds (allocprof compare): first, sites with the same site_key

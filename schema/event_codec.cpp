@@ -1,5 +1,5 @@
 // event_codec.cpp — see event_codec.h.
-#include "event_codec.h"
+#include "schema/event_codec.h"
 
 #include <zstd.h>
 

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "run_database.h"
+#include "schema/run_database.h"
 
 namespace allocprof::schema {
 

@@ -1,5 +1,5 @@
 // run_database.cpp — see run_database.h.
-#include "run_database.h"
+#include "schema/run_database.h"
 
 #include <sys/stat.h>
 

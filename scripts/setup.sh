@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libunwind-dev            # stack capture inside the target (interpose/)
-  libdw-dev libelf-dev     # offline symbolization (profiler/)
+  libdw-dev libelf-dev     # offline symbolization (symbolize/)
   libsqlite3-dev sqlite3   # the run database (schema/)
   nlohmann-json3-dev       # configuration and machine output
   libzstd-dev              # compressed event chunks in the database

@@ -1,5 +1,5 @@
 // compilation_database.cpp — compile_commands.json entries to libclang flags.
-#include "compilation_database.h"
+#include "analyzers/source/compilation_database.h"
 
 #include <algorithm>
 #include <fstream>

@@ -1,5 +1,5 @@
 // construct_collector.cpp — the libclang walk behind ConstructCollector (rules in the header).
-#include "construct_collector.h"
+#include "analyzers/source/construct_collector.h"
 
 #include <clang-c/Index.h>
 

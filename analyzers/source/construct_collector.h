@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "source_construct.h"
+#include "analyzers/source/source_construct.h"
 
 namespace allocprof::analyzers::source {
 

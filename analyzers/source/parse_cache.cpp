@@ -1,5 +1,5 @@
 // parse_cache.cpp — the on-disk cache of analysed translation units (see the header).
-#include "parse_cache.h"
+#include "analyzers/source/parse_cache.h"
 
 #include <unistd.h>
 

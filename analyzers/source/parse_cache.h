@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "construct_collector.h"
-#include "source_construct.h"
+#include "analyzers/source/construct_collector.h"
+#include "analyzers/source/source_construct.h"
 
 namespace allocprof::analyzers::source {
 

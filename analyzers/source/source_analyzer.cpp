@@ -1,5 +1,5 @@
 // source_analyzer.cpp — flags, cache and parse behind SourceAnalyzer (see the header).
-#include "source_analyzer.h"
+#include "analyzers/source/source_analyzer.h"
 
 #include <algorithm>
 #include <system_error>

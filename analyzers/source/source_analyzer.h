@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "compilation_database.h"
-#include "construct_collector.h"
-#include "parse_cache.h"
-#include "source_construct.h"
+#include "analyzers/source/compilation_database.h"
+#include "analyzers/source/construct_collector.h"
+#include "analyzers/source/parse_cache.h"
+#include "analyzers/source/source_construct.h"
 
 namespace allocprof::analyzers::source {
 

@@ -1,5 +1,5 @@
 // source_construct.cpp — descriptions and the JSON form of the source analysis results.
-#include "source_construct.h"
+#include "analyzers/source/source_construct.h"
 
 #include <nlohmann/json.hpp>
 

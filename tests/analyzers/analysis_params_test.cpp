@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis_params.h"
-#include "cache_budget.h"
+#include "analyzers/analysis_params.h"
+#include "analyzers/cache_budget.h"
 
 namespace allocprof::analyzers {
 namespace {

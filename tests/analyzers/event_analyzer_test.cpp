@@ -2,7 +2,7 @@
 // windows (phases), per-op values with and without ops.
 #include <gtest/gtest.h>
 
-#include "event_analyzer.h"
+#include "analyzers/event_analyzer.h"
 #include "event_builder.h"
 
 namespace allocprof::analyzers {

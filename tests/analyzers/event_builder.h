@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "analysis_params.h"
-#include "event_codec.h"
+#include "analyzers/analysis_params.h"
+#include "schema/event_codec.h"
 
 namespace allocprof::analyzers::test {
 

@@ -2,9 +2,9 @@
 // phase-scoped (bulk frees at a phase end), short-lived, mixed.
 #include <gtest/gtest.h>
 
-#include "event_analyzer.h"
+#include "analyzers/event_analyzer.h"
 #include "event_builder.h"
-#include "lifetime_classifier.h"
+#include "analyzers/lifetime_classifier.h"
 
 namespace allocprof::analyzers {
 namespace {

@@ -2,9 +2,9 @@
 // and Gen0* additivity per site.
 #include <gtest/gtest.h>
 
-#include "event_analyzer.h"
+#include "analyzers/event_analyzer.h"
 #include "event_builder.h"
-#include "nursery_simulator.h"
+#include "analyzers/nursery_simulator.h"
 
 namespace allocprof::analyzers {
 namespace {

@@ -2,9 +2,9 @@
 // without an allocation in between.
 #include <gtest/gtest.h>
 
-#include "event_analyzer.h"
+#include "analyzers/event_analyzer.h"
 #include "event_builder.h"
-#include "realloc_chains.h"
+#include "analyzers/realloc_chains.h"
 
 namespace allocprof::analyzers {
 namespace {

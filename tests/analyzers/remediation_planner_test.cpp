@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "event_builder.h"
-#include "remediation_planner.h"
-#include "run_analyzer.h"
+#include "analyzers/remediation_planner.h"
+#include "analyzers/run_analyzer.h"
 
 namespace allocprof::analyzers {
 namespace {

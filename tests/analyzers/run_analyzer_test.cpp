@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <random>
 
-#include "analysis_json.h"
-#include "database_events.h"
+#include "analyzers/analysis_json.h"
+#include "analyzers/database_events.h"
 #include "event_builder.h"
-#include "run_analyzer.h"
-#include "run_database.h"
+#include "analyzers/run_analyzer.h"
+#include "schema/run_database.h"
 
 namespace allocprof::analyzers {
 namespace {

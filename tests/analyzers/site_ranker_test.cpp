@@ -2,7 +2,7 @@
 // impact as the largest share, promotions, and the rule text.
 #include <gtest/gtest.h>
 
-#include "site_ranker.h"
+#include "analyzers/site_ranker.h"
 
 namespace allocprof::analyzers {
 namespace {

@@ -1,7 +1,7 @@
 // Size quantiles: exact below the distinct-size limit, bounded error above it.
 #include <gtest/gtest.h>
 
-#include "size_sketch.h"
+#include "analyzers/size_sketch.h"
 
 namespace allocprof::analyzers {
 namespace {

@@ -1,7 +1,7 @@
 // analyzers/source/: the construct at a site's line, on the ground-truth interpreter and on
 // small sources written by the tests; parse failures, missing files, the inventory, the
 // parse cache and compile_commands.json.
-#include "source_analyzer.h"
+#include "analyzers/source/source_analyzer.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "compilation_database.h"
+#include "analyzers/source/compilation_database.h"
 
 namespace allocprof::analyzers::source {
 namespace {

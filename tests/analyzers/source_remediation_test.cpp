@@ -4,8 +4,8 @@
 // sample (tests/analyzers/source_analyzer_test.cpp checks that side).
 #include <gtest/gtest.h>
 
-#include "remediation_planner.h"
-#include "source_remediation.h"
+#include "analyzers/remediation_planner.h"
+#include "analyzers/source_remediation.h"
 
 namespace allocprof::analyzers {
 namespace {

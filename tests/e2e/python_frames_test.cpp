@@ -17,7 +17,7 @@
 #include <sstream>
 
 #include "e2e/e2e_test.h"
-#include "wire_format.h"
+#include "wire/wire_format.h"
 
 namespace allocprof::e2e {
 namespace {

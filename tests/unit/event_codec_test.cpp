@@ -1,6 +1,6 @@
 // Round trips of the normalized event stream (schema/event_codec.h), in memory and
 // through event_chunks split into many small chunks.
-#include "event_codec.h"
+#include "schema/event_codec.h"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,14 @@
 // LiveBlockMap against std::unordered_map on a long random churn (fixed seed), including
 // the backward-shift deletion across the wrap-around of the table.
-#include "live_block_map.h"
+#include "record/live_block_map.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <unordered_map>
 
-using allocprof::profiler::LiveBlock;
-using allocprof::profiler::LiveBlockMap;
+using allocprof::record::LiveBlock;
+using allocprof::record::LiveBlockMap;
 
 TEST(LiveBlockMap, InsertEraseReplace) {
     LiveBlockMap map;

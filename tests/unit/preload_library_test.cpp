@@ -58,7 +58,7 @@ TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
     }
     std::vector<std::string> expected = {
 #define X(name, ret, params, kind) #name,
-#include "hooked_functions.def"
+#include "interpose/hooked_functions.def"
 #undef X
         "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops",
         // The interpreter bindings' entry points (lua_frames.cpp, python_frames.cpp).

@@ -1,6 +1,6 @@
 // Database::check refuses everything that is not an allocprof database of this schema
 // version, with a one-line message naming the file.
-#include "run_database.h"
+#include "schema/run_database.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

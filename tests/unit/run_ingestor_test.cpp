@@ -2,7 +2,7 @@
 // the comments: the DHAT realloc rule, temp_K per thread, t-gmax attribution, unmatched
 // and lost frees, phases and ops, module lookup of trie nodes, exec in the same pid, and
 // the stored event stream replaying to the same totals.
-#include "run_ingestor.h"
+#include "record/run_ingestor.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 using namespace allocprof;
 using namespace allocprof::wire;
-using profiler::RunIngestor;
+using record::RunIngestor;
 
 namespace {
 

@@ -2,18 +2,18 @@
 // allocator plumbing skipped (libc's malloc family, operator new, std:: internals, inlined
 // libstdc++ code), wrappers from a config and from the presets, unknown frames, site keys;
 // the config parser's errors; and the perf-map parser.
-#include "site_attribution.h"
+#include "symbolize/site_attribution.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "perf_map.h"
-#include "site_config.h"
+#include "symbolize/perf_map.h"
+#include "symbolize/site_config.h"
 
 namespace {
 
-using namespace allocprof::profiler;
+using namespace allocprof::symbolize;
 
 AttributionFrame frame(std::string_view module, std::string_view function,
                        std::string_view file = "", int line = 0, uint64_t offset = 0) {

@@ -1,18 +1,17 @@
-// The profiler's side of source-aware analysis (profiler/site_sources.h,
-// profiler/source_options.h): which function names a recorded frame covers, the fallback
+// The run side of source-aware analysis (analyzers/source/site_sources.h,
+// analyzers/source/source_options.h): which function names a recorded frame covers, the fallback
 // construct of a site whose line holds none, and the "source" section of the config file.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "cli.h"
-#include "site_sources.h"
-#include "source_options.h"
+#include "analyzers/source/site_sources.h"
+#include "analyzers/source/source_options.h"
 
-namespace allocprof::profiler {
+namespace allocprof::analyzers::source {
 namespace {
 
-namespace src = analyzers::source;
+namespace src = allocprof::analyzers::source;
 using nlohmann::json;
 
 TEST(SiteSources, AFrameCoversItsFunctionAndALambdaItsEnclosingOne) {
@@ -60,10 +59,10 @@ TEST(SourceOptions, ConfigPathsAreRelativeToTheConfigFile) {
 }
 
 TEST(SourceOptions, UnknownKeysAndWrongTypesAreUsageErrors) {
-    EXPECT_THROW(source_options_from_json(json{{"roots", "src"}}, "c.json"), UsageError);
-    EXPECT_THROW(source_options_from_json(json{{"root", 3}}, "c.json"), UsageError);
-    EXPECT_THROW(source_options_from_json(json::array(), "c.json"), UsageError);
-    EXPECT_THROW(source_options_from_json(json{{"compile_commands", "cc.json"}}, "c.json"), UsageError);
+    EXPECT_THROW(source_options_from_json(json{{"roots", "src"}}, "c.json"), SourceConfigError);
+    EXPECT_THROW(source_options_from_json(json{{"root", 3}}, "c.json"), SourceConfigError);
+    EXPECT_THROW(source_options_from_json(json::array(), "c.json"), SourceConfigError);
+    EXPECT_THROW(source_options_from_json(json{{"compile_commands", "cc.json"}}, "c.json"), SourceConfigError);
 }
 
 TEST(SourceOptions, DefaultCacheFollowsXdg) {
@@ -78,4 +77,4 @@ TEST(SourceOptions, DefaultCacheFollowsXdg) {
 }
 
 }  // namespace
-}  // namespace allocprof::profiler
+}  // namespace allocprof::analyzers::source

@@ -5,7 +5,7 @@
 // does not break the test. Also: stripped copies (.dynsym only), separate debug files found
 // by build-id and by debuglink, a system library with its -dbg package, and bad input
 // (missing file, non-ELF file, rebuilt file, address outside the module).
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -18,18 +18,18 @@
 #include <sstream>
 #include <string>
 
-#include "symbol_demangle.h"
-#include "symbol_table.h"
+#include "symbolize/symbol_demangle.h"
+#include "symbolize/symbol_table.h"
 
 namespace {
 
-using allocprof::profiler::demangle;
-using allocprof::profiler::DwarfSource;
-using allocprof::profiler::ModuleStatus;
-using allocprof::profiler::SymbolizedAddress;
-using allocprof::profiler::Symbolizer;
-using allocprof::profiler::SymbolQuality;
-using allocprof::profiler::SymbolTable;
+using allocprof::symbolize::demangle;
+using allocprof::symbolize::DwarfSource;
+using allocprof::symbolize::ModuleStatus;
+using allocprof::symbolize::SymbolizedAddress;
+using allocprof::symbolize::Symbolizer;
+using allocprof::symbolize::SymbolQuality;
+using allocprof::symbolize::SymbolTable;
 
 const std::string kSample = ALLOCPROF_SYMBOLS_SAMPLE;
 const std::string kLibrary = ALLOCPROF_SYMBOLS_LIB;
@@ -301,9 +301,9 @@ TEST(Symbolizer, AddressOutsideAnyFunctionIsUnknown) {
 
 TEST(Symbolizer, ForeignHandleIsUnknown) {
     Symbolizer symbolizer;
-    EXPECT_EQ(symbolizer.symbolize(allocprof::profiler::ModuleHandle{42}, 0x1000).quality,
+    EXPECT_EQ(symbolizer.symbolize(allocprof::symbolize::ModuleHandle{42}, 0x1000).quality,
               SymbolQuality::Unknown);
-    EXPECT_EQ(symbolizer.module_info(allocprof::profiler::ModuleHandle{42}).status,
+    EXPECT_EQ(symbolizer.module_info(allocprof::symbolize::ModuleHandle{42}).status,
               ModuleStatus::Missing);
 }
 
@@ -401,7 +401,7 @@ TEST(Demangle, MangledPlainAndInvalidNames) {
 }
 
 TEST(Demangle, CompilerMadeCopiesNameTheirFunction) {
-    using allocprof::profiler::function_name_from_symbol;
+    using allocprof::symbolize::function_name_from_symbol;
     EXPECT_EQ(function_name_from_symbol("_Z3fooi.cold"), "foo(int)");
     EXPECT_EQ(function_name_from_symbol("_ZL3bari.constprop.0.isra.0"), "bar(int)");
     EXPECT_EQ(function_name_from_symbol("_ZN2ns1fEv"), "ns::f()");

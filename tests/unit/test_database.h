@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "run_database.h"
+#include "schema/run_database.h"
 
 namespace allocprof::test {
 

@@ -1,0 +1,198 @@
+// compare_command.cpp — `allocprof compare base.db head.db [--threshold METRIC=REL[,ABS]]...
+// [--budget FILE] [--format md|json] [-o FILE]`: the CI gate. Reads the stored analyses
+// of two run databases (analysing first, in place, any run that has none: stderr says
+// so), refuses two files analysed with different B0 or L, compares them
+// (compare_diff.h) and prints markdown or JSON (compare_render.h). The markdown is also
+// appended to $GITHUB_STEP_SUMMARY when that is set. Exit 0: no regression; 1: a
+// regression or a budget exceeded; 2: bad input.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "cli/cli.h"
+#include "compare/compare_diff.h"
+#include "compare/compare_render.h"
+#include "symbolize/run_symbolizer.h"
+#include "suite/suite_process.h"
+
+namespace allocprof::cli {
+using namespace allocprof::compare;
+using namespace allocprof::suite;
+using namespace allocprof::symbolize;
+namespace {
+
+using nlohmann::json;
+
+const char* const kCompareUsage =
+    "usage: allocprof compare BASE.db HEAD.db [--threshold METRIC=REL[,ABS]]... [--budget FILE]\n"
+    "                         [--format md|json] [-o FILE]\n"
+    "\n"
+    "Compares the scenarios (runs paired by scenario name) and allocation sites of two analysed\n"
+    "run databases. Exit 0: no regression; 1: a regression or a budget exceeded; 2: bad input.\n"
+    "\n"
+    "  --threshold M=REL[,ABS]  regression threshold max(REL% x old, ABS) of metric M: allocs_per_op\n"
+    "                           (default 1%,0.001), bytes_per_op (1%,8), gen0_star_per_1k (1%),\n"
+    "                           peak_live_bytes (1%,4096), unfreed_bytes (1%,1024); repeatable\n"
+    "  --budget FILE            absolute limits: {\"budgets\": [{\"scenario\": \"x\", \"phase\": \"execute\",\n"
+    "                           \"metric\": \"allocs_per_op\", \"max\": 0}, {\"no_new_critical_sites\": true}]}\n"
+    "  --format md|json         markdown for a pull-request comment (default), or JSON\n"
+    "  -o FILE                  write there instead of stdout\n";
+
+// Analyses, in place, every run of `path` that has no analysis, with `params` when given.
+void analyze_missing(const std::string& path, const std::optional<json>& params) {
+    std::vector<int64_t> missing;
+    {
+        auto db = schema::Database::open_existing(path, false);
+        for (const auto& sc : scenarios_of(db))
+            for (int64_t run : sc.runs)
+                if (!analysis_key(db, run)) missing.push_back(run);
+    }
+    if (missing.empty()) return;
+    std::string config;
+    if (params) {
+        char tmpl[] = "/tmp/allocprof-compare-config-XXXXXX";
+        int fd = mkstemp(tmpl);
+        if (fd < 0) throw std::runtime_error("cannot create a temporary config file");
+        close(fd);
+        config = tmpl;
+        std::ofstream(config) << json{{"analysis", *params}}.dump();
+    }
+    for (int64_t run : missing) {
+        std::cerr << "allocprof: " << path << ": run " << run
+                  << " has no analysis; analysing it first (allocprof analyze" << (params ? ", with the other file's parameters" : "")
+                  << ")\n";
+        std::vector<std::string> args = {"analyze", path, "--run", std::to_string(run)};
+        if (!config.empty()) args.insert(args.end(), {"--config", config});
+        int status = run_self(args);
+        if (status != 0) {
+            if (!config.empty()) std::remove(config.c_str());
+            throw std::runtime_error(path + ": run " + std::to_string(run) +
+                                     " could not be analysed (see the message above); compare needs an analysis");
+        }
+    }
+    if (!config.empty()) std::remove(config.c_str());
+}
+
+// The one (B0, L) of a file's analyses; throws when the runs disagree.
+std::optional<AnalysisKey> file_key(schema::Database& db, const std::string& path, std::optional<json>* params) {
+    std::set<AnalysisKey> keys;
+    for (const auto& sc : scenarios_of(db))
+        for (int64_t run : sc.runs) {
+            if (auto k = analysis_key(db, run)) {
+                keys.insert(*k);
+                if (params && !*params) *params = analysis_params_json(db, run);
+            }
+        }
+    if (keys.size() > 1)
+        throw std::runtime_error(path + ": its runs were analysed with different parameters (B0, L); analyse the file "
+                                        "again with one --gen0-budget/--config");
+    if (keys.empty()) return std::nullopt;
+    return *keys.begin();
+}
+
+std::string key_text(const AnalysisKey& k) {
+    return "B0 = " + std::to_string(k.gen0_budget) + " B, L = " + std::to_string(k.large_object_threshold) + " B";
+}
+
+}  // namespace
+
+int compare_command(const Arguments& args) {
+    std::vector<std::string> files;
+    std::vector<std::string> threshold_specs;
+    std::optional<std::string> budget_file, output;
+    std::string format = "md";
+    ArgReader a(args, "compare");
+    while (a.next()) {
+        if (a.help()) {
+            std::cout << kCompareUsage;
+            return kExitOk;
+        } else if (a.is("--threshold")) {
+            threshold_specs.push_back(a.value());
+        } else if (a.is("--budget")) {
+            budget_file = a.value();
+        } else if (a.is("--format")) {
+            format = a.value();
+            if (format != "md" && format != "json") throw UsageError("--format must be md or json, not '" + format + "'");
+        } else if (a.is("-o")) {
+            output = a.value();
+        } else if (!a.arg().empty() && a.arg()[0] == '-') {
+            throw UsageError("unknown option '" + a.arg() + "' for compare");
+        } else {
+            files.push_back(a.arg());
+        }
+    }
+    if (files.size() != 2) throw UsageError("compare takes two database files: BASE.db HEAD.db");
+    const std::string& base_path = files[0];
+    const std::string& head_path = files[1];
+
+    // Gates first: a typo in a threshold or budget is bad input before any work.
+    Thresholds thresholds;
+    std::vector<Budget> budgets;
+    try {
+        for (const auto& spec : threshold_specs) thresholds.apply(spec, "--threshold");
+        if (budget_file) budgets = load_budget_file(*budget_file);
+    } catch (const GateError& e) {
+        throw UsageError(e.what());
+    }
+
+    // Every run needs an analysis; a file without one is analysed like the other.
+    std::optional<json> params;
+    {
+        auto base = schema::Database::open_existing(base_path, false);
+        auto head = schema::Database::open_existing(head_path, false);
+        for (auto* db : {&base, &head})
+            if (scenarios_of(*db).empty()) throw std::runtime_error(db->path() + ": the database holds no complete run");
+        file_key(base, base_path, &params);
+        file_key(head, head_path, &params);
+    }
+    analyze_missing(base_path, params);
+    analyze_missing(head_path, params);
+
+    auto base = schema::Database::open_existing(base_path, false);
+    auto head = schema::Database::open_existing(head_path, false);
+    const AnalysisKey base_key = *file_key(base, base_path, nullptr);
+    const AnalysisKey head_key = *file_key(head, head_path, nullptr);
+    if (!(base_key == head_key))
+        throw std::runtime_error("the two files were analysed with different parameters: " + base_path + ": " +
+                                 key_text(base_key) + "; " + head_path + ": " + key_text(head_key) +
+                                 ". Analyse both with the same --gen0-budget/--config (allocprof analyze FILE)");
+
+    // Thresholds: defaults, then the suite file's (stored with head, else base), then the command line.
+    try {
+        json meta = stored_suite_meta(head);
+        if (!meta.contains("thresholds")) meta = stored_suite_meta(base);
+        Thresholds merged;
+        if (meta.contains("thresholds")) merged.apply_json(meta["thresholds"], head_path + ": suite thresholds");
+        for (const auto& spec : threshold_specs) merged.apply(spec, "--threshold");
+        thresholds = merged;
+        json head_meta = stored_suite_meta(head);
+        if (head_meta.contains("budgets")) {
+            auto suite_budgets = parse_budgets(head_meta["budgets"], head_path + ": suite budgets");
+            budgets.insert(budgets.begin(), suite_budgets.begin(), suite_budgets.end());
+        }
+    } catch (const GateError& e) {
+        throw std::runtime_error(e.what());
+    }
+
+    Comparison c = compare_databases(base, head, base_key, thresholds, budgets);
+    const std::string markdown = compare_markdown(c);
+    const std::string text = format == "json" ? compare_json(c).dump(2) + "\n" : markdown;
+    if (output) {
+        std::ofstream out(*output);
+        if (!(out << text)) throw std::runtime_error(*output + ": cannot write the comparison");
+    } else {
+        std::cout << text;
+    }
+    if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
+        std::ofstream out(summary, std::ios::app);
+        if (!(out << markdown << "\n")) print_warning(std::string(summary) + ": cannot append the step summary");
+    }
+    for (const auto& b : c.budgets)
+        if (!b.ok) std::cerr << "allocprof: " << b.message << "\n";
+    return c.failed() ? kExitFinding : kExitOk;
+}
+
+}  // namespace allocprof::cli

@@ -1,0 +1,171 @@
+// summary_command.cpp — `allocprof summary run.db [--json]`: the ingest-time figures of
+// every run in a database, for a terminal or (with --json) for machines.
+//
+// JSON: {"file": ..., "runs": [{...}]}; the keys of each run are the column names of the
+// `runs` table (schema/allocprof_v1.sql) that matter to a reader, plus "calls" (successful
+// calls per hooked function), "notes", and "debug_coverage" (per module: frames resolved
+// to file:line / symbol only / unknown and the fix, see coverage_report.h; null when the
+// run was never symbolized). Key names are stable.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/coverage_report.h"
+#include "schema/run_database.h"
+
+namespace allocprof::cli {
+namespace {
+
+using nlohmann::json;
+
+const char* const kSummaryUsage =
+    "usage: allocprof summary FILE [--json]\n"
+    "\n"
+    "Prints what each run in FILE allocated, freed and held, as recorded.\n";
+
+json nullable_int(const schema::Statement& s, int column) {
+    return s.is_null(column) ? json(nullptr) : json(s.int64(column));
+}
+
+json load_runs(schema::Database& db) {
+    auto runs = db.prepare(
+        "SELECT run_id, scenario, command, pid, allocations, frees, reallocs, bytes_allocated, "
+        "peak_live_bytes, unfreed_blocks, unfreed_bytes, temporary_allocations, "
+        "temporary_allocations_k1, unmatched_frees, ops, ops_source, duration_s, exit_status, "
+        "term_signal, truncated, complete, traced, threads, mmap_calls, mmap_bytes, "
+        "peak_rss_bytes, events_stored, event_count, notes, start_unix_ns, target_user_s, "
+        "target_system_s "
+        "FROM runs ORDER BY run_id");
+    auto calls = db.prepare(
+        "SELECT function, calls, bytes FROM function_calls WHERE run_id = ? ORDER BY function");
+    json out = json::array();
+    while (runs.step()) {
+        json r;
+        int c = 0;
+        r["run_id"] = runs.int64(c++);
+        r["scenario"] = runs.is_null(c) ? json(nullptr) : json(runs.text(c));
+        ++c;
+        r["command"] = json::parse(runs.text(c++), nullptr, false);
+        r["pid"] = runs.int64(c++);
+        for (const char* key : {"allocations", "frees", "reallocs", "bytes_allocated",
+                                "peak_live_bytes", "unfreed_blocks", "unfreed_bytes",
+                                "temporary_allocations", "temporary_allocations_k1",
+                                "unmatched_frees"})
+            r[key] = runs.int64(c++);
+        r["ops"] = nullable_int(runs, c++);
+        r["ops_source"] = runs.is_null(c) ? json(nullptr) : json(runs.text(c));
+        ++c;
+        r["duration_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
+        ++c;
+        r["exit_status"] = nullable_int(runs, c++);
+        r["term_signal"] = nullable_int(runs, c++);
+        r["truncated"] = runs.int64(c++) != 0;
+        r["complete"] = runs.int64(c++) != 0;
+        r["traced"] = runs.int64(c++) != 0;
+        for (const char* key : {"threads", "mmap_calls", "mmap_bytes"}) r[key] = runs.int64(c++);
+        r["peak_rss_bytes"] = nullable_int(runs, c++);
+        r["events_stored"] = runs.int64(c++) != 0;
+        r["event_count"] = runs.int64(c++);
+        r["notes"] = json::parse(runs.text(c++), nullptr, false);
+        r["start_unix_ns"] = runs.int64(c++);
+        r["target_user_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
+        ++c;
+        r["target_system_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
+        ++c;
+        json fn = json::object();
+        calls.bind(1, r["run_id"].get<int64_t>());
+        while (calls.step()) fn[calls.text(0)] = calls.int64(1);
+        calls.reset();
+        r["calls"] = fn;
+        r["debug_coverage"] = load_coverage(db, r["run_id"].get<int64_t>());
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::string command_line(const json& command) {
+    std::string s;
+    if (!command.is_array()) return "?";
+    for (const auto& a : command) {
+        if (!s.empty()) s += ' ';
+        s += a.get<std::string>();
+    }
+    return s;
+}
+
+void print_text(const std::string& file, const json& runs) {
+    std::cout << file << ": " << runs.size() << (runs.size() == 1 ? " run" : " runs") << "\n";
+    for (const auto& r : runs) {
+        std::cout << "\nrun " << r["run_id"].get<int64_t>() << ": " << command_line(r["command"]);
+        if (!r["scenario"].is_null()) std::cout << "  [scenario " << r["scenario"].get<std::string>() << "]";
+        std::cout << "\n";
+        std::string ending;
+        if (!r["complete"].get<bool>())
+            ending = "incomplete: the recorder stopped before finishing this run";
+        else if (!r["exit_status"].is_null())
+            ending = "exit status " + std::to_string(r["exit_status"].get<int64_t>());
+        else
+            ending = "killed by signal " + std::to_string(r["term_signal"].get<int64_t>());
+        if (!r["duration_s"].is_null()) {
+            char buf[64];
+            std::snprintf(buf, sizeof(buf), " after %.2f s", r["duration_s"].get<double>());
+            ending += buf;
+        }
+        if (r["truncated"].get<bool>()) ending += " (truncated: the stream did not end cleanly)";
+        std::cout << "  " << ending << "\n";
+        auto count = [&](const char* key) { return format_count(r[key].get<uint64_t>()); };
+        auto bytes = [&](const char* key) { return format_bytes(r[key].get<uint64_t>()); };
+        std::cout << "  allocations      " << count("allocations") << " (" << bytes("bytes_allocated")
+                  << " requested; " << count("reallocs") << " reallocs)\n";
+        std::cout << "  frees            " << count("frees") << "\n";
+        std::cout << "  peak live        " << bytes("peak_live_bytes") << "\n";
+        std::cout << "  unfreed at exit  " << count("unfreed_blocks") << " blocks, "
+                  << bytes("unfreed_bytes") << "\n";
+        std::cout << "  temporary        " << count("temporary_allocations") << " (K=0), "
+                  << count("temporary_allocations_k1") << " (K=1)\n";
+        std::cout << "  ops              "
+                  << (r["ops"].is_null() ? std::string("not counted (per-op metrics are per run)")
+                                         : format_count(r["ops"].get<uint64_t>()) + " (" +
+                                               r["ops_source"].get<std::string>() + ")")
+                  << "\n";
+        std::cout << "  threads          " << count("threads") << "\n";
+        if (r["mmap_calls"].get<uint64_t>() > 0)
+            std::cout << "  anonymous mmap   " << count("mmap_calls") << " calls, "
+                      << bytes("mmap_bytes") << " (outside heap figures)\n";
+        if (!r["peak_rss_bytes"].is_null())
+            std::cout << "  peak RSS         " << bytes("peak_rss_bytes") << "\n";
+        if (r["unmatched_frees"].get<uint64_t>() > 0)
+            std::cout << "  unmatched frees  " << count("unmatched_frees")
+                      << " (frees of blocks the recording never saw allocated)\n";
+        if (r["traced"].get<bool>()) print_coverage(r["debug_coverage"], std::cout);
+        for (const auto& note : r["notes"]) std::cout << "  note: " << note.get<std::string>() << "\n";
+    }
+}
+
+}  // namespace
+
+int summary_command(const Arguments& args) {
+    std::string file;
+    bool as_json = false;
+    ArgReader a(args, "summary");
+    while (a.next()) {
+        if (a.help()) {
+            std::cout << kSummaryUsage;
+            return kExitOk;
+        } else if (a.is("--json")) {
+            as_json = true;
+        } else {
+            a.file(file);
+        }
+    }
+    a.require(file);
+    auto db = schema::Database::open_existing(file, false);
+    json runs = load_runs(db);
+    if (as_json)
+        std::cout << json{{"file", file}, {"runs", runs}}.dump(2) << "\n";
+    else
+        print_text(file, runs);
+    return kExitOk;
+}
+
+}  // namespace allocprof::cli

@@ -1,0 +1,302 @@
+// top_command.cpp — `allocprof top run.db [-n 20] [--by allocs|bytes|peak|temporary|unfreed]
+// [--group native|script] [--run ID] [--json]`: the allocation sites of one run (default:
+// the last), ranked by a metric, each with its figures and the stack that leads to it (the
+// stack contributing most of its allocations, from the site out to main, script frames
+// merged in at the interpreter's eval function). --group script ranks script locations
+// instead (schema: script_sites): the innermost Lua/Python frame of each stack.
+//
+// Metrics: allocs = allocations, bytes = bytes_allocated, peak = live_at_peak_bytes,
+// temporary = temporary_k0, unfreed = live_end_bytes (sites.* in schema/allocprof_v1.sql).
+// A run that was never symbolized (a file recorded before symbolization existed) is
+// symbolized first, with the built-in site config, and stderr says so.
+//
+// JSON (stable keys): {"file", "run_id", "by", "sites_total", "allocations_total",
+// "bytes_allocated_total", "sites": [{"rank", "site_id", "module", "function", "file",
+// "line", "site_key" (array [module, function, file, line]), "function_key" (array
+// [module, function]), "allocations", "bytes_allocated", "frees", "reallocs",
+// "live_end_blocks", "live_end_bytes", "live_at_peak_bytes", "temporary_k0",
+// "temporary_k1", "stacks" (stacks attributed to the site), "stack": [{"function", "file",
+// "line", "module", "inlined"}, ...] (from the site frame outwards, at most 64 frames;
+// "function" is module+0xoffset for unknown code, "file" "" and "line" 0 without DWARF;
+// script frames have module "[lua]" or "[python]")}]}, and "group" ("native" or "script").
+// With --group script, each site is a script location (module "[lua]"/"[python]", or
+// function "(no script frame)" for allocations outside any script) and also has
+// "native_site": {"function", "file", "line", "module"}, the native site of its top stack.
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/cli.h"
+#include "schema/run_database.h"
+#include "symbolize/run_stacks.h"
+#include "symbolize/run_symbolizer.h"
+
+namespace allocprof::cli {
+using namespace allocprof::symbolize;
+namespace {
+
+using nlohmann::json;
+
+const char* const kTopUsage =
+    "usage: allocprof top FILE [-n N] [--by allocs|bytes|peak|temporary|unfreed]\n"
+    "                     [--group native|script] [--run ID] [--json]\n"
+    "\n"
+    "The allocation sites of a run, ranked, with the stack that leads to each.\n"
+    "\n"
+    "  -n N        how many sites (default 20; 0 = all)\n"
+    "  --by KEY    allocs (default), bytes, peak (bytes live at the peak), temporary\n"
+    "              (freed before the thread's next allocation), unfreed (bytes live at exit)\n"
+    "  --group G   native (default): sites in native code; script: by the Lua/Python line\n"
+    "              that was running (the innermost script frame)\n"
+    "  --run ID    which run of FILE (default: the last)\n"
+    "  --json      machine-readable output (keys documented in cli/top_command.cpp)\n";
+
+struct Metric {
+    const char* option;
+    const char* column;
+    const char* label;
+};
+
+constexpr Metric kMetrics[] = {
+    {"allocs", "allocations", "allocations"},
+    {"bytes", "bytes_allocated", "bytes allocated"},
+    {"peak", "live_at_peak_bytes", "bytes live at the peak"},
+    {"temporary", "temporary_k0", "temporary allocations"},
+    {"unfreed", "live_end_bytes", "bytes unfreed at exit"},
+};
+
+constexpr size_t kJsonStackFrames = 64;
+constexpr size_t kTextStackFrames = 12;
+
+const char* const kFigures[] = {"allocations",        "bytes_allocated", "frees",
+                                "reallocs",           "live_end_blocks", "live_end_bytes",
+                                "live_at_peak_bytes", "temporary_k0",    "temporary_k1"};
+
+// The frames of `site`'s top stack from the site frame outwards, up to main.
+json site_stack(const RunStacks& stacks, const json& site) {
+    std::vector<AttributionFrame> frames;
+    std::vector<uint32_t> nodes;
+    stacks.stack(static_cast<uint32_t>(site["top_node"].get<int64_t>()), frames, &nodes,
+                 RunStacks::View::Merged);
+    const std::string key = site["site_key"].dump();
+    size_t start = 0;
+    for (size_t i = 0; i < frames.size(); ++i) {
+        if (SiteAttributor::identity(frames[i]).site_key() == key) {
+            start = i;
+            break;
+        }
+    }
+    json out = json::array();
+    for (size_t i = start; i < frames.size() && out.size() < kJsonStackFrames; ++i) {
+        SiteIdentity id = SiteAttributor::identity(frames[i]);
+        // A frame is inlined into the next when both come from the same node.
+        bool inlined = i + 1 < frames.size() && nodes[i + 1] == nodes[i];
+        out.push_back({{"function", id.function},
+                       {"file", id.file},
+                       {"line", id.line},
+                       {"module", id.module},
+                       {"inlined", inlined}});
+        // Down to the program's main (a script function may be called main too).
+        const bool script = id.module == kLuaModule || id.module == kPythonModule;
+        if (!script && qualified_name(id.function) == "main") break;
+    }
+    return out;
+}
+
+bool has_script_sites(schema::Database& db, int64_t run_id) {
+    auto row = db.prepare("SELECT 1 FROM script_sites WHERE run_id = ? LIMIT 1");
+    row.bind(1, run_id);
+    return row.step();
+}
+
+// The native site of a stack (for a script location's top stack).
+json native_site(schema::Database& db, int64_t run_id, int64_t node) {
+    auto row = db.prepare(
+        "SELECT s.function, s.file, s.line, s.module FROM stack_sites ss JOIN sites s ON "
+        "s.run_id = ss.run_id AND s.site_id = ss.site_id WHERE ss.run_id = ? AND ss.node_id = ?");
+    row.bind_all(run_id, node);
+    if (!row.step()) return nullptr;
+    return {{"function", row.text(0)}, {"file", row.text(1)}, {"line", row.int64(2)},
+            {"module", row.text(3)}};
+}
+
+json load_top(schema::Database& db, int64_t run_id, const Metric& metric, uint64_t limit,
+              bool script) {
+    const std::string sites_table = script ? "script_sites" : "sites";
+    const std::string stacks_table = script ? "stack_script_sites" : "stack_sites";
+    std::string sql =
+        "SELECT site_id, module, function, file, line, site_key, function_key, allocations, "
+        "bytes_allocated, frees, reallocs, live_end_blocks, live_end_bytes, live_at_peak_bytes, "
+        "temporary_k0, temporary_k1, top_node, "
+        "(SELECT count(*) FROM " + stacks_table + " ss WHERE ss.run_id = s.run_id AND ss.site_id = "
+        "s.site_id) "
+        "FROM " + sites_table + " s WHERE run_id = ? ORDER BY " +
+        std::string(metric.column) + " DESC, site_id";
+    if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+    auto rows = db.prepare(sql);
+    rows.bind(1, run_id);
+    json sites = json::array();
+    while (rows.step()) {
+        json s;
+        s["rank"] = sites.size() + 1;
+        s["site_id"] = rows.int64(0);
+        s["module"] = rows.text(1);
+        s["function"] = rows.text(2);
+        s["file"] = rows.text(3);
+        s["line"] = rows.int64(4);
+        s["site_key"] = json::parse(rows.text(5));
+        s["function_key"] = json::parse(rows.text(6));
+        int c = 7;
+        for (const char* key : kFigures) s[key] = rows.int64(c++);
+        s["top_node"] = rows.int64(c++);
+        s["stacks"] = rows.int64(c++);
+        sites.push_back(std::move(s));
+    }
+    const RunStacks stacks = RunStacks::load(db, run_id);
+    for (json& s : sites) {
+        s["stack"] = site_stack(stacks, s);
+        if (script) s["native_site"] = native_site(db, run_id, s["top_node"].get<int64_t>());
+        s.erase("top_node");
+    }
+    auto totals = db.prepare(
+        "SELECT count(*), coalesce(sum(allocations), 0), coalesce(sum(bytes_allocated), 0) FROM " +
+        sites_table + " WHERE run_id = ?");
+    totals.bind(1, run_id);
+    totals.step();
+    return json{{"run_id", run_id},
+                {"by", metric.option},
+                {"group", script ? "script" : "native"},
+                {"sites_total", totals.int64(0)},
+                {"allocations_total", totals.int64(1)},
+                {"bytes_allocated_total", totals.int64(2)},
+                {"sites", std::move(sites)}};
+}
+
+std::string frame_text(const json& f) {
+    std::string text = f["function"].get<std::string>();
+    if (!f["file"].get<std::string>().empty())
+        text += " (" + f["file"].get<std::string>() +
+                (f["line"].get<int64_t>() > 0 ? ":" + std::to_string(f["line"].get<int64_t>()) : "") +
+                ")";
+    else if (text.rfind(f["module"].get<std::string>() + "+0x", 0) != 0)  // not module+0xoffset
+        text += f["module"].get<std::string>()[0] == '['
+                    ? " " + f["module"].get<std::string>()
+                    : " [" + f["module"].get<std::string>() + "]";
+    return text;
+}
+
+std::string percent(uint64_t part, uint64_t whole) {
+    if (whole == 0) return "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " (%.1f%%)",
+                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
+    return buf;
+}
+
+void print_text(const std::string& file, const json& top, const Metric& metric) {
+    const bool script = top["group"] == "script";
+    std::cout << file << ", run " << top["run_id"].get<int64_t>() << ": "
+              << format_count(top["sites_total"].get<uint64_t>())
+              << (script ? " script locations, " : " sites, ")
+              << format_count(top["allocations_total"].get<uint64_t>()) << " allocations, "
+              << format_bytes(top["bytes_allocated_total"].get<uint64_t>()) << "; top "
+              << top["sites"].size() << " by " << metric.label << "\n";
+    const auto total_allocs = top["allocations_total"].get<uint64_t>();
+    const auto total_bytes = top["bytes_allocated_total"].get<uint64_t>();
+    for (const json& s : top["sites"]) {
+        std::string module = s["module"].get<std::string>();
+        if (module.empty() || module[0] != '[') module = "[" + module + "]";
+        std::string where = s["file"].get<std::string>();
+        if (s["line"].get<int64_t>() > 0) where += ":" + std::to_string(s["line"].get<int64_t>());
+        where += (where.empty() ? "" : "  ") + module;
+        std::cout << "\n#" << s["rank"].get<int64_t>() << "  " << s["function"].get<std::string>()
+                  << "  " << where << "\n";
+        auto n = [&](const char* key) { return s[key].get<uint64_t>(); };
+        auto counted = [&](const char* key, const char* noun) {
+            return format_count(n(key)) + " " + noun + (n(key) == 1 ? "" : "s");
+        };
+        std::cout << "    " << counted("allocations", "allocation")
+                  << percent(n("allocations"), total_allocs) << ", "
+                  << format_bytes(n("bytes_allocated"))
+                  << percent(n("bytes_allocated"), total_bytes) << "; peak "
+                  << format_bytes(n("live_at_peak_bytes")) << ", temporary "
+                  << format_count(n("temporary_k0")) << ", unfreed "
+                  << format_bytes(n("live_end_bytes")) << " in "
+                  << counted("live_end_blocks", "block") << "; " << counted("stacks", "stack")
+                  << "\n";
+        if (script && s.contains("native_site") && !s["native_site"].is_null())
+            std::cout << "    most in " << frame_text(s["native_site"]) << "\n";
+        const json& stack = s["stack"];
+        for (size_t i = 0; i < stack.size() && i < kTextStackFrames; ++i)
+            std::cout << "      at " << frame_text(stack[i])
+                      << (stack[i]["inlined"].get<bool>() ? "  (inlined)" : "") << "\n";
+        if (stack.size() > kTextStackFrames) std::cout << "      ...\n";
+    }
+}
+
+}  // namespace
+
+int top_command(const Arguments& args) {
+    std::string file;
+    uint64_t limit = 20;
+    const Metric* metric = &kMetrics[0];
+    std::optional<int64_t> run;
+    bool as_json = false;
+    bool script = false;
+    ArgReader a(args, "top");
+    while (a.next()) {
+        if (a.help()) {
+            std::cout << kTopUsage;
+            return kExitOk;
+        } else if (a.is("-n")) {
+            limit = a.count_value();
+        } else if (a.is("--by")) {
+            const std::string& by = a.value();
+            metric = nullptr;
+            for (const Metric& m : kMetrics)
+                if (by == m.option) metric = &m;
+            if (metric == nullptr)
+                throw UsageError("--by takes allocs, bytes, peak, temporary or unfreed, not '" +
+                                 by + "'");
+        } else if (a.is("--group")) {
+            const std::string& group = a.value();
+            if (group != "native" && group != "script")
+                throw UsageError("--group takes native or script, not '" + group + "'");
+            script = group == "script";
+        } else if (a.is("--run")) {
+            run = static_cast<int64_t>(a.count_value());
+        } else if (a.is("--json")) {
+            as_json = true;
+        } else {
+            a.file(file);
+        }
+    }
+    a.require(file);
+    std::optional<schema::Database> db(schema::Database::open_existing(file, false));
+    const int64_t run_id = select_run(*db, run);
+    const bool symbolized = is_symbolized(*db, run_id);
+    if (!symbolized || (script && !has_script_sites(*db, run_id))) {
+        std::cerr << "allocprof: run " << run_id << " of " << file
+                  << (symbolized ? " was symbolized before script locations existed"
+                                 : " was never symbolized")
+                  << "; symbolizing it now (once)\n";
+        db.reset();
+        db.emplace(schema::Database::open_existing(file, true));
+        SymbolizeOptions options;
+        options.progress = isatty(STDERR_FILENO) != 0;
+        symbolize_run(*db, run_id, options);
+    }
+    json top = load_top(*db, run_id, *metric, limit, script);
+    if (as_json) {
+        json out = {{"file", file}};
+        out.update(top);
+        std::cout << out.dump(2) << "\n";
+    } else {
+        print_text(file, top, *metric);
+    }
+    return kExitOk;
+}
+
+}  // namespace allocprof::cli

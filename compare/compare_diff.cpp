@@ -1,0 +1,274 @@
+// compare_diff.cpp — see compare_diff.h.
+#include "compare/compare_diff.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+namespace allocprof::compare {
+
+using analyzers::MeasuredWindow;
+using analyzers::measured_window;
+
+using nlohmann::json;
+
+namespace {
+
+MetricDelta delta_of(const Sample& b, const Sample& h, const Threshold& t) {
+    MetricDelta d;
+    d.old_value = b.mean;
+    d.new_value = h.mean;
+    d.delta = h.mean - b.mean;
+    if (b.mean != 0) d.percent = 100.0 * d.delta / std::fabs(b.mean);
+    const double nb = b.n ? static_cast<double>(b.n) : 1, nh = h.n ? static_cast<double>(h.n) : 1;
+    d.noise = 2 * std::sqrt(b.sd * b.sd / nb + h.sd * h.sd / nh);
+    d.threshold = t.of(b.mean);
+    d.regression = d.delta > d.threshold && d.delta > d.noise;
+    d.improvement = -d.delta > d.threshold && -d.delta > d.noise;
+    return d;
+}
+
+std::string window_label(const MeasuredWindow& w) {
+    if (!w.measure_phase.empty()) return "phase " + w.measure_phase;
+    if (!w.warmup_phase.empty()) return "run without " + w.warmup_phase;
+    return "run";
+}
+
+// The values of `runs`' measured windows, per metric; runs without the window are skipped.
+struct WindowSamples {
+    std::array<Sample, kMetricCount> metric;
+    size_t runs = 0;
+    bool per_run = false;
+    std::string missing;  // why runs were skipped
+};
+
+WindowSamples window_samples(schema::Database& db, const std::vector<int64_t>& runs, const MeasuredWindow& w,
+                             uint64_t gen0_budget) {
+    WindowSamples out;
+    std::array<std::vector<double>, kMetricCount> values;
+    for (int64_t run : runs) {
+        std::string why;
+        auto v = window_values(db, run, w, gen0_budget, &why);
+        if (!v) {
+            out.missing = why;
+            continue;
+        }
+        ++out.runs;
+        out.per_run |= v->per_run;
+        for (size_t i = 0; i < kMetricCount; ++i) values[i].push_back(v->value[i]);
+    }
+    for (size_t i = 0; i < kMetricCount; ++i) out.metric[i] = sample_of(values[i]);
+    return out;
+}
+
+int kind_order(const std::string& kind) {
+    static const char* order[] = {"new", "regressed", "tier", "improved", "vanished"};
+    for (int i = 0; i < 5; ++i)
+        if (kind == order[i]) return i;
+    return 5;
+}
+
+void compare_sites(const std::string& scenario, std::vector<SiteAggregate> base, std::vector<SiteAggregate> head,
+                   const Thresholds& t, Comparison& out) {
+    const Threshold& ta = t[Metric::kAllocsPerOp];
+    const Threshold& tb = t[Metric::kBytesPerOp];
+    const Threshold& tg = t[Metric::kGen0StarPer1k];
+    std::vector<int> base_pair(base.size(), -1), head_pair(head.size(), -1);
+    std::vector<bool> by_function(head.size(), false);
+    std::unordered_map<std::string, size_t> base_by_key;
+    for (size_t i = 0; i < base.size(); ++i) base_by_key.emplace(base[i].site_key, i);
+    for (size_t j = 0; j < head.size(); ++j) {
+        auto it = base_by_key.find(head[j].site_key);
+        if (it != base_by_key.end() && base_pair[it->second] < 0) {
+            base_pair[it->second] = static_cast<int>(j);
+            head_pair[j] = static_cast<int>(it->second);
+        }
+    }
+    // The rest by function key, in order of line.
+    std::map<std::string, std::pair<std::vector<size_t>, std::vector<size_t>>> by_fn;
+    for (size_t i = 0; i < base.size(); ++i)
+        if (base_pair[i] < 0) by_fn[base[i].function_key].first.push_back(i);
+    for (size_t j = 0; j < head.size(); ++j)
+        if (head_pair[j] < 0) by_fn[head[j].function_key].second.push_back(j);
+    for (auto& [key, sides] : by_fn) {
+        auto& [bs, hs] = sides;
+        std::stable_sort(bs.begin(), bs.end(), [&](size_t x, size_t y) { return base[x].line < base[y].line; });
+        std::stable_sort(hs.begin(), hs.end(), [&](size_t x, size_t y) { return head[x].line < head[y].line; });
+        for (size_t k = 0; k < std::min(bs.size(), hs.size()); ++k) {
+            base_pair[bs[k]] = static_cast<int>(hs[k]);
+            head_pair[hs[k]] = static_cast<int>(bs[k]);
+            by_function[hs[k]] = true;
+            ++out.paired_by_function;
+        }
+    }
+    const Sample zero{0, 0, 0};
+    std::vector<SiteChange> changes;
+    for (size_t j = 0; j < head.size(); ++j) {
+        SiteChange c;
+        c.scenario = scenario;
+        c.head = head[j];
+        const SiteAggregate* b = head_pair[j] >= 0 ? &base[static_cast<size_t>(head_pair[j])] : nullptr;
+        if (b) c.base = *b;
+        c.allocs_per_op = delta_of(b ? b->allocs_per_op : zero, head[j].allocs_per_op, ta);
+        c.bytes_per_op = delta_of(b ? b->bytes_per_op : zero, head[j].bytes_per_op, tb);
+        c.gen0_star_per_1k = delta_of(b ? b->gen0_star_per_1k : zero, head[j].gen0_star_per_1k, tg);
+        c.regression = c.allocs_per_op.regression || c.bytes_per_op.regression;
+        if (!b) {
+            c.kind = "new";
+        } else {
+            c.paired_by = by_function[j] ? "function_key" : "site_key";
+            c.tier_moved = b->tier != head[j].tier;
+            if (c.regression)
+                c.kind = "regressed";
+            else if (c.tier_moved)
+                c.kind = "tier";
+            else if (c.allocs_per_op.improvement || c.bytes_per_op.improvement)
+                c.kind = "improved";
+            else
+                continue;
+        }
+        changes.push_back(std::move(c));
+    }
+    for (size_t i = 0; i < base.size(); ++i) {
+        if (base_pair[i] >= 0) continue;
+        SiteChange c;
+        c.scenario = scenario;
+        c.kind = "vanished";
+        c.base = base[i];
+        c.allocs_per_op = delta_of(base[i].allocs_per_op, zero, ta);
+        c.bytes_per_op = delta_of(base[i].bytes_per_op, zero, tb);
+        c.gen0_star_per_1k = delta_of(base[i].gen0_star_per_1k, zero, tg);
+        changes.push_back(std::move(c));
+    }
+    std::stable_sort(changes.begin(), changes.end(), [](const SiteChange& x, const SiteChange& y) {
+        if (kind_order(x.kind) != kind_order(y.kind)) return kind_order(x.kind) < kind_order(y.kind);
+        if (std::fabs(x.allocs_per_op.delta) != std::fabs(y.allocs_per_op.delta))
+            return std::fabs(x.allocs_per_op.delta) > std::fabs(y.allocs_per_op.delta);
+        return std::fabs(x.bytes_per_op.delta) > std::fabs(y.bytes_per_op.delta);
+    });
+    for (auto& c : changes) out.sites.push_back(std::move(c));
+}
+
+std::string site_name(const SiteAggregate& s) {
+    std::string name = s.function;
+    if (!s.file.empty()) name += " (" + s.file + ":" + std::to_string(s.line) + ")";
+    return name;
+}
+
+void check_budgets(schema::Database& head, const std::vector<ScenarioRuns>& head_scenarios, const json& head_meta,
+                   const std::vector<Budget>& budgets, uint64_t gen0_budget, Comparison& out) {
+    for (const Budget& b : budgets) {
+        const std::string quoted = b.source.dump();
+        if (b.no_new_critical_sites) {
+            BudgetResult r{b, b.scenario.value_or(""), true, ""};
+            for (const SiteChange& c : out.sites) {
+                if (b.scenario && c.scenario != *b.scenario) continue;
+                if (!c.head || c.head->tier != "critical") continue;
+                if (c.base && c.base->tier == "critical") continue;
+                r.ok = false;
+                r.message += std::string(r.message.empty() ? "" : "; ") + "scenario " + c.scenario + ": " +
+                             (c.base ? "site now critical (was " + c.base->tier + "): " : "new critical site: ") +
+                             site_name(*c.head);
+            }
+            if (r.ok) r.message = "no new critical site";
+            r.message = "budget " + quoted + ": " + r.message;
+            out.budgets.push_back(std::move(r));
+            continue;
+        }
+        bool found = false;
+        for (const ScenarioRuns& sc : head_scenarios) {
+            if (b.scenario && sc.name != *b.scenario) continue;
+            found = true;
+            MeasuredWindow w = b.phase ? MeasuredWindow{*b.phase, ""} : measured_window(head_meta, sc.name);
+            WindowSamples ws = window_samples(head, sc.runs, w, gen0_budget);
+            BudgetResult r{b, sc.name, true, ""};
+            const std::string where = "scenario " + sc.name + ", " + window_label(w);
+            if (ws.runs == 0) {
+                r.ok = false;
+                r.message = "budget " + quoted + " cannot be checked: " + where + ": " + ws.missing;
+            } else {
+                const double v = ws.metric[static_cast<size_t>(*b.metric)].mean;
+                r.ok = !(v > b.max);
+                r.message = std::string(r.ok ? "budget met " : "budget exceeded ") + quoted + ": " + where + ": " +
+                            metric_name(*b.metric) + " = " + format_metric(*b.metric, v) +
+                            (r.ok ? " <= max " : " > max ") + format_metric(*b.metric, b.max);
+            }
+            out.budgets.push_back(std::move(r));
+        }
+        if (!found)
+            out.budgets.push_back({b, b.scenario.value_or(""), false,
+                                   "budget " + quoted + " cannot be checked: head has no scenario '" +
+                                       b.scenario.value_or("") + "'"});
+    }
+}
+
+}  // namespace
+
+size_t Comparison::regressions() const {
+    size_t n = 0;
+    for (const auto& s : scenarios)
+        for (const auto& m : s.metrics) n += m.regression;
+    for (const auto& s : sites) n += s.regression;
+    return n;
+}
+
+size_t Comparison::budgets_exceeded() const {
+    size_t n = 0;
+    for (const auto& b : budgets) n += !b.ok;
+    return n;
+}
+
+Comparison compare_databases(schema::Database& base, schema::Database& head, const AnalysisKey& params,
+                             const Thresholds& thresholds, const std::vector<Budget>& budgets) {
+    Comparison out;
+    out.base_path = base.path();
+    out.head_path = head.path();
+    out.params = params;
+    out.thresholds = thresholds;
+    const json head_meta = stored_suite_meta(head);
+    const json base_meta = stored_suite_meta(base);
+    const auto base_scenarios = scenarios_of(base);
+    const auto head_scenarios = scenarios_of(head);
+    for (const ScenarioRuns& h : head_scenarios) {
+        auto b = std::find_if(base_scenarios.begin(), base_scenarios.end(),
+                              [&](const ScenarioRuns& s) { return s.name == h.name; });
+        if (b == base_scenarios.end()) {
+            out.only_in_head.push_back(h.name);
+            continue;
+        }
+        MeasuredWindow w = measured_window(head_meta.contains("scenarios") ? head_meta : base_meta, h.name);
+        WindowSamples bs = window_samples(base, b->runs, w, params.gen0_budget);
+        WindowSamples hs = window_samples(head, h.runs, w, params.gen0_budget);
+        const std::string label = h.name.empty() ? "(no scenario)" : h.name;
+        if (bs.runs == 0 || hs.runs == 0) {
+            out.notes.push_back("scenario " + label + ": not compared: " +
+                                (bs.runs == 0 ? "base: " + bs.missing : "head: " + hs.missing));
+            continue;
+        }
+        if (bs.runs < b->runs.size() || hs.runs < h.runs.size())
+            out.notes.push_back("scenario " + label + ": runs without the measured window left out: " +
+                                (bs.missing.empty() ? hs.missing : bs.missing));
+        ScenarioDiff d;
+        d.name = h.name;
+        d.window = window_label(w);
+        d.base_runs = bs.runs;
+        d.head_runs = hs.runs;
+        d.per_run = bs.per_run || hs.per_run;
+        for (Metric m : kMetrics) {
+            const size_t i = static_cast<size_t>(m);
+            d.metrics[i] = delta_of(bs.metric[i], hs.metric[i], thresholds[m]);
+            d.regression |= d.metrics[i].regression;
+        }
+        out.scenarios.push_back(std::move(d));
+        compare_sites(h.name, scenario_sites(base, b->runs), scenario_sites(head, h.runs), thresholds, out);
+    }
+    for (const ScenarioRuns& b : base_scenarios)
+        if (std::none_of(head_scenarios.begin(), head_scenarios.end(),
+                         [&](const ScenarioRuns& s) { return s.name == b.name; }))
+            out.only_in_base.push_back(b.name);
+    check_budgets(head, head_scenarios, head_meta, budgets, params.gen0_budget, out);
+    return out;
+}
+
+}  // namespace allocprof::compare

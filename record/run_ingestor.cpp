@@ -1,0 +1,451 @@
+// run_ingestor.cpp — see run_ingestor.h.
+#include "record/run_ingestor.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace allocprof::record {
+
+using schema::Event;
+using schema::EventKind;
+using namespace allocprof::wire;
+
+RunIngestor::RunIngestor(schema::Database& db, int64_t run_id, bool store_events)
+    : db_(db), run_id_(run_id) {
+    if (store_events) events_.emplace(db, run_id);
+}
+
+uint32_t RunIngestor::thread_id(uint32_t wire_thread) {
+    uint32_t id = thread_base_ + wire_thread;
+    if (id >= thread_allocs_.size()) thread_allocs_.resize(id + 1, 0);
+    return id;
+}
+
+RunIngestor::NodeStats& RunIngestor::stats(uint32_t node) {
+    if (node >= stats_.size()) stats_.resize(std::max<size_t>(node + 1, stats_.size() * 2));
+    return stats_[node];
+}
+
+// Keeps, per stack, its live bytes as of the latest process-wide peak without copying
+// every stack at every new peak: a stack's value is saved the first time it changes after
+// a new peak began (snapshot_epoch != peak_epoch_), and is unchanged since otherwise.
+void RunIngestor::snapshot_for_peak(NodeStats& s) {
+    if (s.snapshot_epoch != peak_epoch_) {
+        s.peak_snapshot = s.live_bytes;
+        s.snapshot_epoch = peak_epoch_;
+    }
+}
+
+void RunIngestor::emit(const Event& e) {
+    ++totals_.events;
+    if (events_) events_->append(e);
+}
+
+void RunIngestor::after_live_increase() {
+    if (totals_.live_bytes > totals_.peak_live_bytes) {
+        totals_.peak_live_bytes = totals_.live_bytes;
+        totals_.peak_live_event = totals_.events - 1;  // the event just emitted
+        totals_.peak_live_ns = now_ns_;
+        ++peak_epoch_;
+    }
+}
+
+uint64_t RunIngestor::add_block(uint32_t thread, uint32_t node, uint64_t address, uint64_t size,
+                                uint8_t fn) {
+    uint64_t block = next_block_++;
+    uint64_t seq = ++thread_allocs_[thread];
+    LiveBlock lost;
+    if (live_.insert(address, LiveBlock{block, size, seq, node, thread}, &lost)) {
+        // The address is handed out again while we think it is live: its free was never
+        // seen. Account it as freed here (its event goes before the allocation's) so that
+        // the stream stays consistent.
+        ++totals_.lost_frees;
+        release_block(lost, thread);
+        emit(Event{.kind = EventKind::Free, .thread = thread, .block = lost.block});
+    }
+    NodeStats& s = stats(node);
+    snapshot_for_peak(s);
+    ++s.allocations;
+    s.bytes += size;
+    ++s.live_blocks;
+    s.live_bytes += size;
+    s.max_live = std::max(s.max_live, s.live_bytes);
+    s.min_size = std::min(s.min_size, size);
+    s.max_size = std::max(s.max_size, size);
+    const auto bucket = static_cast<uint8_t>(size_bucket(size));
+    auto bin = std::find_if(s.sizes.begin(), s.sizes.end(),
+                            [&](const SizeBin& b) { return b.bucket == bucket; });
+    if (bin == s.sizes.end()) {
+        s.sizes.push_back({bucket, 1, size});
+    } else {
+        ++bin->count;
+        bin->bytes += size;
+    }
+    ++totals_.allocations;
+    totals_.bytes_allocated += size;
+    totals_.live_bytes += size;
+    ++totals_.live_blocks;
+    ++calls_[fn].calls;
+    calls_[fn].bytes += size;
+    if (phase_open_) {
+        ++phases_.back().allocations;
+        phases_.back().bytes += size;
+    }
+    return block;
+}
+
+void RunIngestor::release_block(const LiveBlock& block, uint32_t thread) {
+    NodeStats& s = stats(block.node);
+    snapshot_for_peak(s);
+    ++s.frees;
+    --s.live_blocks;
+    s.live_bytes -= block.size;
+    if (block.thread == thread) {
+        // Allocations this thread made after the block, up to now (temp_K, DESIGN.md).
+        uint64_t others = thread_allocs_[thread] - block.thread_seq;
+        if (others == 0) {
+            ++s.temp_k0;
+            ++totals_.temporary_k0;
+        }
+        if (others <= 1) {
+            ++s.temp_k1;
+            ++totals_.temporary_k1;
+        }
+    }
+    ++totals_.frees;
+    totals_.live_bytes -= block.size;
+    --totals_.live_blocks;
+}
+
+// ---- records ------------------------------------------------------------------------------
+
+void RunIngestor::on_hello(const HelloRecord& r) {
+    if (hello_count_++ == 0) {
+        pid_ = r.pid;
+        return;
+    }
+    // An exec in the same process: the old image's heap is gone. Its live blocks stay
+    // counted as unfreed; the new image numbers its nodes and threads from 1 again.
+    node_base_ = static_cast<uint32_t>(nodes_.size() - 1);
+    thread_base_ = static_cast<uint32_t>(thread_allocs_.size() - 1);
+    script_base_ = static_cast<uint32_t>(script_functions_.size());
+    if (live_.size() > 0)
+        notes_.push_back("the target exec'd a new program in the same process; " +
+                         std::to_string(live_.size()) +
+                         " blocks of the previous program are counted as unfreed");
+    live_ = LiveBlockMap();
+    ranges_.clear();
+}
+
+void RunIngestor::on_module_map_begin() { building_ranges_.clear(); }
+
+void RunIngestor::on_module(const ModuleRecord& r, std::span<const SegmentRecord> segments,
+                            std::string_view path, std::span<const unsigned char> build_id) {
+    // Records are packed: copy fields out before binding references to them.
+    const uint64_t load_bias = r.load_bias;
+    auto key = std::make_pair(std::string(path), load_bias);
+    auto found = module_ids_.find(key);
+    int32_t id;
+    if (found == module_ids_.end()) {
+        id = static_cast<int32_t>(modules_.size());
+        Module m;
+        m.path = key.first;
+        m.load_bias = load_bias;
+        static const char* hex = "0123456789abcdef";
+        for (unsigned char b : build_id) {
+            m.build_id.push_back(hex[b >> 4]);
+            m.build_id.push_back(hex[b & 15]);
+        }
+        m.text_start = UINT64_MAX;
+        for (const auto& seg : segments) {
+            if (!seg.executable) continue;
+            const uint64_t start = seg.start, end = seg.start + seg.size;
+            m.text_start = std::min(m.text_start, start);
+            m.text_end = std::max(m.text_end, end);
+        }
+        if (m.text_start == UINT64_MAX) m.text_start = 0;
+        modules_.push_back(std::move(m));
+        module_ids_.emplace(std::move(key), id);
+    } else {
+        id = found->second;
+    }
+    for (const auto& seg : segments)
+        if (seg.executable) building_ranges_.push_back({seg.start, seg.start + seg.size, id});
+}
+
+void RunIngestor::on_module_map_end() {
+    ranges_ = building_ranges_;
+    std::sort(ranges_.begin(), ranges_.end(),
+              [](const CodeRange& a, const CodeRange& b) { return a.start < b.start; });
+}
+
+void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
+    uint32_t id = node_id(r.node);
+    if (id >= nodes_.size()) nodes_.resize(id + 1);
+    Node& n = nodes_[id];
+    n.parent = node_id(r.parent);
+    const uint64_t ip = r.ip;  // a copy: upper_bound binds a reference, the record is packed
+    n.ip = ip;
+    if (is_script_frame_ip(ip)) {  // renumbered past the functions of earlier images
+        n.ip = script_frame_ip(script_frame_function(ip) + script_base_, script_frame_line(ip));
+        return;
+    }
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), ip,
+                               [](uint64_t a, const CodeRange& c) { return a < c.start; });
+    if (it != ranges_.begin() && ip < (it - 1)->end) {
+        n.module = (it - 1)->module;
+        const Module& m = modules_[static_cast<size_t>(n.module)];
+        n.rel_pc = ip - m.load_bias;
+        if (frame_listener_) frame_listener_(m.path, m.build_id, n.rel_pc);
+    }
+}
+
+void RunIngestor::on_alloc(const AllocRecord& r) {
+    uint32_t thread = thread_id(r.thread);
+    uint32_t node = node_id(r.node);
+    uint8_t fn = static_cast<uint8_t>(r.fn);
+    Event e{.kind = EventKind::Alloc, .fn = fn, .thread = thread, .node = node, .size = r.size};
+    add_block(thread, node, r.ptr, r.size, fn);
+    emit(e);
+    after_live_increase();
+}
+
+void RunIngestor::on_free(const FreeRecord& r) {
+    uint32_t thread = thread_id(r.thread);
+    LiveBlock block;
+    if (!live_.erase(r.ptr, &block)) {
+        ++totals_.unmatched_frees;
+        return;
+    }
+    release_block(block, thread);
+    ++calls_[static_cast<uint8_t>(r.fn)].calls;
+    emit(Event{.kind = EventKind::Free, .fn = static_cast<uint8_t>(r.fn), .thread = thread,
+               .block = block.block});
+}
+
+void RunIngestor::on_realloc(const ReallocRecord& r) {
+    uint32_t thread = thread_id(r.thread);
+    uint32_t node = node_id(r.node);
+    uint8_t fn = static_cast<uint8_t>(r.fn);
+    LiveBlock old;
+    if (!live_.erase(r.old_ptr, &old)) {
+        // The old block was never seen: treat the result as a fresh allocation.
+        ++totals_.unmatched_frees;
+        on_alloc(AllocRecord{RecordType::Alloc, r.fn, r.thread, r.node, r.new_ptr, r.size});
+        return;
+    }
+    release_block(old, thread);
+    Event e{.kind = EventKind::Realloc, .fn = fn, .thread = thread, .node = node, .size = r.size,
+            .old_block = old.block, .moved = r.new_ptr != r.old_ptr};
+    add_block(thread, node, r.new_ptr, r.size, fn);
+    ++totals_.reallocs;
+    ++stats(node).reallocs;
+    emit(e);
+    after_live_increase();
+}
+
+void RunIngestor::on_mmap(const MmapRecord& r) {
+    ++totals_.mmap_calls;
+    totals_.mmap_bytes += r.length;
+    auto& c = calls_[static_cast<uint8_t>(HookFn::Mmap)];
+    ++c.calls;
+    c.bytes += r.length;
+    emit(Event{.kind = EventKind::Mmap, .fn = static_cast<uint8_t>(HookFn::Mmap),
+               .thread = thread_id(r.thread), .node = node_id(r.node), .addr = r.addr,
+               .length = r.length});
+}
+
+void RunIngestor::on_munmap(const MunmapRecord& r) {
+    ++totals_.munmap_calls;
+    ++calls_[static_cast<uint8_t>(HookFn::Munmap)].calls;
+    emit(Event{.kind = EventKind::Munmap, .fn = static_cast<uint8_t>(HookFn::Munmap),
+               .thread = thread_id(r.thread), .addr = r.addr, .length = r.length});
+}
+
+void RunIngestor::on_mremap(const MremapRecord& r) {
+    ++calls_[static_cast<uint8_t>(HookFn::Mremap)].calls;
+    emit(Event{.kind = EventKind::Mremap, .fn = static_cast<uint8_t>(HookFn::Mremap),
+               .thread = thread_id(r.thread), .addr = r.old_addr, .length = r.old_length,
+               .new_addr = r.new_addr, .new_length = r.new_length});
+}
+
+void RunIngestor::on_tick(const TickRecord& r) {
+    now_ns_ = r.time_ns;
+    series_.push_back({r.time_ns, totals_.events, totals_.live_bytes, totals_.live_blocks,
+                       r.rss_bytes});
+    emit(Event{.kind = EventKind::Tick, .time_ns = r.time_ns, .rss_bytes = r.rss_bytes});
+}
+
+void RunIngestor::on_end(const TickRecord& r) {
+    on_tick(r);
+    saw_end_ = true;
+}
+
+void RunIngestor::close_phase() {
+    if (!phase_open_) return;
+    phases_.back().end_event = totals_.events;
+    phases_.back().end_ns = now_ns_;
+    phase_open_ = false;
+}
+
+void RunIngestor::on_phase_begin(std::string_view name) {
+    close_phase();  // phases do not nest
+    Phase p;
+    p.name = std::string(name);
+    p.begin_event = totals_.events;
+    p.begin_ns = now_ns_;
+    phases_.push_back(std::move(p));
+    phase_open_ = true;
+    emit(Event{.kind = EventKind::PhaseBegin, .name = std::string(name)});
+}
+
+void RunIngestor::on_phase_end() {
+    emit(Event{.kind = EventKind::PhaseEnd});
+    close_phase();
+}
+
+void RunIngestor::on_ops(const OpsRecord& r) {
+    totals_.ops += r.count;
+    totals_.saw_ops = true;
+    if (phase_open_) phases_.back().ops += r.count;
+    emit(Event{.kind = EventKind::Ops, .count = r.count});
+}
+
+// ---- output -------------------------------------------------------------------------------
+
+void RunIngestor::on_script_function(const ScriptFunctionRecord& r, std::string_view name,
+                                     std::string_view file) {
+    script_functions_.push_back(
+        {r.id + script_base_, r.language, r.first_line, std::string(name), std::string(file)});
+}
+
+void RunIngestor::on_gc_cycle(const GcCycleRecord& r) {
+    std::optional<int64_t> phase;
+    if (phase_open_) phase = static_cast<int64_t>(phases_.size() - 1);
+    gc_cycles_.push_back({r.language, r.generation, thread_id(r.thread), r.time_ns,
+                          totals_.events, totals_.ops, phase});
+}
+
+void RunIngestor::write_tables() {
+    if (events_) events_->flush();
+    close_phase();
+
+    schema::Transaction t(db_);
+    {
+        auto insert = db_.prepare(
+            "INSERT INTO function_calls(run_id, function, calls, bytes) VALUES (?, ?, ?, ?)");
+        for (int fn = 1; fn < kHookFnCount; ++fn) {
+            if (calls_[fn].calls == 0) continue;
+            insert.bind_all(run_id_, hook_fn_name(static_cast<HookFn>(fn)), calls_[fn].calls,
+                            calls_[fn].bytes);
+            insert.run();
+        }
+    }
+    {
+        auto insert = db_.prepare(
+            "INSERT INTO modules(run_id, module_id, path, build_id, load_bias, text_start, "
+            "text_end) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        for (size_t i = 0; i < modules_.size(); ++i) {
+            const Module& m = modules_[i];
+            insert.bind(1, run_id_).bind(2, static_cast<int64_t>(i)).bind(3, m.path);
+            if (m.build_id.empty())
+                insert.bind_null(4);
+            else
+                insert.bind(4, m.build_id);
+            insert.bind(5, m.load_bias).bind(6, m.text_start).bind(7, m.text_end);
+            insert.run();
+        }
+    }
+    {
+        auto insert = db_.prepare(
+            "INSERT INTO trace_nodes(run_id, node_id, parent_id, ip, module_id, rel_pc) "
+            "VALUES (?, ?, ?, ?, ?, ?)");
+        for (size_t i = 1; i < nodes_.size(); ++i) {
+            const Node& n = nodes_[i];
+            if (n.ip == 0 && n.parent == 0) continue;  // never announced (cannot happen)
+            insert.bind(1, run_id_).bind(2, static_cast<int64_t>(i)).bind(3, n.parent).bind(4, n.ip);
+            if (n.module >= 0)
+                insert.bind(5, n.module).bind(6, n.rel_pc);
+            else
+                insert.bind_null(5).bind_null(6);
+            insert.run();
+        }
+    }
+    {
+        auto insert = db_.prepare(
+            "INSERT INTO stack_stats(run_id, node_id, allocations, bytes_allocated, frees, "
+            "reallocs, live_end_blocks, live_end_bytes, live_at_peak_bytes, max_live_bytes, "
+            "temporary_k0, temporary_k1, min_size, max_size) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        for (size_t i = 0; i < stats_.size(); ++i) {
+            const NodeStats& s = stats_[i];
+            if (s.allocations == 0) continue;
+            uint64_t at_peak = s.snapshot_epoch == peak_epoch_ ? s.peak_snapshot : s.live_bytes;
+            insert.bind_all(run_id_, static_cast<int64_t>(i), s.allocations, s.bytes, s.frees,
+                            s.reallocs, s.live_blocks, s.live_bytes, at_peak, s.max_live,
+                            s.temp_k0, s.temp_k1, s.min_size, s.max_size);
+            insert.run();
+        }
+    }
+    {
+        auto insert = db_.prepare(
+            "INSERT INTO stack_size_histogram(run_id, node_id, bucket, count, bytes) "
+            "VALUES (?, ?, ?, ?, ?)");
+        for (size_t node = 0; node < stats_.size(); ++node) {
+            std::vector<SizeBin> bins = stats_[node].sizes;
+            std::sort(bins.begin(), bins.end(),
+                      [](const SizeBin& a, const SizeBin& b) { return a.bucket < b.bucket; });
+            for (const SizeBin& b : bins) {
+                insert.bind_all(run_id_, static_cast<int64_t>(node), static_cast<int64_t>(b.bucket),
+                                b.count, b.bytes);
+                insert.run();
+            }
+        }
+    }
+    {
+        auto insert = db_.prepare(
+            "INSERT OR REPLACE INTO memory_series(run_id, t_ns, event_index, live_bytes, "
+            "live_blocks, rss_bytes) VALUES (?, ?, ?, ?, ?, ?)");
+        for (const Sample& s : series_) {
+            insert.bind_all(run_id_, s.t_ns, s.event_index, s.live_bytes, s.live_blocks, s.rss_bytes);
+            insert.run();
+        }
+    }
+    {
+        auto insert = db_.prepare(
+            "INSERT INTO phases(run_id, phase_id, name, begin_event, end_event, begin_ns, end_ns, "
+            "ops, allocations, bytes_allocated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        for (size_t i = 0; i < phases_.size(); ++i) {
+            const Phase& p = phases_[i];
+            insert.bind_all(run_id_, static_cast<int64_t>(i), p.name, p.begin_event, p.end_event,
+                            p.begin_ns, p.end_ns, p.ops, p.allocations, p.bytes);
+            insert.run();
+        }
+    }
+    write_script_tables();
+    t.commit();
+}
+
+void RunIngestor::write_script_tables() {
+    {
+        auto insert = db_.prepare(
+            "INSERT OR REPLACE INTO script_functions(run_id, function_id, language, name, file, "
+            "first_line) VALUES (?, ?, ?, ?, ?, ?)");
+        for (const ScriptFunction& f : script_functions_) {
+            insert.bind_all(run_id_, f.id, script_language_name(f.language), f.name, f.file,
+                            f.first_line);
+            insert.run();
+        }
+    }
+    auto insert = db_.prepare(
+        "INSERT INTO gc_cycles(run_id, cycle, language, generation, thread, t_ns, event_index, "
+        "ops_before, phase_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (size_t i = 0; i < gc_cycles_.size(); ++i) {
+        const GcCycle& c = gc_cycles_[i];
+        insert.bind_all(run_id_, static_cast<int64_t>(i), script_language_name(c.language),
+                        c.generation, c.thread, c.t_ns, c.event_index, c.ops_before, c.phase);
+        insert.run();
+    }
+}
+
+}  // namespace allocprof::record

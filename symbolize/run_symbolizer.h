@@ -1,0 +1,56 @@
+// run_symbolizer.h — symbolizes one run of a database and attributes its allocations to
+// sites: every trace node's address through the Symbolizer (file-backed code) or the
+// run's perf-map snapshot (code outside any file), into symbol_frames; then the
+// debug-info coverage per module, the sites, and the symbolization row. One transaction:
+// a failure leaves the database as it was.
+//
+// No network: libdwfl would ask debuginfod servers for missing debug files when
+// DEBUGINFOD_URLS is set; symbolization unsets it for the process first (a profile run
+// must not depend on, or leak binaries' build-ids to, a server).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schema/run_database.h"
+#include "symbolize/site_config.h"
+#include "symbolize/symbolizer.h"
+
+namespace allocprof::symbolize {
+
+struct SymbolizeOptions {
+    SiteConfig config = default_site_config();
+    // Look addresses up again even when symbol_frames has them (after installing debug
+    // packages). Without it, addresses already there (from another run of the same
+    // module) are reused.
+    bool redo = false;
+    std::vector<std::string> extra_debug_dirs;
+    // Prints a line on stderr when done (the caller decides: only on a terminal).
+    bool progress = false;
+    // A Symbolizer to use (for instance one warmed while the target ran); else a new one.
+    Symbolizer* symbolizer = nullptr;
+};
+
+struct SymbolizeResult {
+    uint64_t addresses = 0;  // distinct addresses of the run's trace nodes
+    uint64_t resolved = 0;   // of them, looked up now
+    uint64_t sites = 0;
+    double seconds = 0;
+};
+
+SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
+                              const SymbolizeOptions& options);
+
+// True when the run has a symbolization row (false too for a file older than the table).
+bool is_symbolized(schema::Database& db, int64_t run_id);
+
+// The run ids of the file, in order.
+std::vector<int64_t> run_ids(schema::Database& db);
+
+// `requested` if the file has that run, else the last run when nothing was requested.
+// Throws std::runtime_error naming the file when there is no such run (or no run at all).
+int64_t select_run(schema::Database& db, std::optional<int64_t> requested);
+
+}  // namespace allocprof::symbolize

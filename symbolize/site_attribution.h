@@ -1,0 +1,83 @@
+// site_attribution.h — which frame of an allocating stack is its *site* (DESIGN.md,
+// "Site"), and the site's symbolic identity. Pure functions on frame lists; no database.
+//
+// The site is the first source-level frame, walking from the leaf outwards and across
+// inlined frames, that is not allocator plumbing:
+//   - the preload library (normally already absent from stacks);
+//   - libc's malloc family and string duplicators (malloc ... pvalloc, strdup, wcsdup, ...)
+//     in libc.so (and the dynamic loader's inline wrappers of them, in ld-linux*.so);
+//   - operator new / operator new[] in any module;
+//   - C++ library internals: functions whose qualified name starts with std:: or
+//     __gnu_cxx:: (a vector's _M_realloc_insert instantiated in the user's binary, the
+//     push_back inlined into the user's function), and any frame whose source is a
+//     libstdc++ header (/include/c++/), in case a name says neither;
+//   - configured wrappers (site_config.h: Lua's luaM_*, CPython's PyMem_*, the user's).
+// So a growing std::vector's site is the user's line that calls push_back, and the site
+// of an inlined allocating helper is the helper itself (its own line, its own name): the
+// innermost frame that is not plumbing, inlined or not.
+// A frame nothing is known of (no function name) is never plumbing: its site is shown as
+// module+0xoffset. A stack that is plumbing all the way out is attributed to its leaf.
+//
+// Identity: the site key is (module file name, function, file, line), the function key
+// (module file name, function). Both are symbolic, so they match across runs and
+// rebuilds; only unknown code carries an address. allocprof compare pairs sites by exact
+// site key first, then, among the sites unpaired on both sides, by function key (in order
+// of line) — a blank line inserted above a site changes its key, not its function key.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace allocprof::symbolize {
+
+// One source-level frame of a stack, leaf first when in a list.
+struct AttributionFrame {
+    std::string_view module;    // file name of the module ("libc.so.6"), or "[perf-map]"...
+    std::string_view function;  // demangled; empty when unknown
+    std::string_view file;      // empty without DWARF
+    int line = 0;               // 0 without DWARF
+    uint64_t offset = 0;        // the address in the module (rel_pc), for module+0xoffset
+};
+
+struct SiteIdentity {
+    std::string module;
+    std::string function;  // "module+0xoffset" for unknown code
+    std::string file;      // leading "./" removed
+    int line = 0;
+
+    std::string site_key() const;      // JSON [module, function, file, line]
+    std::string function_key() const;  // JSON [module, function]
+};
+
+// A function's qualified name without return type and parameters:
+// "void std::vector<int>::_M_realloc_insert<int>(iter, int&&)" ->
+// "std::vector<int>::_M_realloc_insert<int>", "main::{lambda(int)#1}::operator()(int) const" ->
+// "main::{lambda(int)#1}::operator()".
+std::string_view qualified_name(std::string_view demangled);
+
+class SiteAttributor {
+  public:
+    // `wrapper_patterns`: fnmatch globs on qualified names (SiteConfig::patterns()).
+    explicit SiteAttributor(std::vector<std::string> wrapper_patterns);
+
+    bool is_plumbing(const AttributionFrame& frame) const;
+    // Index in `stack` (leaf first) of the site frame; 0 for an all-plumbing stack.
+    // `stack` must not be empty.
+    size_t site_index(std::span<const AttributionFrame> stack) const;
+    // The identity of a frame chosen as a site.
+    static SiteIdentity identity(const AttributionFrame& frame);
+
+  private:
+    bool compute_plumbing(const AttributionFrame& frame) const;
+
+    std::vector<std::string> patterns_;
+    // is_plumbing by module and function: a run asks about the same few thousand functions
+    // millions of times.
+    mutable std::unordered_map<std::string, bool> cache_;
+};
+
+}  // namespace allocprof::symbolize
