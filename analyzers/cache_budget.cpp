@@ -9,6 +9,7 @@
 #include <string>
 
 #include "analyzers/analysis_params.h"
+#include "schema/units.h"
 
 namespace allocprof::analyzers {
 
@@ -34,12 +35,6 @@ uint64_t parse_size(const std::string& text) {
         }
     }
     return value;
-}
-
-std::string mib(uint64_t bytes) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-    return buf;
 }
 
 }  // namespace
@@ -93,12 +88,12 @@ AutoBudget auto_gen0_budget(const std::string& cache_dir, uint64_t physical_memo
     if (a.llc_bytes == 0) {
         a.budget = kDefaultGen0Budget;
         a.rule = "auto: no cache size readable under " + cache_dir + "; the fixed default " +
-                 mib(kDefaultGen0Budget) + " is used";
+                 units::format_bytes(kDefaultGen0Budget) + " is used";
         return a;
     }
     a.budget = workstation_gen0_budget(a.llc_bytes, physical_memory_bytes);
-    a.rule = "auto: .NET workstation rule, max(4/5 x last-level cache " + mib(a.llc_bytes) +
-             ", 256 KiB) x 5/8 = " + mib(a.budget);
+    a.rule = "auto: .NET workstation rule, max(4/5 x last-level cache " + units::format_bytes(a.llc_bytes) +
+             ", 256 KB) x 5/8 = " + units::format_bytes(a.budget);
     return a;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "analyzers/source_remediation.h"
+#include "schema/units.h"
 
 namespace allocprof::analyzers {
 
@@ -14,17 +15,6 @@ namespace {
 std::string fmt(const char* format, double a) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, a);
-    return buf;
-}
-
-std::string bytes_text(uint64_t b) {
-    char buf[64];
-    if (b >= (1ull << 20))
-        std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1 << 20));
-    else if (b >= (1ull << 10))
-        std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / (1 << 10));
-    else
-        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
     return buf;
 }
 
@@ -37,7 +27,7 @@ bool positive_leak(const SiteMetrics& s) { return s.leak_slope && *s.leak_slope 
 std::string sizes_text(const SiteMetrics& s) {
     std::string out;
     for (size_t i = 0; i < s.top_sizes.size() && i < s.few_sizes; ++i)
-        out += (out.empty() ? "" : ", ") + bytes_text(s.top_sizes[i].first);
+        out += (out.empty() ? "" : ", ") + units::format_bytes(s.top_sizes[i].first);
     return out;
 }
 
@@ -51,13 +41,13 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
         item.change = "reserve or pre-size the buffer to its final size before it grows";
         item.evidence = std::to_string(c.chains) + " growth chain" + (c.chains == 1 ? "" : "s") + " (" +
                         std::to_string(c.inferred_chains) + " inferred), " + std::to_string(c.links) +
-                        " reallocations; longest: " + c.longest.describe() + "; copied " + bytes_text(c.copied_bytes) +
-                        ", avoidable " + bytes_text(c.avoidable_bytes) + " allocated";
+                        " reallocations; longest: " + c.longest.describe() + "; copied " + units::format_bytes(c.copied_bytes) +
+                        ", avoidable " + units::format_bytes(c.avoidable_bytes) + " allocated";
         break;
     }
     case RemediationKind::Hoist:
         item.change = "hoist the buffer out of the per-op path and reuse it across ops";
-        item.evidence = format_percent(fraction(s.freed_within_op, s.allocations)) +
+        item.evidence = units::format_percent(fraction(s.freed_within_op, s.allocations)) +
                         " of allocations freed inside the op that made them, " + fmt("%.3g", s.allocs_per_op) +
                         " allocations" + po;
         break;
@@ -71,19 +61,19 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
         break;
     case RemediationKind::Pool:
         item.change = "use a pool or free list for these blocks";
-        item.evidence = format_percent(fraction(s.dies_young, s.allocations)) + " die young, " +
+        item.evidence = units::format_percent(fraction(s.dies_young, s.allocations)) + " die young, " +
                         fmt("%.3g", s.allocs_per_op) + " allocations" + po + ", sizes " + sizes_text(s) +
-                        " cover " + format_percent(params.planner.few_sizes_coverage) + " or more";
+                        " cover " + units::format_percent(params.planner.few_sizes_coverage) + " or more";
         break;
     case RemediationKind::SizeTiers: {
         item.tier_sizes = tier_sizes(s.sizes);
         std::string tiers;
-        for (uint64_t t : item.tier_sizes) tiers += (tiers.empty() ? "" : ", ") + bytes_text(t);
+        for (uint64_t t : item.tier_sizes) tiers += (tiers.empty() ? "" : ", ") + units::format_bytes(t);
         item.change = "pre-allocate per frame in size tiers of " + tiers + " (p50/p90/p99 rounded up to powers of two)";
-        item.evidence = "per-call buffers sized by input: sizes p50 " + bytes_text(s.sizes.p50) + ", p90 " +
-                        bytes_text(s.sizes.p90) + ", p99 " + bytes_text(s.sizes.p99) + ", max " +
-                        bytes_text(s.sizes.max) + "; " +
-                        format_percent(fraction(std::max(s.dies_young, s.freed_within_op), s.allocations)) +
+        item.evidence = "per-call buffers sized by input: sizes p50 " + units::format_bytes(s.sizes.p50) + ", p90 " +
+                        units::format_bytes(s.sizes.p90) + ", p99 " + units::format_bytes(s.sizes.p99) + ", max " +
+                        units::format_bytes(s.sizes.max) + "; " +
+                        units::format_percent(fraction(std::max(s.dies_young, s.freed_within_op), s.allocations)) +
                         " short-lived, " + fmt("%.3g", s.allocs_per_op) + " allocations" + po;
         break;
     }
@@ -102,14 +92,14 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
         break;
     case RemediationKind::FixLeak:
         item.change = "fix the growth: bound or trim what this site keeps";
-        item.evidence = "leak slope +" + fmt("%.3g", *s.leak_slope) + " B/op, " + bytes_text(s.unfreed_bytes) +
+        item.evidence = "leak slope +" + fmt("%.3g", *s.leak_slope) + " B/op, " + units::format_bytes(s.unfreed_bytes) +
                         " in " + std::to_string(s.unfreed_blocks) + " blocks unfreed at exit";
         break;
     case RemediationKind::ReducePeak:
         item.change = "reduce the peak: stream, shrink or free this data earlier";
-        item.evidence = bytes_text(s.live_at_peak_bytes) + " live at t-gmax, " +
-                        format_percent(fraction(s.live_at_peak_bytes, run.peak_live_bytes)) + " of the peak " +
-                        bytes_text(run.peak_live_bytes);
+        item.evidence = units::format_bytes(s.live_at_peak_bytes) + " live at t-gmax, " +
+                        units::format_percent(fraction(s.live_at_peak_bytes, run.peak_live_bytes)) + " of the peak " +
+                        units::format_bytes(run.peak_live_bytes);
         break;
     }
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "schema/units.h"
+
 namespace allocprof::analyzers {
 
 namespace {
@@ -30,18 +32,6 @@ const char* to_string(Tier tier) {
     case Tier::Low: return "low";
     }
     return "low";
-}
-
-std::string format_percent(double fraction) {
-    char buf[32];
-    const double pct = fraction * 100.0;
-    if (pct >= 10.0 || pct == 0.0)
-        std::snprintf(buf, sizeof buf, "%.0f %%", pct);
-    else if (pct >= 0.1)
-        std::snprintf(buf, sizeof buf, "%.1f %%", pct);
-    else
-        std::snprintf(buf, sizeof buf, "%.2f %%", pct);
-    return buf;
 }
 
 std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& params) {
@@ -89,14 +79,14 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         cumulative += r.impact;
         r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
 
-        const std::string what = format_percent(r.impact) + " of " + r.impact_metric;
+        const std::string what = units::format_percent(r.impact) + " of " + r.impact_metric;
         auto band_rule = [&](double limit) {
-            const std::string lim = format_percent(limit);
+            const std::string lim = units::format_percent(limit);
             if (r.cumulative_after >= limit - kEps)
                 return i == 0 ? "alone reaches " + lim + " of cumulative impact"
                               : "together with " + sites_phrase(i) + " reaches " + lim + " of cumulative impact";
             return (i == 0 ? std::string("the largest site") : "with " + sites_phrase(i)) + ", cumulative impact " +
-                   format_percent(r.cumulative_after) + ", still under " + lim;
+                   units::format_percent(r.cumulative_after) + ", still under " + lim;
         };
         if (s.allocations == 0 || r.impact <= 0) {
             r.base_tier = Tier::Low;
@@ -106,7 +96,7 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
             r.rule = "critical: " + what + "; " + band_rule(tp.critical);
         } else if (r.impact >= tp.single_site_critical - kEps) {
             r.base_tier = Tier::Critical;
-            r.rule = "critical: " + what + "; a single site at " + format_percent(tp.single_site_critical) +
+            r.rule = "critical: " + what + "; a single site at " + units::format_percent(tp.single_site_critical) +
                      " or more is critical";
         } else if (r.cumulative_before < tp.high - kEps) {
             r.base_tier = Tier::High;
@@ -116,7 +106,7 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
             r.rule = "medium: " + what + "; " + band_rule(tp.medium);
         } else {
             r.base_tier = Tier::Low;
-            r.rule = "low: " + what + "; the " + sites_phrase(i) + " already reach " + format_percent(tp.medium) +
+            r.rule = "low: " + what + "; the " + sites_phrase(i) + " already reach " + units::format_percent(tp.medium) +
                      " of cumulative impact";
         }
 
@@ -139,7 +129,7 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
             s.allocs_per_op >= pp.temporary_min_allocs_per_op - 1e-12) {
             char buf[160];
             std::snprintf(buf, sizeof buf, "%s temporaries (die young) at %.3g allocations/op%s",
-                          format_percent(static_cast<double>(s.dies_young) / static_cast<double>(s.allocations)).c_str(),
+                          units::format_percent(static_cast<double>(s.dies_young) / static_cast<double>(s.allocations)).c_str(),
                           s.allocs_per_op, m.run.per_run ? " (per run: no ops counted)" : "");
             r.promotions.push_back(buf);
         }

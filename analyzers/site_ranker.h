@@ -48,7 +48,5 @@ struct SiteRank {
 // In impact order.
 std::vector<SiteRank> rank_sites(const RunMetrics& metrics, const AnalysisParams& params);
 
-// "38 %", "4.2 %", "0.03 %": the percentages rules are written with.
-std::string format_percent(double fraction);
 
 }  // namespace allocprof::analyzers

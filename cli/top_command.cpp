@@ -189,10 +189,7 @@ std::string frame_text(const json& f) {
 
 std::string percent(uint64_t part, uint64_t whole) {
     if (whole == 0) return "";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, " (%.1f%%)",
-                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
-    return buf;
+    return " (" + units::format_percent(static_cast<double>(part) / static_cast<double>(whole)) + ")";
 }
 
 void print_text(const std::string& file, const json& top, const Metric& metric) {

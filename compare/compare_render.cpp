@@ -2,6 +2,8 @@
 // Comparison.
 #include "compare/compare_render.h"
 
+#include "schema/units.h"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -16,9 +18,7 @@ constexpr size_t kMarkdownSitesPerSection = 20;
 
 std::string percent_text(const MetricDelta& d) {
     if (!d.percent) return d.delta == 0 ? "" : " (new)";
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), " (%+.1f%%)", *d.percent);
-    return buf;
+    return " (" + units::format_change(*d.percent / 100.0) + ")";
 }
 
 std::string signed_metric(Metric m, double v) {

@@ -205,9 +205,9 @@ void summary(std::ostringstream& out, const Report& r) {
     } else {
         const SiteRow& top = r.sites.front();
         out << "<li><b>Top finding</b>: " << site_html(top) << " (<code>" << esc(top.module) << "</code>) is "
-            << esc(top.tier) << ": " << esc(format_percent_text(top.impact)) << " of " << esc(top.impact_metric)
-            << ", " << esc(format_rate_text(top.allocs_per_op)) << " allocs/op and "
-            << esc(format_bytes_text(top.bytes_per_op)) << "/op, " << esc(top.lifetime);
+            << esc(top.tier) << ": " << esc(format_percent(top.impact)) << " of " << esc(top.impact_metric)
+            << ", " << esc(format_rate(top.allocs_per_op)) << " allocs/op and "
+            << esc(format_bytes(top.bytes_per_op)) << "/op, " << esc(top.lifetime);
         const PlanRow* fix = nullptr;
         for (const PlanRow& p : r.plan)
             if (p.site_id == top.site_id && (!fix || p.phase < fix->phase)) fix = &p;
@@ -216,16 +216,16 @@ void summary(std::ostringstream& out, const Report& r) {
     }
     const WindowRow& w = r.run_window();
     out << "<li><b>Baseline</b>" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
-        << esc(format_rate_text(w.allocs_per_op)) << " allocs/op, " << esc(format_bytes_text(w.bytes_per_op))
-        << "/op, Gen0 " << esc(format_rate_text(w.gen0_per_1k)) << " per 1k ops (Gen0* "
-        << esc(format_rate_text(w.gen0_star_per_1k)) << "), " << esc(format_ratio(w.dies_young, w.allocations))
-        << " temporary, peak live " << esc(format_bytes_text(static_cast<double>(w.peak_live_bytes)))
-        << ", unfreed at exit " << esc(format_bytes_text(static_cast<double>(w.unfreed_bytes.value_or(0))))
+        << esc(format_rate(w.allocs_per_op)) << " allocs/op, " << esc(format_bytes(w.bytes_per_op))
+        << "/op, Gen0 " << esc(format_rate(w.gen0_per_1k)) << " per 1k ops (Gen0* "
+        << esc(format_rate(w.gen0_star_per_1k)) << "), " << esc(format_ratio(w.dies_young, w.allocations))
+        << " temporary, peak live " << esc(format_bytes(static_cast<double>(w.peak_live_bytes)))
+        << ", unfreed at exit " << esc(format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0))))
         << ".</li>\n";
     out << "<li><b>Reconciliation</b>: tracked heap peak "
-        << esc(format_bytes_text(static_cast<double>(w.peak_live_bytes))) << " vs peak RSS ";
+        << esc(format_bytes(static_cast<double>(w.peak_live_bytes))) << " vs peak RSS ";
     if (r.run.peak_rss_bytes && *r.run.peak_rss_bytes > 0)
-        out << esc(format_bytes_text(static_cast<double>(*r.run.peak_rss_bytes))) << " ("
+        out << esc(format_bytes(static_cast<double>(*r.run.peak_rss_bytes))) << " ("
             << esc(format_ratio(w.peak_live_bytes, *r.run.peak_rss_bytes)) << " of it is requested heap bytes).</li>\n";
     else
         out << "not recorded.</li>\n";
@@ -247,21 +247,21 @@ void baseline(std::ostringstream& out, const Report& r) {
     for (const WindowRow& w : r.windows) {
         const double temp = w.allocations > 0 ? static_cast<double>(w.dies_young) / static_cast<double>(w.allocations) : 0;
         out << "<tr>" << td(esc(w.label)) << tdn(w.per_run ? "-" : esc(format_count(w.ops)), num(w.ops))
-            << tdn(esc(format_bytes(w.bytes_per_op)), num(w.bytes_per_op))
-            << tdn(esc(format_rate(w.allocs_per_op)), num(w.allocs_per_op))
-            << tdn(esc(format_rate(w.gen0_per_1k)), num(w.gen0_per_1k))
-            << tdn(esc(format_rate(w.gen0_star_per_1k)), num(w.gen0_star_per_1k));
+            << tdn(esc(cell_bytes(w.bytes_per_op)), num(w.bytes_per_op))
+            << tdn(esc(cell_rate(w.allocs_per_op)), num(w.allocs_per_op))
+            << tdn(esc(cell_rate(w.gen0_per_1k)), num(w.gen0_per_1k))
+            << tdn(esc(cell_rate(w.gen0_star_per_1k)), num(w.gen0_star_per_1k));
         if (real_gc) out << td(esc(format_gc(w.gc)));
-        out << tdn(w.allocations > 0 ? esc(format_percent(temp)) : "-", num(temp))
-            << tdn(esc(format_bytes(static_cast<double>(w.peak_live_bytes))), num(w.peak_live_bytes))
-            << tdn(w.unfreed_bytes ? esc(format_bytes(static_cast<double>(*w.unfreed_bytes))) : "n/a",
+        out << tdn(w.allocations > 0 ? esc(cell_percent(temp)) : "-", num(temp))
+            << tdn(esc(cell_bytes(static_cast<double>(w.peak_live_bytes))), num(w.peak_live_bytes))
+            << tdn(w.unfreed_bytes ? esc(cell_bytes(static_cast<double>(*w.unfreed_bytes))) : "n/a",
                   num(w.unfreed_bytes.value_or(-1)))
             << "</tr>\n";
     }
     const AnalysisInfo& a = r.analysis;
     out << "</tbody></table>\n<p class=\"legend\">Allocated = requested bytes per op (1 KB = 1024 B); "
            "Allocs/op counts a realloc of a block as one allocation; Gen0/1k = simulated collections of a "
-        << esc(format_bytes_text(static_cast<double>(a.gen0_budget)))
+        << esc(format_bytes(static_cast<double>(a.gen0_budget)))
         << " nursery per 1000 ops (allocations of " << esc(format_count(static_cast<int64_t>(a.large_object_threshold)))
         << " B or more skip it); Gen0* = 1000 × nursery bytes / (ops × B0); Temp % = allocations that die "
            "before the next simulated collection; Peak live = largest sum of live requested bytes; Unfreed = "
@@ -295,7 +295,7 @@ void flame(std::ostringstream& out, const Report& r) {
                     ? "; the " + esc(format_count(static_cast<int64_t>(s.stacks.size()))) +
                           " heaviest are drawn, " + esc(format_count(s.omitted_stacks)) + " lighter ones (" +
                           esc(format_count(s.omitted_allocations)) + " allocations, " +
-                          esc(format_bytes_text(static_cast<double>(s.omitted_bytes))) +
+                          esc(format_bytes(static_cast<double>(s.omitted_bytes))) +
                           ") are left out and shown as one frame"
                     : std::string(", all drawn"))
             << ".";
@@ -334,8 +334,8 @@ void script_sites(std::ostringstream& out, const Report& r) {
         out << "<tr>" << td(std::to_string(i + 1), num(static_cast<int64_t>(i + 1)), "n")
             << td("<code>" + esc(format_script_location(s)) + "</code>")
             << tdn(esc(format_count(s.allocations)), num(s.allocations))
-            << tdn(esc(format_percent(share)), num(share))
-            << tdn(esc(format_bytes(static_cast<double>(s.bytes_allocated))), num(s.bytes_allocated))
+            << tdn(esc(cell_percent(share)), num(share))
+            << tdn(esc(cell_bytes(static_cast<double>(s.bytes_allocated))), num(s.bytes_allocated))
             << td(native) << "</tr>\n";
     }
     out << "</tbody></table>\n</section>\n";
@@ -360,9 +360,9 @@ void sites(std::ostringstream& out, const Report& r) {
             << td("<a href=\"#flame\" class=\"find\" data-find=\"" + esc(s.function) + "\"><code>" +
                   esc(s.function) + "</code></a>" + source_note_html(s))
             << td(location_html(s), "", "loc") << td(esc(s.module))
-            << tdn(esc(format_rate(s.allocs_per_op)), num(s.allocs_per_op))
-            << tdn(esc(format_bytes(s.bytes_per_op)), num(s.bytes_per_op))
-            << tdn(esc(format_percent(s.impact)) + " of " + esc(s.impact_metric), num(s.impact))
+            << tdn(esc(cell_rate(s.allocs_per_op)), num(s.allocs_per_op))
+            << tdn(esc(cell_bytes(s.bytes_per_op)), num(s.bytes_per_op))
+            << tdn(esc(cell_percent(s.impact)) + " of " + esc(s.impact_metric), num(s.impact))
             << td(esc(s.lifetime)) << td(esc(s.rule)) << "</tr>\n";
     }
     out << "</tbody></table>\n";

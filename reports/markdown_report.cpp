@@ -81,8 +81,8 @@ void summary(std::ostringstream& out, const Report& r) {
     } else {
         const SiteRow& top = r.sites.front();
         out << "- **Top finding**: " << site_name(top) << " (" << md_code(top.module) << ") is "
-            << top.tier << ": " << format_percent_text(top.impact) << " of " << top.impact_metric << ", "
-            << format_rate_text(top.allocs_per_op) << " allocs/op and " << format_bytes_text(top.bytes_per_op)
+            << top.tier << ": " << format_percent(top.impact) << " of " << top.impact_metric << ", "
+            << format_rate(top.allocs_per_op) << " allocs/op and " << format_bytes(top.bytes_per_op)
             << "/op, " << top.lifetime;
         const PlanRow* fix = nullptr;
         for (const PlanRow& p : r.plan)
@@ -92,11 +92,11 @@ void summary(std::ostringstream& out, const Report& r) {
     }
     const WindowRow& w = r.run_window();
     out << "- **Baseline**" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
-        << format_rate_text(w.allocs_per_op) << " allocs/op, " << format_bytes_text(w.bytes_per_op)
-        << "/op, Gen0 " << format_rate_text(w.gen0_per_1k) << " per 1k ops (Gen0\\* "
-        << format_rate_text(w.gen0_star_per_1k) << "), " << format_ratio(w.dies_young, w.allocations)
-        << " temporary, peak live " << format_bytes_text(static_cast<double>(w.peak_live_bytes))
-        << ", unfreed at exit " << format_bytes_text(static_cast<double>(w.unfreed_bytes.value_or(0)))
+        << format_rate(w.allocs_per_op) << " allocs/op, " << format_bytes(w.bytes_per_op)
+        << "/op, Gen0 " << format_rate(w.gen0_per_1k) << " per 1k ops (Gen0\\* "
+        << format_rate(w.gen0_star_per_1k) << "), " << format_ratio(w.dies_young, w.allocations)
+        << " temporary, peak live " << format_bytes(static_cast<double>(w.peak_live_bytes))
+        << ", unfreed at exit " << format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0)))
         << ".\n\n";
 }
 
@@ -110,15 +110,15 @@ void baseline(std::ostringstream& out, const Report& r) {
     out << "|---|---:|---:|---:|---:|---:|" << (real_gc ? "---:|" : "") << "---:|---:|---:|\n";
     for (const WindowRow& w : r.windows) {
         std::string ops = w.per_run ? "-" : format_count(w.ops);
-        std::string unfreed = w.unfreed_bytes ? format_bytes(static_cast<double>(*w.unfreed_bytes)) : "n/a";
-        std::string temp = w.allocations > 0 ? format_percent(static_cast<double>(w.dies_young) /
+        std::string unfreed = w.unfreed_bytes ? cell_bytes(static_cast<double>(*w.unfreed_bytes)) : "n/a";
+        std::string temp = w.allocations > 0 ? cell_percent(static_cast<double>(w.dies_young) /
                                                               static_cast<double>(w.allocations))
                                              : "-";
-        std::vector<std::string> cells = {w.label, ops, format_bytes(w.bytes_per_op),
-                                          format_rate(w.allocs_per_op), format_rate(w.gen0_per_1k),
-                                          format_rate(w.gen0_star_per_1k)};
+        std::vector<std::string> cells = {w.label, ops, cell_bytes(w.bytes_per_op),
+                                          cell_rate(w.allocs_per_op), cell_rate(w.gen0_per_1k),
+                                          cell_rate(w.gen0_star_per_1k)};
         if (real_gc) cells.push_back(format_gc(w.gc));
-        for (std::string cell : {temp, format_bytes(static_cast<double>(w.peak_live_bytes)), unfreed})
+        for (std::string cell : {temp, cell_bytes(static_cast<double>(w.peak_live_bytes)), unfreed})
             cells.push_back(std::move(cell));
         out << table_row(cells);
     }
@@ -149,7 +149,7 @@ void baseline(std::ostringstream& out, const Report& r) {
            "(t-gmax).\n"
         << "- **Unfreed**: requested bytes still live when the run ended (not called leaked: "
            "reachability is not checked); `n/a` for phases.\n"
-        << "- **B0** = " << format_bytes_text(static_cast<double>(a.gen0_budget)) << " ("
+        << "- **B0** = " << format_bytes(static_cast<double>(a.gen0_budget)) << " ("
         << (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) << "), the nursery budget; "
         << "**L** = " << format_count(static_cast<int64_t>(a.large_object_threshold))
         << " B, the large-object threshold; **K** = " << (k.empty() ? "-" : k)
@@ -191,18 +191,18 @@ void findings(std::ostringstream& out, const Report& r) {
             out << "- " << site_name(s) << ": " << format_plural(s.chains, "chain", "chains") << " ("
                 << format_count(s.inferred_chains) << " inferred)";
             if (s.chain_description) out << "; longest: " << *s.chain_description;
-            out << "; copied " << format_bytes_text(static_cast<double>(s.copied_bytes)) << ", avoidable "
-                << format_bytes_text(static_cast<double>(s.avoidable_bytes)) << ".\n";
+            out << "; copied " << format_bytes(static_cast<double>(s.copied_bytes)) << ", avoidable "
+                << format_bytes(static_cast<double>(s.avoidable_bytes)) << ".\n";
         }
         if (chained.size() > kFindingRows)
             out << "- ... and " << (chained.size() - kFindingRows) << " more sites with chains.\n";
     }
     out << "\n### Leaks and unfreed memory\n\n";
     {
-        out << "- Whole run: " << format_bytes_text(static_cast<double>(run.unfreed_bytes.value_or(0)))
+        out << "- Whole run: " << format_bytes(static_cast<double>(run.unfreed_bytes.value_or(0)))
             << " in " << format_plural(run.unfreed_blocks.value_or(0), "block", "blocks")
             << " unfreed at exit; leak slope "
-            << (run.leak_slope ? format_rate_text(*run.leak_slope) + " B/op" : std::string("n/a (fewer than 2 op samples)"))
+            << (run.leak_slope ? format_rate(*run.leak_slope) + " B/op" : std::string("n/a (fewer than 2 op samples)"))
             << ".\n";
         std::vector<const SiteRow*> leaking;
         for (const SiteRow& s : r.sites)
@@ -212,9 +212,9 @@ void findings(std::ostringstream& out, const Report& r) {
         if (leaking.empty()) out << "- Sites: none found.\n";
         for (size_t i = 0; i < leaking.size() && i < kFindingRows; ++i) {
             const SiteRow& s = *leaking[i];
-            out << "- " << site_name(s) << ": " << format_bytes_text(static_cast<double>(s.unfreed_bytes))
+            out << "- " << site_name(s) << ": " << format_bytes(static_cast<double>(s.unfreed_bytes))
                 << " unfreed";
-            if (s.leak_slope && *s.leak_slope > 0) out << ", growing " << format_rate_text(*s.leak_slope) << " B/op";
+            if (s.leak_slope && *s.leak_slope > 0) out << ", growing " << format_rate(*s.leak_slope) << " B/op";
             out << " (" << s.lifetime << ").\n";
         }
         if (leaking.size() > kFindingRows)
@@ -228,13 +228,13 @@ void findings(std::ostringstream& out, const Report& r) {
         std::stable_sort(at_peak.begin(), at_peak.end(), [](const SiteRow* a, const SiteRow* b) {
             return a->live_at_peak_bytes > b->live_at_peak_bytes;
         });
-        out << "Peak live heap: " << format_bytes_text(static_cast<double>(run.peak_live_bytes)) << ".\n\n";
+        out << "Peak live heap: " << format_bytes(static_cast<double>(run.peak_live_bytes)) << ".\n\n";
         if (at_peak.empty()) out << "none found\n";
         for (size_t i = 0; i < at_peak.size() && i < kFindingRows; ++i) {
             const SiteRow& s = *at_peak[i];
-            out << "- " << site_name(s) << ": " << format_bytes_text(static_cast<double>(s.live_at_peak_bytes))
+            out << "- " << site_name(s) << ": " << format_bytes(static_cast<double>(s.live_at_peak_bytes))
                 << " live at the peak (" << format_ratio(s.live_at_peak_bytes, run.peak_live_bytes)
-                << "); its own maximum " << format_bytes_text(static_cast<double>(s.max_live_bytes)) << ".\n";
+                << "); its own maximum " << format_bytes(static_cast<double>(s.max_live_bytes)) << ".\n";
         }
         if (at_peak.size() > kFindingRows)
             out << "- ... and " << (at_peak.size() - kFindingRows) << " more sites.\n";
@@ -260,9 +260,9 @@ void findings(std::ostringstream& out, const Report& r) {
         }
     }
     out << "\n### Reconciliation\n\n";
-    out << "Tracked heap peak " << format_bytes_text(static_cast<double>(run.peak_live_bytes)) << " vs peak RSS ";
+    out << "Tracked heap peak " << format_bytes(static_cast<double>(run.peak_live_bytes)) << " vs peak RSS ";
     if (r.run.peak_rss_bytes && *r.run.peak_rss_bytes > 0) {
-        out << format_bytes_text(static_cast<double>(*r.run.peak_rss_bytes)) << ": the heap's requested bytes are "
+        out << format_bytes(static_cast<double>(*r.run.peak_rss_bytes)) << ": the heap's requested bytes are "
             << format_ratio(run.peak_live_bytes, *r.run.peak_rss_bytes)
             << " of it; the rest is code, stacks, static data, allocator overhead and free memory it keeps";
     } else {
@@ -270,16 +270,16 @@ void findings(std::ostringstream& out, const Report& r) {
     }
     if (r.run.mmap_calls > 0)
         out << "; anonymous mmap: " << format_plural(r.run.mmap_calls, "call", "calls") << ", "
-            << format_bytes_text(static_cast<double>(r.run.mmap_bytes)) << ", outside the heap metrics";
+            << format_bytes(static_cast<double>(r.run.mmap_bytes)) << ", outside the heap metrics";
     out << ".\n\n";
 }
 
 std::string pattern(const SiteRow& s) {
     if (s.chains > 0 && s.chain_pattern && *s.chain_pattern != "none")
         return *s.chain_pattern + " growth, " + format_plural(s.chains, "chain", "chains");
-    if (s.size_p50 == s.size_max) return "fixed size " + format_bytes_text(static_cast<double>(s.size_max));
-    return "sizes p50 " + format_bytes_text(static_cast<double>(s.size_p50)) + ", p99 " +
-           format_bytes_text(static_cast<double>(s.size_p99));
+    if (s.size_p50 == s.size_max) return "fixed size " + format_bytes(static_cast<double>(s.size_max));
+    return "sizes p50 " + format_bytes(static_cast<double>(s.size_p50)) + ", p99 " +
+           format_bytes(static_cast<double>(s.size_p99));
 }
 
 void tiers(std::ostringstream& out, const Report& r) {
@@ -299,8 +299,8 @@ void tiers(std::ostringstream& out, const Report& r) {
         for (size_t i = 0; i < of.size() && i < kTierRows; ++i) {
             const SiteRow& s = *of[i];
             out << table_row({std::to_string(s.position), site_with_source(s), md_code(s.module),
-                              format_rate(s.allocs_per_op), format_bytes(s.bytes_per_op),
-                              format_percent(s.impact) + " of " + s.impact_metric, s.lifetime, pattern(s),
+                              cell_rate(s.allocs_per_op), cell_bytes(s.bytes_per_op),
+                              cell_percent(s.impact) + " of " + s.impact_metric, s.lifetime, pattern(s),
                               s.rule});
         }
         if (of.size() > kTierRows)
@@ -328,10 +328,10 @@ void script_sites(std::ostringstream& out, const Report& r) {
             native += " at " + md_code(s.native_file + ":" + std::to_string(s.native_line));
         out << table_row({std::to_string(i + 1), md_code(format_script_location(s)),
                           format_count(s.allocations),
-                          total > 0 ? format_percent(static_cast<double>(s.allocations) /
+                          total > 0 ? cell_percent(static_cast<double>(s.allocations) /
                                                      static_cast<double>(total))
                                     : "-",
-                          format_bytes(static_cast<double>(s.bytes_allocated)), native});
+                          cell_bytes(static_cast<double>(s.bytes_allocated)), native});
     }
     out << "\nShare: of the run's allocations. `(no script frame)`: allocations made while no "
            "script function ran (start-up, shutdown, native threads). `allocprof top FILE --group "

@@ -7,54 +7,6 @@
 
 namespace allocprof::reports {
 
-std::string format_bytes_text(double bytes) {
-    static const char* const units[] = {"B", "KB", "MB", "GB", "TB"};
-    double value = std::round(bytes);
-    if (value < 1024.0) return std::to_string(static_cast<int64_t>(value)) + " B";
-    int unit = 0;
-    while (value >= 1024.0 && unit < 4) {
-        value /= 1024.0;
-        ++unit;
-    }
-    char buf[48];
-    std::snprintf(buf, sizeof(buf), value >= 100 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-    return buf;
-}
-
-std::string format_bytes(double bytes) {
-    return std::round(bytes) == 0 ? "-" : format_bytes_text(bytes);
-}
-
-std::string format_count(int64_t n) {
-    std::string digits = std::to_string(n < 0 ? -n : n);
-    std::string out = n < 0 ? "-" : "";
-    size_t lead = digits.size() % 3;
-    if (lead == 0) lead = 3;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i == lead || (i > lead && (i - lead) % 3 == 0)) out.push_back(',');
-        out.push_back(digits[i]);
-    }
-    return out;
-}
-
-std::string format_rate_text(double value) {
-    if (value == 0) return "0";
-    char buf[48];
-    const double a = std::fabs(value);
-    if (a >= 1000) return format_count(static_cast<int64_t>(std::llround(value)));
-    if (a >= 100)
-        std::snprintf(buf, sizeof(buf), "%.0f", value);
-    else if (a >= 10)
-        std::snprintf(buf, sizeof(buf), "%.1f", value);
-    else if (a >= 0.01)
-        std::snprintf(buf, sizeof(buf), "%.2f", value);
-    else
-        return value < 0 ? "> -0.01" : "< 0.01";
-    return buf;
-}
-
-std::string format_rate(double value) { return value == 0 ? "-" : format_rate_text(value); }
-
 std::string format_gc(const std::vector<GcRow>& gc) {
     std::string out;
     std::string language;
@@ -67,7 +19,7 @@ std::string format_gc(const std::vector<GcRow>& gc) {
             out += ", ";
         }
         if (generations) out += "g" + std::to_string(g.generation) + " ";
-        out += format_rate_text(g.per_1k_ops);
+        out += format_rate(g.per_1k_ops);
     }
     return out.empty() ? "-" : out;
 }
@@ -76,19 +28,6 @@ std::string format_script_location(const ScriptSiteRow& s) {
     std::string where = s.file;
     if (s.line > 0) where += ":" + std::to_string(s.line);
     return s.function + (where.empty() ? "" : " (" + where + ")");
-}
-
-std::string format_percent_text(double fraction) {
-    const double p = fraction * 100.0;
-    char buf[32];
-    if (p == 0) return "0 %";
-    if (p < 0.1) return "< 0.1 %";
-    std::snprintf(buf, sizeof(buf), p < 10 ? "%.1f %%" : "%.0f %%", p);
-    return buf;
-}
-
-std::string format_percent(double fraction) {
-    return fraction == 0 ? "-" : format_percent_text(fraction);
 }
 
 std::string format_utc(int64_t unix_ns) {
@@ -146,7 +85,7 @@ std::string md_code(std::string_view text) {
 }
 
 std::string format_ratio(int64_t part, int64_t whole) {
-    return whole > 0 ? format_percent_text(static_cast<double>(part) / static_cast<double>(whole)) : "-";
+    return whole > 0 ? format_percent(static_cast<double>(part) / static_cast<double>(whole)) : "-";
 }
 
 std::string format_plural(int64_t n, const std::string& one, const std::string& many) {
@@ -156,7 +95,7 @@ std::string format_plural(int64_t n, const std::string& one, const std::string& 
 std::string format_parameters(const AnalysisInfo& a) {
     std::string k;
     for (int64_t v : a.temporary_k) k += (k.empty() ? "" : ", ") + std::to_string(v);
-    std::string text = "B0 = " + format_bytes_text(static_cast<double>(a.gen0_budget)) + " (" +
+    std::string text = "B0 = " + format_bytes(static_cast<double>(a.gen0_budget)) + " (" +
                        format_count(static_cast<int64_t>(a.gen0_budget)) + " B, " +
                        (a.gen0_budget_rule.empty() ? "default" : a.gen0_budget_rule) + "), L = " +
                        format_count(static_cast<int64_t>(a.large_object_threshold)) + " B, K = " +
@@ -164,7 +103,7 @@ std::string format_parameters(const AnalysisInfo& a) {
     if (a.params.contains("tiers") && a.params["tiers"].is_object()) {
         const auto& t = a.params["tiers"];
         auto pct = [&](const char* key) {
-            return t.contains(key) && t[key].is_number() ? format_percent_text(t[key].get<double>()) : "?";
+            return t.contains(key) && t[key].is_number() ? format_percent(t[key].get<double>()) : "?";
         };
         text += "; tiers at " + pct("critical") + " / " + pct("high") + " / " + pct("medium") +
                 " of cumulative impact, any site at " + pct("single_site_critical") + " or more is critical";
@@ -224,11 +163,11 @@ std::string format_gap_kinds(const SourceGapRow& g) {
 }
 
 std::string format_saving(const PlanRow& p, const char* gen0_star) {
-    std::string text = format_rate_text(p.saving_allocs_per_op) + " allocs/op, " +
-                       format_bytes_text(p.saving_bytes_per_op) + "/op, " +
-                       format_rate_text(p.saving_gen0_star_1k) + " " + gen0_star + "/1k";
+    std::string text = format_rate(p.saving_allocs_per_op) + " allocs/op, " +
+                       format_bytes(p.saving_bytes_per_op) + "/op, " +
+                       format_rate(p.saving_gen0_star_1k) + " " + gen0_star + "/1k";
     if (p.saving_gen0_1k && *p.saving_gen0_1k > 0)
-        text += ", " + format_rate_text(*p.saving_gen0_1k) + " Gen0/1k";
+        text += ", " + format_rate(*p.saving_gen0_1k) + " Gen0/1k";
     return text;
 }
 

@@ -1,6 +1,5 @@
-// report_format.h — how report numbers and text look: units like BenchmarkDotNet
-// ("824 B", "25.3 KB", 1 KB = 1024 B, "-" for zero), rates with a few significant digits,
-// and markdown escaping. Pure functions of their arguments (no locale, no clock), so the
+// report_format.h — how report text looks: the numbers of schema/units.h, the lines every
+// format shares (parameters, savings, gaps) and markdown escaping. Pure functions of their arguments (no locale, no clock), so the
 // same database always renders the same text.
 #pragma once
 
@@ -10,30 +9,24 @@
 #include <vector>
 
 #include "reports/report_model.h"
+#include "schema/units.h"
 
 namespace allocprof::reports {
 
-// Bytes, 1 KB = 1024 B: 0 -> "-", 824 -> "824 B", 25907 -> "25.3 KB", values >= 100 of a
-// unit without decimals. Fractions of a byte (per-op values) round to the nearest byte.
-std::string format_bytes(double bytes);
-// The same, but 0 -> "0 B" (for sentences, where "-" reads badly).
-std::string format_bytes_text(double bytes);
-// 1234567 -> "1,234,567".
-std::string format_count(int64_t n);
-// A rate: 0 -> "-"; >= 1000 -> grouped integer; >= 100 -> "123"; >= 10 -> "12.3";
-// >= 0.01 -> "1.23"; below -> "< 0.01".
-std::string format_rate(double value);
+// Numbers are written by schema/units.h, the one convention of every output.
+using units::cell_bytes;
+using units::cell_percent;
+using units::cell_rate;
+using units::format_bytes;
+using units::format_count;
+using units::format_percent;
+using units::format_rate;
+
 // The interpreter's real collections per 1000 ops of a window: "lua 12.5", or per
 // generation "python g0 40.1, g1 3.6, g2 0.3"; "-" when there are none.
 std::string format_gc(const std::vector<GcRow>& gc);
 // "function (file:line)" of a script location, "[C] function" style kept as Lua names it.
 std::string format_script_location(const ScriptSiteRow& s);
-// The same, 0 -> "0".
-std::string format_rate_text(double value);
-// A fraction in [0, 1] as a percentage: 0 -> "-", 0.8929 -> "89 %", 0.0123 -> "1.2 %",
-// below 0.001 -> "< 0.1 %".
-std::string format_percent(double fraction);
-std::string format_percent_text(double fraction);
 // Nanoseconds since the epoch as "YYYY-MM-DD HH:MM:SS UTC".
 std::string format_utc(int64_t unix_ns);
 // argv as one shell-like line: arguments with spaces or quotes are single-quoted.

@@ -419,7 +419,7 @@ void add_gaps(Report& r) {
                           "the arenas' own allocations."});
     if (r.run.mmap_calls > 0)
         r.gaps.push_back({"allocator", format_count(r.run.mmap_calls) + " anonymous `mmap` calls (" +
-                                           format_bytes_text(static_cast<double>(r.run.mmap_bytes)) +
+                                           format_bytes(static_cast<double>(r.run.mmap_bytes)) +
                                            ") are outside the heap metrics; an allocator that "
                                            "carves them up is not seen block by block."});
     if (r.run.truncated)
