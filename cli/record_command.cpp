@@ -3,29 +3,22 @@
 //
 // Exit status: the target's own (128+N if it was killed by signal N); 125 when allocprof
 // itself fails, 126 when the command cannot be executed, 127 when it is not found.
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
-#include "symbolize/perf_map.h"
-#include "schema/run_database.h"
-#include "record/run_ingestor.h"
-#include "symbolize/run_symbolizer.h"
-#include "record/script_environment.h"
-#include "record/shared_ring.h"
-#include "symbolize/symbol_prefetcher.h"
-#include "record/stream_reader.h"
+#include "record/recorder.h"
+#include "record/run_output.h"
 #include "record/target_launcher.h"
-#include "record/wire_decoder.h"
+#include "schema/run_database.h"
+#include "symbolize/perf_map.h"
+#include "symbolize/run_symbolizer.h"
+#include "symbolize/symbol_prefetcher.h"
 
 namespace allocprof::cli {
 using namespace allocprof::record;
@@ -106,158 +99,6 @@ RecordOptions parse_record_options(const Arguments& args) {
     return o;
 }
 
-// 4 MiB: about 150,000 records, several milliseconds of the fastest target while ingest
-// catches up (the reader drains it every half millisecond). Its pages count in the
-// target's resident set, so it is no larger than it needs to be.
-constexpr uint64_t kRingCapacity = 4u << 20;
-
-std::atomic<pid_t> g_target_pid{0};
-
-void forward_signal(int sig) {
-    pid_t pid = g_target_pid.load();
-    if (pid > 0) kill(pid, sig);
-}
-
-// While the target runs, terminal signals are the target's business: Ctrl-C reaches the
-// whole process group, the target decides what to do, and allocprof stays to write what
-// was recorded. SIGTERM and SIGHUP sent to allocprof alone are passed on to the target.
-void install_signal_handling() {
-    std::signal(SIGINT, SIG_IGN);
-    std::signal(SIGQUIT, SIG_IGN);
-    struct sigaction sa {};
-    sa.sa_handler = forward_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
-}
-
-uint64_t unix_now_ns() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
-
-std::string hostname() {
-    char buf[HOST_NAME_MAX + 1] = {};
-    gethostname(buf, sizeof(buf) - 1);
-    return buf;
-}
-
-// Moves an existing allocprof database out of the way (perf's FILE.old convention);
-// refuses to touch a file that is not one. Returns the .old path, or "" if none.
-std::string keep_previous_output(const std::string& path) {
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0) return "";
-    sqlite3* db = nullptr;
-    int64_t app = 0;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &s, nullptr) == SQLITE_OK &&
-            sqlite3_step(s) == SQLITE_ROW)
-            app = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(db);
-    if (app != schema::kApplicationId)
-        throw LaunchError(kExitRecordFailure,
-                          path + " exists and is not an allocprof database; refusing to "
-                                 "overwrite it (choose another file with -o)");
-    std::string old = path + ".old";
-    if (std::rename(path.c_str(), old.c_str()) != 0)
-        throw LaunchError(kExitRecordFailure, "cannot rename " + path + " to " + old);
-    return old;
-}
-
-std::string default_output(const std::string& program) {
-    return "allocprof." + std::filesystem::path(program).filename().string() + "." +
-           std::to_string(getpid()) + ".db";
-}
-
-int64_t insert_run_row(schema::Database& db, const RecordOptions& o, uint64_t start_ns) {
-    auto insert = db.prepare(
-        "INSERT INTO runs(scenario, command, cwd, hostname, tool_version, wire_version, pid, "
-        "start_unix_ns, ops, ops_source, events_stored) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)");
-    if (o.scenario.empty())
-        insert.bind_null(1);
-    else
-        insert.bind(1, o.scenario);
-    insert.bind(2, nlohmann::json(o.command).dump())
-        .bind(3, std::filesystem::current_path().string())
-        .bind(4, hostname())
-        .bind(5, ALLOCPROF_VERSION)
-        .bind(6, static_cast<int64_t>(wire::kWireVersion))
-        .bind(7, start_ns);
-    if (o.ops)
-        insert.bind(8, *o.ops).bind(9, "command-line");
-    else
-        insert.bind_null(8).bind_null(9);
-    insert.bind(10, o.store_events ? 1 : 0);
-    insert.run();
-    return db.last_insert_rowid();
-}
-
-void finish_run_row(schema::Database& db, int64_t run_id, const RecordOptions& o,
-                    RunIngestor& ingestor, const TargetExit& exit, uint64_t start_ns,
-                    uint64_t end_ns) {
-    const RunTotals& t = ingestor.totals();
-    auto update = db.prepare(
-        "UPDATE runs SET pid = ?, end_unix_ns = ?, duration_s = ?, exit_status = ?, "
-        "term_signal = ?, truncated = ?, complete = 1, traced = ?, ops = ?, ops_source = ?, "
-        "allocations = ?, frees = ?, reallocs = ?, bytes_allocated = ?, peak_live_bytes = ?, "
-        "peak_live_event = ?, peak_live_ns = ?, unfreed_blocks = ?, unfreed_bytes = ?, "
-        "temporary_allocations = ?, temporary_allocations_k1 = ?, unmatched_frees = ?, "
-        "mmap_calls = ?, mmap_bytes = ?, munmap_calls = ?, threads = ?, peak_rss_bytes = ?, "
-        "target_user_s = ?, target_system_s = ?, event_count = ?, notes = ? WHERE run_id = ?");
-    int i = 1;
-    update.bind(i++, static_cast<int64_t>(ingestor.pid()));
-    update.bind(i++, end_ns);
-    update.bind(i++, static_cast<double>(end_ns - start_ns) / 1e9);
-    if (exit.exited) {
-        update.bind(i++, exit.exit_status);
-        update.bind_null(i++);
-    } else {
-        update.bind_null(i++);
-        update.bind(i++, exit.term_signal);
-    }
-    update.bind(i++, ingestor.saw_end() ? 0 : 1);
-    update.bind(i++, ingestor.saw_hello() ? 1 : 0);
-    if (o.ops) {
-        update.bind(i++, *o.ops);
-        update.bind(i++, "command-line");
-    } else if (t.saw_ops) {
-        update.bind(i++, t.ops);
-        update.bind(i++, "markers");
-    } else {
-        update.bind_null(i++);
-        update.bind_null(i++);
-    }
-    for (uint64_t v : {t.allocations, t.frees, t.reallocs, t.bytes_allocated, t.peak_live_bytes,
-                       t.peak_live_event, t.peak_live_ns, t.live_blocks, t.live_bytes,
-                       t.temporary_k0, t.temporary_k1, t.unmatched_frees, t.mmap_calls,
-                       t.mmap_bytes, t.munmap_calls, ingestor.thread_count()})
-        update.bind(i++, v);
-    update.bind(i++, static_cast<int64_t>(exit.usage.ru_maxrss) * 1024);
-    auto seconds = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; };
-    update.bind(i++, seconds(exit.usage.ru_utime));
-    update.bind(i++, seconds(exit.usage.ru_stime));
-    update.bind(i++, o.store_events ? t.events : 0);
-    update.bind(i++, nlohmann::json(ingestor.notes()).dump());
-    update.bind(i++, run_id);
-    update.run();
-}
-
-// Appends one line to the run's notes (runs.notes, a JSON array).
-void append_run_note(schema::Database& db, int64_t run_id, const std::string& note) {
-    auto read = db.prepare("SELECT notes FROM runs WHERE run_id = ?");
-    read.bind(1, run_id);
-    nlohmann::json notes = nlohmann::json::array();
-    if (read.step()) notes = nlohmann::json::parse(read.text(0), nullptr, false);
-    if (!notes.is_array()) notes = nlohmann::json::array();
-    notes.push_back(note);
-    auto update = db.prepare("UPDATE runs SET notes = ? WHERE run_id = ?");
-    update.bind(1, notes.dump()).bind(2, run_id).run();
-}
-
 // The target's perf map, kept with the run: the file may be gone or rewritten (pid reuse)
 // by the time the run is symbolized again. Losing it only loses names.
 void snapshot_perf_map(schema::Database& db, int64_t run_id, uint32_t pid) {
@@ -291,9 +132,9 @@ void symbolize_recorded_run(schema::Database& db, int64_t run_id, const std::str
     }
 }
 
-void print_result_line(const std::string& output, const RunIngestor& ingestor) {
+void print_result_line(const std::string& output, const RecordOutcome& outcome) {
     if (!isatty(STDERR_FILENO)) return;
-    const RunTotals& t = ingestor.totals();
+    const RunTotals& t = outcome.totals;
     std::cerr << "allocprof: " << format_count(t.allocations) << " allocations ("
               << format_bytes(t.bytes_allocated) << "), peak " << format_bytes(t.peak_live_bytes)
               << " live, " << format_count(t.live_blocks) << " blocks unfreed; wrote " << output
@@ -318,105 +159,65 @@ int record_command(const Arguments& args) {
     std::string output = options.output.empty() ? default_output(options.command[0]) : options.output;
     std::string kept_old;
     std::optional<schema::Database> db;
-    std::optional<SharedRing> ring;
-    std::optional<TargetProcess> target;
-    int64_t run_id = 0;
-    const uint64_t start_ns = unix_now_ns();
-    ScriptEnvironment script_env;
+    std::optional<Recorder> recorder;
+    // Nothing of a run that never started is kept: its file goes, a previous one comes back.
+    auto abandon = [&] {
+        recorder.reset();
+        if (!db) return;
+        db.reset();
+        std::remove(output.c_str());
+        if (!kept_old.empty()) std::rename(kept_old.c_str(), output.c_str());
+    };
     try {
-        const std::string preload = find_preload_library();
+        RecordRequest request;
+        request.preload_library = find_preload_library();
         resolve_command(options.command[0]);  // 126/127 before any file is touched
+        request.command = options.command;
+        request.scenario = options.scenario;
+        request.ops = options.ops;
+        request.store_events = options.store_events;
+        request.script = options.script;
         kept_old = keep_previous_output(output);
         db.emplace(schema::Database::create(output));
-        run_id = insert_run_row(*db, options, start_ns);
-        install_signal_handling();
-        ring.emplace(kRingCapacity);
-        script_env = script_environment(options.command, preload, options.script);
-        target.emplace(options.command, preload, ring->fd(), script_env.variables);
-        g_target_pid = target->pid();
+        recorder.emplace(*db, request);
     } catch (const LaunchError& e) {
         print_error(e.what());
-        if (db) {
-            db.reset();
-            std::remove(output.c_str());
-            if (!kept_old.empty()) std::rename(kept_old.c_str(), output.c_str());
-        }
+        abandon();
         return e.exit_code();
     } catch (const std::exception& e) {  // the database or the ring
         print_error(e.what());
-        if (db) {
-            db.reset();
-            std::remove(output.c_str());
-            if (!kept_old.empty()) std::rename(kept_old.c_str(), output.c_str());
-        }
+        abandon();
         return kExitRecordFailure;
     }
 
-    RunIngestor ingestor(*db, run_id, options.store_events);
-    for (const std::string& note : script_env.notes) ingestor.on_note(note);
     // Created after the launch: symbolization unsets DEBUGINFOD_URLS for this process, and
     // the target must get the environment it was given.
     std::optional<SymbolPrefetcher> prefetcher;
     if (options.symbolize) {
         unsetenv("DEBUGINFOD_URLS");  // no network lookups while prefetching either
         prefetcher.emplace();
-        ingestor.set_frame_listener([&](const std::string& path, const std::string& build_id,
-                                        uint64_t rel_pc) { prefetcher->add(path, build_id, rel_pc); });
+        recorder->set_frame_listener([&](const std::string& path, const std::string& build_id,
+                                         uint64_t rel_pc) { prefetcher->add(path, build_id, rel_pc); });
     }
-    std::string failure;
-    {
-        StreamReader reader(*target, *ring);
-        WireDecoder<RunIngestor> decoder(ingestor);
-        try {
-            while (auto block = reader.next()) {
-                if (failure.empty() && !decoder.feed(block->bytes())) failure = decoder.error();
-                // After a failure, keep draining so the target never blocks on a full socket.
-                reader.recycle(std::move(*block));
-            }
-        } catch (const std::exception& e) {
-            // The database failed under us (disk full?): stop recording, let the target run
-            // on untraced (closing our end makes its next write fail softly).
-            failure = e.what();
-        }
-        if (failure.empty() && decoder.pending_bytes() > 0)
-            ingestor.notes().push_back("the stream ended inside a record (" +
-                                       std::to_string(decoder.pending_bytes()) +
-                                       " bytes dropped)");
-    }
-    const TargetExit exit = target->reap();
-    const uint64_t end_ns = unix_now_ns();
-    g_target_pid = 0;
-
-    if (!failure.empty()) ingestor.notes().push_back("recording stopped early: " + failure);
-    if (!ingestor.saw_hello())
-        ingestor.notes().push_back(
-            "the program never loaded the preload library (statically linked, setuid, or it "
-            "cleared LD_PRELOAD): nothing was recorded");
-    else if (!ingestor.saw_end())
-        ingestor.notes().push_back(
-            exit.exited ? "the program ended without running its exit handlers (_exit): "
-                          "events after that point, if any, are missing"
-                        : "the program was killed by signal " + std::to_string(exit.term_signal) +
-                              ": the database holds everything it recorded before it died");
+    RecordOutcome outcome;
     try {
-        ingestor.write_tables();
-        finish_run_row(*db, run_id, options, ingestor, exit, start_ns, end_ns);
+        outcome = recorder->run();
     } catch (const std::exception& e) {
         print_error(std::string("cannot finish writing ") + output + ": " + e.what());
         return kExitRecordFailure;
     }
-    if (!failure.empty()) {
-        print_error(failure + " (" + output + " holds what was recorded until then)");
+    if (!outcome.failure.empty()) {
+        print_error(outcome.failure + " (" + output + " holds what was recorded until then)");
         return kExitRecordFailure;
     }
-    snapshot_perf_map(*db, run_id, ingestor.pid());
-    if (options.symbolize) symbolize_recorded_run(*db, run_id, output, prefetcher ? &*prefetcher : nullptr);
-    if (!ingestor.saw_hello())
+    snapshot_perf_map(*db, outcome.run_id, outcome.pid);
+    if (options.symbolize) symbolize_recorded_run(*db, outcome.run_id, output, prefetcher ? &*prefetcher : nullptr);
+    if (!outcome.traced)
         print_warning("'" + options.command[0] +
                       "' never loaded the preload library (statically linked? setuid?); nothing "
                       "was recorded in " + output);
-    print_result_line(output, ingestor);
-    return exit.shell_status();
+    print_result_line(output, outcome);
+    return outcome.exit.shell_status();
 }
 
 }  // namespace allocprof::cli

@@ -4,15 +4,33 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace allocprof::record {
 
 using schema::Event;
 using schema::EventKind;
 using namespace allocprof::wire;
 
-RunIngestor::RunIngestor(schema::Database& db, int64_t run_id, bool store_events)
-    : db_(db), run_id_(run_id) {
-    if (store_events) events_.emplace(db, run_id);
+RunIngestor::RunIngestor(schema::Database& db, const RunStart& start) : db_(db), start_(start) {
+    auto insert = db_.prepare(
+        "INSERT INTO runs(scenario, command, cwd, hostname, tool_version, wire_version, pid, "
+        "start_unix_ns, ops, ops_source, events_stored) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)");
+    insert.bind(1, start.scenario.empty() ? std::nullopt : std::optional<std::string>(start.scenario));
+    insert.bind(2, nlohmann::json(start.command).dump())
+        .bind(3, start.cwd)
+        .bind(4, start.hostname)
+        .bind(5, ALLOCPROF_VERSION)
+        .bind(6, static_cast<int64_t>(kWireVersion))
+        .bind(7, start.start_unix_ns);
+    if (start.ops)
+        insert.bind(8, *start.ops).bind(9, "command-line");
+    else
+        insert.bind_null(8).bind_null(9);
+    insert.bind(10, start.store_events ? 1 : 0);
+    insert.run();
+    run_id_ = db_.last_insert_rowid();
+    if (start.store_events) events_.emplace(db, run_id_);
 }
 
 uint32_t RunIngestor::thread_id(uint32_t wire_thread) {
@@ -205,7 +223,7 @@ void RunIngestor::on_alloc(const AllocRecord& r) {
     uint32_t node = node_id(r.node);
     uint8_t fn = static_cast<uint8_t>(r.fn);
     Event e{.kind = EventKind::Alloc, .fn = fn, .thread = thread, .node = node, .size = r.size};
-    add_block(thread, node, r.ptr, r.size, fn);
+    e.block = add_block(thread, node, r.ptr, r.size, fn);
     emit(e);
     after_live_increase();
 }
@@ -237,7 +255,7 @@ void RunIngestor::on_realloc(const ReallocRecord& r) {
     release_block(old, thread);
     Event e{.kind = EventKind::Realloc, .fn = fn, .thread = thread, .node = node, .size = r.size,
             .old_block = old.block, .moved = r.new_ptr != r.old_ptr};
-    add_block(thread, node, r.new_ptr, r.size, fn);
+    e.block = add_block(thread, node, r.new_ptr, r.size, fn);
     ++totals_.reallocs;
     ++stats(node).reallocs;
     emit(e);
@@ -326,11 +344,79 @@ void RunIngestor::on_gc_cycle(const GcCycleRecord& r) {
                           totals_.events, totals_.ops, phase});
 }
 
-void RunIngestor::write_tables() {
+void RunIngestor::finish(const RunEnd& end) {
     if (events_) events_->flush();
     close_phase();
-
+    note_how_it_ended(end);
     schema::Transaction t(db_);
+    write_tables();
+    write_run_row(end);
+    t.commit();
+}
+
+void RunIngestor::note_how_it_ended(const RunEnd& end) {
+    if (!end.failure.empty()) notes_.push_back("recording stopped early: " + end.failure);
+    if (hello_count_ == 0)
+        notes_.push_back(
+            "the program never loaded the preload library (statically linked, setuid, or it "
+            "cleared LD_PRELOAD): nothing was recorded");
+    else if (!saw_end_)
+        notes_.push_back(end.exit.exited
+                             ? "the program ended without running its exit handlers (_exit): "
+                               "events after that point, if any, are missing"
+                             : "the program was killed by signal " + std::to_string(end.exit.term_signal) +
+                                   ": the database holds everything it recorded before it died");
+}
+
+void RunIngestor::write_run_row(const RunEnd& end) {
+    const RunTotals& t = totals_;
+    auto update = db_.prepare(
+        "UPDATE runs SET pid = ?, end_unix_ns = ?, duration_s = ?, exit_status = ?, "
+        "term_signal = ?, truncated = ?, complete = 1, traced = ?, ops = ?, ops_source = ?, "
+        "allocations = ?, frees = ?, reallocs = ?, bytes_allocated = ?, peak_live_bytes = ?, "
+        "peak_live_event = ?, peak_live_ns = ?, unfreed_blocks = ?, unfreed_bytes = ?, "
+        "temporary_allocations = ?, temporary_allocations_k1 = ?, unmatched_frees = ?, "
+        "mmap_calls = ?, mmap_bytes = ?, munmap_calls = ?, threads = ?, peak_rss_bytes = ?, "
+        "target_user_s = ?, target_system_s = ?, event_count = ?, notes = ? WHERE run_id = ?");
+    int i = 1;
+    update.bind(i++, static_cast<int64_t>(pid_));
+    update.bind(i++, end.end_unix_ns);
+    update.bind(i++, static_cast<double>(end.end_unix_ns - start_.start_unix_ns) / 1e9);
+    if (end.exit.exited) {
+        update.bind(i++, end.exit.exit_status);
+        update.bind_null(i++);
+    } else {
+        update.bind_null(i++);
+        update.bind(i++, end.exit.term_signal);
+    }
+    update.bind(i++, saw_end_ ? 0 : 1);
+    update.bind(i++, hello_count_ > 0 ? 1 : 0);
+    if (start_.ops) {
+        update.bind(i++, *start_.ops);
+        update.bind(i++, "command-line");
+    } else if (t.saw_ops) {
+        update.bind(i++, t.ops);
+        update.bind(i++, "markers");
+    } else {
+        update.bind_null(i++);
+        update.bind_null(i++);
+    }
+    for (uint64_t v : {t.allocations, t.frees, t.reallocs, t.bytes_allocated, t.peak_live_bytes,
+                       t.peak_live_event, t.peak_live_ns, t.live_blocks, t.live_bytes,
+                       t.temporary_k0, t.temporary_k1, t.unmatched_frees, t.mmap_calls,
+                       t.mmap_bytes, t.munmap_calls, thread_count()})
+        update.bind(i++, v);
+    update.bind(i++, static_cast<int64_t>(end.exit.usage.ru_maxrss) * 1024);
+    auto seconds = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; };
+    update.bind(i++, seconds(end.exit.usage.ru_utime));
+    update.bind(i++, seconds(end.exit.usage.ru_stime));
+    update.bind(i++, start_.store_events ? t.events : 0);
+    update.bind(i++, nlohmann::json(notes_).dump());
+    update.bind(i++, run_id_);
+    update.run();
+}
+
+void RunIngestor::write_tables() {
     {
         auto insert = db_.prepare(
             "INSERT INTO function_calls(run_id, function, calls, bytes) VALUES (?, ?, ?, ?)");
@@ -423,7 +509,6 @@ void RunIngestor::write_tables() {
         }
     }
     write_script_tables();
-    t.commit();
 }
 
 void RunIngestor::write_script_tables() {

@@ -1,10 +1,12 @@
 // run_ingestor.h — turns the target's wire records into one run of the database: keeps
 // the live-block map, the stack trie with each node's module, per-stack aggregates,
-// memory over time, phases and op counts, and writes the normalized event stream.
+// memory over time, phases and op counts, and writes the normalized event stream. It owns
+// the run's tables, its `runs` row included: the row is inserted when the ingestor is made
+// (so the event chunks have a run to belong to) and completed by finish().
 //
 // Every number here is computed once, during ingest, from the records in stream order;
-// the definitions are those of DESIGN.md ("Definitions") and the column comments of
-// schema/allocprof_v1.sql.
+// the definitions are the column comments of schema/allocprof_v1.sql and
+// docs/definitions.md.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@
 
 #include "schema/event_codec.h"
 #include "record/live_block_map.h"
+#include "record/target_launcher.h"
 #include "schema/run_database.h"
 #include "wire/wire_format.h"
 
@@ -48,10 +51,29 @@ struct RunTotals {
     uint64_t events = 0;
 };
 
+// What is known of a run before its target starts.
+struct RunStart {
+    std::string scenario;              // "" = none given
+    std::vector<std::string> command;  // argv
+    std::string cwd;
+    std::string hostname;
+    std::optional<uint64_t> ops;       // --ops N
+    bool store_events = true;          // write the normalized event stream to event_chunks
+    uint64_t start_unix_ns = 0;
+};
+
+// How the recording ended.
+struct RunEnd {
+    TargetExit exit;
+    uint64_t end_unix_ns = 0;
+    std::string failure;  // why recording stopped before the stream ended ("" if it did not)
+};
+
 class RunIngestor {
 public:
-    // `store_events`: write the normalized event stream to event_chunks as it comes.
-    RunIngestor(schema::Database& db, int64_t run_id, bool store_events);
+    // Inserts the run's `runs` row (complete = 0 until finish()).
+    RunIngestor(schema::Database& db, const RunStart& start);
+    int64_t run_id() const { return run_id_; }
 
     // ---- WireDecoder handler interface ----
     void on_hello(const wire::HelloRecord& r);
@@ -78,9 +100,9 @@ public:
     void on_gc_cycle(const wire::GcCycleRecord& r);
     void prefetch(uint64_t address) const { live_.prefetch(address); }
 
-    // Flushes the event stream and writes every table but `runs` (the caller owns that row
-    // and reads the figures from totals()). Call once, after the stream ended.
-    void write_tables();
+    // Flushes the event stream, writes every table of the run and completes its `runs` row,
+    // with the notes of how it ended. Call once, after the stream ended.
+    void finish(const RunEnd& end);
 
     // Called for every new stack frame inside a file-backed module, as it arrives.
     using FrameListener = std::function<void(const std::string& module_path,
@@ -159,6 +181,10 @@ private:
         std::optional<int64_t> phase;
     };
 
+    void write_tables();
+    void write_run_row(const RunEnd& end);
+    void note_how_it_ended(const RunEnd& end);
+
     uint32_t node_id(uint32_t wire_node) const { return wire_node ? node_base_ + wire_node : 0; }
     uint32_t thread_id(uint32_t wire_thread);
     NodeStats& stats(uint32_t node);
@@ -174,7 +200,8 @@ private:
     void write_script_tables();
 
     schema::Database& db_;
-    int64_t run_id_;
+    RunStart start_;
+    int64_t run_id_ = 0;
     std::optional<schema::EventChunkWriter> events_;
     RunTotals totals_;
     uint64_t next_block_ = 0;

@@ -1,6 +1,8 @@
 // event_codec.cpp — see event_codec.h.
 #include "schema/event_codec.h"
 
+#include <stdexcept>
+
 #include <zstd.h>
 
 namespace allocprof::schema {
@@ -42,6 +44,11 @@ constexpr int kCompressionLevel = 3;
 
 void encode_event(const Event& e, uint64_t& next_block, uint64_t& last_tick_ns,
                   std::vector<unsigned char>& out) {
+    // Block ids are implicit in the encoding (each allocation gets the next one): the id the
+    // recorder gave the block must be that one, or every later reference would be misread.
+    if ((e.kind == EventKind::Alloc || e.kind == EventKind::Realloc) && e.block != next_block)
+        throw std::logic_error("event stream: block " + std::to_string(e.block) +
+                               " allocated out of order (expected " + std::to_string(next_block) + ")");
     out.push_back(static_cast<unsigned char>(static_cast<uint8_t>(e.kind) | (e.fn << 4)));
     switch (e.kind) {
         case EventKind::Alloc:
@@ -175,14 +182,11 @@ EventChunkWriter::EventChunkWriter(Database& db, int64_t run_id, size_t chunk_ra
     raw_.reserve(chunk_raw_bytes_ + 1024);
 }
 
-uint64_t EventChunkWriter::append(const Event& event) {
-    uint64_t block = 0;
-    if (event.kind == EventKind::Alloc || event.kind == EventKind::Realloc) block = next_block_;
+void EventChunkWriter::append(const Event& event) {
     encode_event(event, next_block_, last_tick_ns_, raw_);
     ++events_;
     ++chunk_events_;
     if (raw_.size() >= chunk_raw_bytes_) flush();
-    return block;
 }
 
 void EventChunkWriter::flush() {

@@ -1,8 +1,8 @@
 // event_codec.h — the normalized event stream stored in the event_chunks table.
 //
-// The profiler turns the target's wire records into events that no longer mention
-// addresses: every allocation gets a block id (0, 1, 2, ... in order), and a free or a
-// realloc names the block it releases. Analyzers replay these events to recompute any
+// The recorder turns the target's wire records into events that no longer mention
+// addresses: every allocation gets a block id (0, 1, 2, ... in order, given by the
+// recorder and checked here), and a free or a realloc names the block it releases. Analyzers replay these events to recompute any
 // metric with other parameters, without recording again and without a pointer map.
 //
 // Encoding of one event: a tag byte (kind in the low 4 bits, hook function in the high 4),
@@ -67,9 +67,9 @@ struct Event {
 class EventChunkWriter {
 public:
     EventChunkWriter(Database& db, int64_t run_id, size_t chunk_raw_bytes = 4u << 20);
-    // Appends one event. For Alloc/Realloc the block id is assigned here and returned
-    // (event.block is ignored); for other kinds returns 0.
-    uint64_t append(const Event& event);
+    // Appends one event. An Alloc/Realloc must carry the next block id (0, 1, 2, ...):
+    // anything else throws std::logic_error, since the encoding implies it.
+    void append(const Event& event);
     // Compresses and stores what is buffered (called on a full chunk and at the end).
     void flush();
     uint64_t event_count() const { return events_; }
@@ -96,7 +96,8 @@ private:
 // Throws DatabaseError on a damaged chunk.
 void for_each_event(Database& db, int64_t run_id, const std::function<void(const Event&)>& visit);
 
-// Pure codec, exposed for tests: encode events into `out`, decode `data` back.
+// Pure codec, exposed for tests: encode events into `out` (an Alloc/Realloc must carry
+// block id `next_block`, which then counts up), decode `data` back.
 void encode_event(const Event& event, uint64_t& next_block, uint64_t& last_tick_ns,
                   std::vector<unsigned char>& out);
 // Returns false on malformed input.

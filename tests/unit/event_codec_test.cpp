@@ -14,9 +14,9 @@ std::vector<Event> sample_events() {
     std::vector<Event> v;
     v.push_back({.kind = EventKind::Tick, .time_ns = 10'000'000, .rss_bytes = 4096});
     v.push_back({.kind = EventKind::PhaseBegin, .name = "compile"});
-    v.push_back({.kind = EventKind::Alloc, .fn = 1, .thread = 1, .node = 7, .size = 100});  // block 0
-    v.push_back({.kind = EventKind::Alloc, .fn = 2, .thread = 2, .node = 9, .size = 0});    // block 1
-    v.push_back({.kind = EventKind::Realloc, .fn = 3, .thread = 1, .node = 8, .size = 200, .old_block = 0, .moved = true});  // block 2
+    v.push_back({.kind = EventKind::Alloc, .fn = 1, .thread = 1, .node = 7, .size = 100, .block = 0});
+    v.push_back({.kind = EventKind::Alloc, .fn = 2, .thread = 2, .node = 9, .size = 0, .block = 1});
+    v.push_back({.kind = EventKind::Realloc, .fn = 3, .thread = 1, .node = 8, .size = 200, .block = 2, .old_block = 0, .moved = true});
     v.push_back({.kind = EventKind::Free, .fn = 5, .thread = 2, .block = 1});
     v.push_back({.kind = EventKind::Ops, .count = 1'000'000});
     v.push_back({.kind = EventKind::Mmap, .fn = 13, .thread = 1, .node = 3, .addr = 0x7f0000000000, .length = 1 << 20});
@@ -50,10 +50,10 @@ void expect_same(const Event& a, const Event& b) {
 }  // namespace
 
 TEST(EventCodec, RoundTripsEveryKindAndAssignsBlockIds) {
-    // The chunk starts at block id 40: shift the sample's block references (0, 1, 2).
+    // The chunk starts at block id 40: shift the sample's block ids and references (0, 1, 2).
     auto events = sample_events();
     for (auto& e : events) {
-        if (e.kind == EventKind::Free) e.block += 40;
+        if (e.kind != EventKind::Tick && e.kind != EventKind::Ops) e.block += 40;
         if (e.kind == EventKind::Realloc) e.old_block += 40;
     }
     std::vector<unsigned char> bytes;
@@ -73,6 +73,17 @@ TEST(EventCodec, RoundTripsEveryKindAndAssignsBlockIds) {
     EXPECT_EQ(decoded[12].block, 42u);
 }
 
+TEST(EventCodec, RefusesABlockIdOutOfOrder) {
+    std::vector<unsigned char> bytes;
+    uint64_t next_block = 5, last_tick = 0;
+    EXPECT_THROW(encode_event({.kind = EventKind::Alloc, .thread = 1, .size = 8, .block = 4}, next_block, last_tick, bytes),
+                 std::logic_error);
+    EXPECT_THROW(encode_event({.kind = EventKind::Realloc, .thread = 1, .size = 8, .block = 6}, next_block, last_tick, bytes),
+                 std::logic_error);
+    encode_event({.kind = EventKind::Alloc, .thread = 1, .size = 8, .block = 5}, next_block, last_tick, bytes);
+    EXPECT_EQ(next_block, 6u);
+}
+
 TEST(EventCodec, RejectsTruncatedInput) {
     std::vector<unsigned char> bytes;
     uint64_t next_block = 0, last_tick = 0;
@@ -90,8 +101,9 @@ TEST(EventCodec, ChunksDecodeInOrderAcrossManySmallChunks) {
     EventChunkWriter writer(db, run_id, /*chunk_raw_bytes=*/16);
     std::vector<Event> written;
     for (int i = 0; i < 1000; ++i) {
-        Event a{.kind = EventKind::Alloc, .fn = 1, .thread = uint32_t(1 + i % 3), .node = uint32_t(i % 17), .size = uint64_t(i)};
-        EXPECT_EQ(writer.append(a), uint64_t(i));  // block ids 0, 1, 2, ... in order
+        Event a{.kind = EventKind::Alloc, .fn = 1, .thread = uint32_t(1 + i % 3), .node = uint32_t(i % 17),
+                .size = uint64_t(i), .block = uint64_t(i)};  // block ids 0, 1, 2, ... in order
+        writer.append(a);
         written.push_back(a);
         if (i % 10 == 0) {
             Event t{.kind = EventKind::Tick, .time_ns = uint64_t(i) * 1000, .rss_bytes = 1};
@@ -124,7 +136,7 @@ TEST(EventCodec, DamagedChunkIsReportedNotMisread) {
     int64_t run_id = 0;
     auto db = allocprof::test::make_run_database(dir.file("run.db"), run_id);
     EventChunkWriter writer(db, run_id);
-    writer.append({.kind = EventKind::Alloc, .thread = 1, .node = 1, .size = 8});
+    writer.append({.kind = EventKind::Alloc, .thread = 1, .node = 1, .size = 8, .block = 0});
     writer.flush();
     db.exec("UPDATE event_chunks SET data = x'00112233'");
     EXPECT_THROW(for_each_event(db, run_id, [](const Event&) {}), DatabaseError);

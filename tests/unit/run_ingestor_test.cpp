@@ -16,9 +16,9 @@ namespace {
 
 struct Harness {
     test::TempDir dir;
-    int64_t run_id = 0;
-    schema::Database db = test::make_run_database(dir.file("run.db"), run_id);
-    RunIngestor ingest{db, run_id, true};
+    schema::Database db = schema::Database::create(dir.file("run.db"));
+    RunIngestor ingest{db, record::RunStart{.command = {"test"}, .cwd = "/", .hostname = "host"}};
+    int64_t run_id = ingest.run_id();
 
     Harness() {
         HelloRecord hello{};
@@ -39,7 +39,7 @@ struct Harness {
     }
     // One integer from a query with a single result (-1 for NULL); writes the tables first.
     int64_t query(const std::string& sql) {
-        if (!written) ingest.write_tables();
+        if (!written) ingest.finish({});
         written = true;
         auto s = db.prepare(sql);
         EXPECT_TRUE(s.step()) << sql;
@@ -214,7 +214,7 @@ TEST(RunIngestor, StoredEventsReplayToTheSameTotals) {
         if (i % 3 == 0) h.free(1, ptr + uint64_t(i) * 64);
         if (i % 7 == 0) h.realloc(2, 9, ptr + uint64_t(i) * 64 + 0, ptr + 0x1000000 + uint64_t(i) * 64, 500);
     }
-    h.ingest.write_tables();
+    h.ingest.finish({});
     const auto& t = h.ingest.totals();
     uint64_t allocations = 0, bytes = 0, frees = 0;
     std::unordered_map<uint64_t, uint64_t> live;
