@@ -224,7 +224,33 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
         if (a.site_position != b.site_position) return a.site_position < b.site_position;
         return a.kind < b.kind;
     });
+    assign_priorities(plan, m.run);
     return plan;
+}
+
+void assign_priorities(RemediationPlan& plan, const WindowMetrics& run) {
+    auto share = [&](double part, double whole) { return whole > 0 ? part / whole : 0.0; };
+    for (PlanItem& item : plan.items)
+        item.saving_share = std::max({share(item.saving.allocs_per_op, run.allocs_per_op),
+                                      share(item.saving.bytes_per_op, run.bytes_per_op),
+                                      share(item.saving.gen0_star_per_1k, run.gen0_star_per_1k)});
+    std::vector<size_t> order(plan.items.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const PlanItem& x = plan.items[a];
+        const PlanItem& y = plan.items[b];
+        if (x.phase != y.phase) return x.phase < y.phase;
+        return x.saving_share > y.saving_share;
+    });
+    int phase = -1, n = 0;
+    for (size_t i : order) {
+        PlanItem& item = plan.items[i];
+        if (item.phase != phase) {
+            phase = item.phase;
+            n = 0;
+        }
+        item.priority = "P" + std::to_string(item.phase - 1) + "." + std::to_string(++n);
+    }
 }
 
 std::vector<uint32_t> sites_to_simulate(const RemediationPlan& plan, uint32_t max) {

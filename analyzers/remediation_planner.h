@@ -23,7 +23,9 @@
 // into per-frame storage; DESIGN.md names no risk for it.)
 // Phase 2 = critical or high tier with a low-risk kind; phase 3 = medium risk or medium
 // tier; phase 4 = the rest. Items are ordered by phase, then the site's impact position,
-// then kind.
+// then kind. Priorities ("P1.3": P1 = phase 2, P2 = phase 3, P3 = phase 4) number the
+// items of a phase by the largest share of the run's allocs/op, B/op and Gen0* their saving
+// removes (the impact rule applied to savings), ties in plan order.
 // Expected saving of an item = the site taken out of the run: its allocs/op, B/op and
 // Gen0*/1k (additive, subtracted), and the simulated Gen0/1k difference from re-running
 // the nursery without the site (site_exclusion.h, for the first `max_simulated_sites`
@@ -78,6 +80,8 @@ struct PlanItem {
     std::string evidence;        // what triggered it, with the numbers
     std::vector<uint64_t> tier_sizes;  // size tiers only: bytes to pre-allocate per tier
     Saving saving;
+    double saving_share = 0;     // the largest share of the run's allocs/op, B/op, Gen0* saved
+    std::string priority;        // "P1.1", ...
 };
 
 struct RemediationPlan {
@@ -92,6 +96,8 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& site, const Wind
 // The plan with additive savings; simulated savings are filled by apply_simulation().
 RemediationPlan plan_remediations(const RunMetrics& metrics, const std::vector<SiteRank>& ranks,
                                   const AnalysisParams& params);
+// Numbers the items of each phase by their saving's share of the run (see above).
+void assign_priorities(RemediationPlan& plan, const WindowMetrics& run);
 // Sites to take out of the simulation: the plan's distinct sites in plan order, at most `max`.
 std::vector<uint32_t> sites_to_simulate(const RemediationPlan& plan, uint32_t max);
 // Fills the simulated Gen0/1k savings: `collections_without[i]` is the run's collection

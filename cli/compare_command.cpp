@@ -12,16 +12,14 @@
 #include <iostream>
 #include <set>
 
+#include "analyzers/analysis_params.h"
+#include "analyzers/run_analysis.h"
 #include "cli/cli.h"
 #include "compare/compare_diff.h"
 #include "compare/compare_render.h"
-#include "symbolize/run_symbolizer.h"
-#include "suite/suite_process.h"
 
 namespace allocprof::cli {
 using namespace allocprof::compare;
-using namespace allocprof::suite;
-using namespace allocprof::symbolize;
 namespace {
 
 using nlohmann::json;
@@ -41,39 +39,27 @@ const char* const kCompareUsage =
     "  --format md|json         markdown for a pull-request comment (default), or JSON\n"
     "  -o FILE                  write there instead of stdout\n";
 
-// Analyses, in place, every run of `path` that has no analysis, with `params` when given.
+// Analyses, in place, every run of `path` that has no analysis, with `params` (the other
+// file's stored parameters) when given.
 void analyze_missing(const std::string& path, const std::optional<json>& params) {
+    auto db = schema::Database::open_existing(path, true);
     std::vector<int64_t> missing;
-    {
-        auto db = schema::Database::open_existing(path, false);
-        for (const auto& sc : scenarios_of(db))
-            for (int64_t run : sc.runs)
-                if (!analysis_key(db, run)) missing.push_back(run);
-    }
+    for (const auto& sc : scenarios_of(db))
+        for (int64_t run : sc.runs)
+            if (!analysis_key(db, run)) missing.push_back(run);
     if (missing.empty()) return;
-    std::string config;
-    if (params) {
-        char tmpl[] = "/tmp/allocprof-compare-config-XXXXXX";
-        int fd = mkstemp(tmpl);
-        if (fd < 0) throw std::runtime_error("cannot create a temporary config file");
-        close(fd);
-        config = tmpl;
-        std::ofstream(config) << json{{"analysis", *params}}.dump();
-    }
+    analyzers::AnalyzeSettings settings;
+    if (params) settings.params = analyzers::params_from_json(*params, path + ": the other file's parameters");
+    settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
     for (int64_t run : missing) {
-        std::cerr << "allocprof: " << path << ": run " << run
-                  << " has no analysis; analysing it first (allocprof analyze" << (params ? ", with the other file's parameters" : "")
-                  << ")\n";
-        std::vector<std::string> args = {"analyze", path, "--run", std::to_string(run)};
-        if (!config.empty()) args.insert(args.end(), {"--config", config});
-        int status = run_self(args);
-        if (status != 0) {
-            if (!config.empty()) std::remove(config.c_str());
-            throw std::runtime_error(path + ": run " + std::to_string(run) +
-                                     " could not be analysed (see the message above); compare needs an analysis");
+        std::cerr << "allocprof: " << path << ": run " << run << " has no analysis; analysing it first (allocprof analyze"
+                  << (params ? ", with the other file's parameters" : "") << ")\n";
+        try {
+            std::cerr << "allocprof: " << analyzers::describe(analyzers::analyze_stored_run(db, run, settings)) << "\n";
+        } catch (const analyzers::RunNotAnalysable& e) {
+            throw std::runtime_error(std::string(e.what()) + "; compare needs an analysis");
         }
     }
-    if (!config.empty()) std::remove(config.c_str());
 }
 
 // The one (B0, L) of a file's analyses; throws when the runs disagree.

@@ -51,18 +51,17 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 
+#include "analyzers/analysis_store.h"
+#include "analyzers/run_analysis.h"
 #include "cli/cli.h"
 #include "reports/html_report.h"
 #include "reports/json_report.h"
 #include "reports/markdown_report.h"
 #include "reports/report_loader.h"
 #include "schema/run_database.h"
-#include "symbolize/run_symbolizer.h"
 
 namespace allocprof::cli {
-using namespace allocprof::symbolize;
 namespace {
 
 const char* const kReportUsage =
@@ -77,23 +76,6 @@ const char* const kReportUsage =
     "               in cli/report_command.cpp)\n"
     "  -o OUT       write to OUT instead of stdout\n"
     "  --run ID     which run of FILE (default: the last)\n";
-
-// Runs `allocprof analyze FILE --run ID`, its one-line result sent to stderr: stdout holds
-// the report only.
-void analyze_first(const std::string& file, int64_t run_id) {
-    std::cerr << "allocprof: run " << run_id << " of " << file
-              << " has no analysis yet; analysing it first (allocprof analyze)\n";
-    std::ostringstream captured;
-    std::streambuf* old = std::cout.rdbuf(captured.rdbuf());
-    try {
-        analyze_command({file, "--run", std::to_string(run_id)});
-    } catch (...) {
-        std::cout.rdbuf(old);
-        throw;
-    }
-    std::cout.rdbuf(old);
-    std::cerr << "allocprof: " << captured.str();
-}
 
 }  // namespace
 
@@ -121,16 +103,19 @@ int report_command(const Arguments& args) {
     }
     a.require(file);
 
-    int64_t run_id = 0;
-    bool analysed = false;
-    {
-        auto db = schema::Database::open_existing(file, false);
-        run_id = select_run(db, run);
-        analysed = reports::has_analysis(db, run_id);
-    }
-    if (!analysed) analyze_first(file, run_id);
-
     auto db = schema::Database::open_existing(file, false);
+    const int64_t run_id = schema::select_run(db, run);
+    if (!analyzers::has_analysis(db, run_id)) {
+        // Analysed in place with the default parameters; stderr says so, stdout holds the
+        // report only.
+        std::cerr << "allocprof: run " << run_id << " of " << file
+                  << " has no analysis yet; analysing it first (allocprof analyze)\n";
+        auto writable = schema::Database::open_existing(file, true);
+        analyzers::AnalyzeSettings settings;
+        settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
+        std::cerr << "allocprof: " << analyzers::describe(analyzers::analyze_stored_run(writable, run_id, settings))
+                  << "\n";
+    }
     reports::ReportParts parts;
     parts.views = format == "html";  // the stacks and the memory series: the page draws them
     const reports::Report report = reports::load_report(db, run_id, parts);

@@ -2,7 +2,7 @@
 // every run in a database, for a terminal or (with --json) for machines.
 //
 // JSON: {"file": ..., "runs": [{...}]}; the keys of each run are the column names of the
-// `runs` table (schema/allocprof_v1.sql) that matter to a reader, plus "calls" (successful
+// `runs` table (schema/allocprof_v2.sql) that matter to a reader, plus "calls" (successful
 // calls per hooked function), "notes", and "debug_coverage" (per module: frames resolved
 // to file:line / symbol only / unknown and the fix, see coverage_report.h; null when the
 // run was never symbolized). Key names are stable.

@@ -6,7 +6,7 @@
 // instead (schema: script_sites): the innermost Lua/Python frame of each stack.
 //
 // Metrics: allocs = allocations, bytes = bytes_allocated, peak = live_at_peak_bytes,
-// temporary = temporary_k0, unfreed = live_end_bytes (sites.* in schema/allocprof_v1.sql).
+// temporary = temporary_k0, unfreed = live_end_bytes (sites.* in schema/allocprof_v2.sql).
 // A run that was never symbolized (a file recorded before symbolization existed) is
 // symbolized first, with the built-in site config, and stderr says so.
 //
@@ -30,7 +30,8 @@
 
 #include "cli/cli.h"
 #include "schema/run_database.h"
-#include "symbolize/run_stacks.h"
+#include "schema/stored_stacks.h"
+#include "symbolize/site_attribution.h"
 #include "symbolize/run_symbolizer.h"
 
 namespace allocprof::cli {
@@ -75,11 +76,11 @@ const char* const kFigures[] = {"allocations",        "bytes_allocated", "frees"
                                 "live_at_peak_bytes", "temporary_k0",    "temporary_k1"};
 
 // The frames of `site`'s top stack from the site frame outwards, up to main.
-json site_stack(const RunStacks& stacks, const json& site) {
+json site_stack(const schema::StoredStacks& stacks, const json& site) {
     std::vector<AttributionFrame> frames;
     std::vector<uint32_t> nodes;
     stacks.stack(static_cast<uint32_t>(site["top_node"].get<int64_t>()), frames, &nodes,
-                 RunStacks::View::Merged);
+                 schema::StoredStacks::View::Merged);
     const std::string key = site["site_key"].dump();
     size_t start = 0;
     for (size_t i = 0; i < frames.size(); ++i) {
@@ -99,7 +100,7 @@ json site_stack(const RunStacks& stacks, const json& site) {
                        {"module", id.module},
                        {"inlined", inlined}});
         // Down to the program's main (a script function may be called main too).
-        const bool script = id.module == kLuaModule || id.module == kPythonModule;
+        const bool script = id.module == schema::kLuaModule || id.module == schema::kPythonModule;
         if (!script && qualified_name(id.function) == "main") break;
     }
     return out;
@@ -154,7 +155,7 @@ json load_top(schema::Database& db, int64_t run_id, const Metric& metric, uint64
         s["stacks"] = rows.int64(c++);
         sites.push_back(std::move(s));
     }
-    const RunStacks stacks = RunStacks::load(db, run_id);
+    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     for (json& s : sites) {
         s["stack"] = site_stack(stacks, s);
         if (script) s["native_site"] = native_site(db, run_id, s["top_node"].get<int64_t>());

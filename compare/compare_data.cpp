@@ -1,6 +1,8 @@
 // compare_data.cpp — see compare_data.h.
 #include "compare/compare_data.h"
 
+#include "analyzers/analysis_store.h"
+
 #include <cmath>
 #include <unordered_map>
 
@@ -28,6 +30,7 @@ Sample sample_of(const std::vector<double>& values) {
 
 namespace {
 
+// The figures of a window that compare gates on, as doubles.
 struct WindowRow {
     double ops = 0, allocations = 0, bytes = 0, nursery = 0, peak = 0, unfreed = 0;
     double allocs_per_op = 0, bytes_per_op = 0, gen0_star = 0;
@@ -35,23 +38,19 @@ struct WindowRow {
 };
 
 std::optional<WindowRow> window_row(schema::Database& db, int64_t run_id, const std::string& window) {
-    auto s = db.prepare(
-        "SELECT ops, allocations, bytes_allocated, nursery_bytes, peak_live_bytes, unfreed_bytes, "
-        "allocs_per_op, bytes_per_op, gen0_star_per_1k, per_run FROM analysis_windows "
-        "WHERE run_id = ? AND window = ?");
-    s.bind(1, run_id).bind(2, window);
-    if (!s.step()) return std::nullopt;
+    const std::optional<analyzers::WindowRecord> w = analyzers::read_window(db, run_id, window);
+    if (!w) return std::nullopt;
     WindowRow r;
-    r.ops = s.real(0);
-    r.allocations = s.real(1);
-    r.bytes = s.real(2);
-    r.nursery = s.real(3);
-    r.peak = s.real(4);
-    r.unfreed = s.is_null(5) ? 0 : s.real(5);
-    r.allocs_per_op = s.real(6);
-    r.bytes_per_op = s.real(7);
-    r.gen0_star = s.real(8);
-    r.per_run = s.int64(9) != 0;
+    r.ops = static_cast<double>(w->ops);
+    r.allocations = static_cast<double>(w->allocations);
+    r.bytes = static_cast<double>(w->bytes_allocated);
+    r.nursery = static_cast<double>(w->nursery_bytes);
+    r.peak = static_cast<double>(w->peak_live_bytes);
+    r.unfreed = static_cast<double>(w->unfreed_bytes.value_or(0));
+    r.allocs_per_op = w->allocs_per_op;
+    r.bytes_per_op = w->bytes_per_op;
+    r.gen0_star = w->gen0_star_per_1k;
+    r.per_run = w->per_run;
     return r;
 }
 
@@ -115,10 +114,9 @@ std::vector<ScenarioRuns> scenarios_of(schema::Database& db) {
 }
 
 std::optional<json> analysis_params_json(schema::Database& db, int64_t run_id) {
-    auto s = db.prepare("SELECT params FROM analysis WHERE run_id = ?");
-    s.bind(1, run_id);
-    if (!s.step()) return std::nullopt;
-    json p = json::parse(s.text(0), nullptr, false);
+    const std::optional<analyzers::AnalysisRecord> a = analyzers::read_analysis_record(db, run_id);
+    if (!a) return std::nullopt;
+    json p = json::parse(a->params, nullptr, false);
     if (p.is_discarded() || !p.is_object()) return std::nullopt;
     return p;
 }
@@ -146,32 +144,37 @@ std::vector<SiteAggregate> scenario_sites(schema::Database& db, const std::vecto
     };
     std::vector<Acc> accs;
     std::unordered_map<std::string, size_t> index;
-    auto s = db.prepare(
-        "SELECT s.site_key, s.function_key, s.module, s.function, s.file, s.line, a.allocs_per_op, "
-        "a.bytes_per_op, a.gen0_star_per_1k, a.tier FROM sites s JOIN analysis_sites a USING (run_id, site_id) "
-        "WHERE s.run_id = ? ORDER BY s.site_id");
+    auto s = db.prepare("SELECT site_id, site_key, function_key, module, function, file, line FROM sites "
+                        "WHERE run_id = ? ORDER BY site_id");
     for (int64_t run : runs) {
+        std::unordered_map<int64_t, const analyzers::SiteRecord*> analysed;
+        if (!analyzers::has_analysis(db, run)) continue;
+        const analyzers::StoredAnalysis stored = analyzers::read_analysis(db, run);
+        for (const analyzers::SiteRecord& a : stored.sites) analysed[a.site_id] = &a;
         s.reset();
         s.bind(1, run);
         while (s.step()) {
-            const std::string key = s.text(0);
+            auto found = analysed.find(s.int64(0));
+            if (found == analysed.end()) continue;
+            const analyzers::SiteRecord& site = *found->second;
+            const std::string key = s.text(1);
             auto [it, fresh] = index.emplace(key, accs.size());
             if (fresh) {
                 Acc a;
                 a.site.site_key = key;
-                a.site.function_key = s.text(1);
-                a.site.module = s.text(2);
-                a.site.function = s.text(3);
-                a.site.file = s.text(4);
-                a.site.line = static_cast<int>(s.int64(5));
+                a.site.function_key = s.text(2);
+                a.site.module = s.text(3);
+                a.site.function = s.text(4);
+                a.site.file = s.text(5);
+                a.site.line = static_cast<int>(s.int64(6));
                 accs.push_back(std::move(a));
             }
             Acc& a = accs[it->second];
             auto& v = a.by_run[run];
-            v[0] += s.real(6);
-            v[1] += s.real(7);
-            v[2] += s.real(8);
-            a.site.tier = s.text(9);
+            v[0] += site.allocs_per_op;
+            v[1] += site.bytes_per_op;
+            v[2] += site.gen0_star_per_1k;
+            a.site.tier = site.tier;
         }
     }
     std::vector<SiteAggregate> out;

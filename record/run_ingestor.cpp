@@ -202,12 +202,14 @@ void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
     if (id >= nodes_.size()) nodes_.resize(id + 1);
     Node& n = nodes_[id];
     n.parent = node_id(r.parent);
+    n.announced = true;
     const uint64_t ip = r.ip;  // a copy: upper_bound binds a reference, the record is packed
-    n.ip = ip;
     if (is_script_frame_ip(ip)) {  // renumbered past the functions of earlier images
-        n.ip = script_frame_ip(script_frame_function(ip) + script_base_, script_frame_line(ip));
+        n.script_function = script_frame_function(ip) + script_base_;
+        n.script_line = script_frame_line(ip);
         return;
     }
+    n.ip = ip;
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), ip,
                                [](uint64_t a, const CodeRange& c) { return a < c.start; });
     if (it != ranges_.begin() && ip < (it - 1)->end) {
@@ -444,16 +446,20 @@ void RunIngestor::write_tables() {
     }
     {
         auto insert = db_.prepare(
-            "INSERT INTO trace_nodes(run_id, node_id, parent_id, ip, module_id, rel_pc) "
-            "VALUES (?, ?, ?, ?, ?, ?)");
+            "INSERT INTO trace_nodes(run_id, node_id, parent_id, ip, module_id, rel_pc, "
+            "script_function_id, script_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         for (size_t i = 1; i < nodes_.size(); ++i) {
             const Node& n = nodes_[i];
-            if (n.ip == 0 && n.parent == 0) continue;  // never announced (cannot happen)
+            if (!n.announced) continue;  // a gap in the numbering (cannot happen)
             insert.bind(1, run_id_).bind(2, static_cast<int64_t>(i)).bind(3, n.parent).bind(4, n.ip);
             if (n.module >= 0)
                 insert.bind(5, n.module).bind(6, n.rel_pc);
             else
                 insert.bind_null(5).bind_null(6);
+            if (n.script_function != 0)
+                insert.bind(7, n.script_function).bind(8, n.script_line);
+            else
+                insert.bind_null(7).bind_null(8);
             insert.run();
         }
     }

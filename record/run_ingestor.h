@@ -5,7 +5,7 @@
 // (so the event chunks have a run to belong to) and completed by finish().
 //
 // Every number here is computed once, during ingest, from the records in stream order;
-// the definitions are the column comments of schema/allocprof_v1.sql and
+// the definitions are the column comments of schema/allocprof_v2.sql and
 // docs/definitions.md.
 #pragma once
 
@@ -141,9 +141,12 @@ private:
     };
     struct Node {
         uint32_t parent = 0;
-        uint64_t ip = 0;
+        uint64_t ip = 0;              // 0 for a script frame
         int32_t module = -1;
         uint64_t rel_pc = 0;
+        uint32_t script_function = 0;  // a script frame's function (>= 1); 0 for native frames
+        uint32_t script_line = 0;
+        bool announced = false;
     };
     struct Module {
         std::string path;

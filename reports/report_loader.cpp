@@ -6,13 +6,9 @@
 // - stacks (HTML view only): by the larger of a stack's shares of the run's allocations and
 //   bytes, descending, ties by node id, so the flame graph keeps the heaviest whichever way
 //   it is drawn; frames root first, inlined frames expanded (symbol_frames);
-// - plan: by phase; within a phase by the largest share of the run's allocs/op, B/op and
-//   Gen0* the item's saving removes (the impact rule of DESIGN.md applied to savings),
-//   ties by plan order; priorities P1.n for phase 2, P2.n for phase 3, P3.n for phase 4.
+// - plan: by phase, then the priority the planner gave each item (analyzers/
+//   remediation_planner.h says how).
 #include "reports/report_loader.h"
-
-#include "schema/script_frames.h"
-#include "wire/wire_format.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -23,6 +19,7 @@
 
 #include "reports/report_format.h"
 #include "reports/source_loader.h"
+#include "schema/stored_stacks.h"
 
 namespace allocprof::reports {
 namespace {
@@ -78,23 +75,18 @@ RunInfo load_run(schema::Database& db, int64_t run_id) {
     return r;
 }
 
-AnalysisInfo load_analysis(schema::Database& db, int64_t run_id) {
+AnalysisInfo analysis_info(const analyzers::AnalysisRecord& stored) {
     AnalysisInfo a;
-    auto s = db.prepare(
-        "SELECT analyzed_unix_ns, tool_version, params, site_config, ops, ops_source, "
-        "unmatched_frees FROM analysis WHERE run_id = ?");
-    s.bind(1, run_id);
-    if (!s.step()) throw ReportError(db.path() + ": run " + std::to_string(run_id) + " has no analysis");
-    a.analyzed_unix_ns = s.int64(0);
+    a.analyzed_unix_ns = stored.analyzed_unix_ns;
     a.date = format_utc(a.analyzed_unix_ns);
-    a.tool_version = s.text(1);
-    a.params = json::parse(s.text(2), nullptr, false);
-    a.site_config = json::parse(s.text(3), nullptr, false);
+    a.tool_version = stored.tool_version;
+    a.params = json::parse(stored.params, nullptr, false);
+    a.site_config = json::parse(stored.site_config, nullptr, false);
     if (a.params.is_discarded()) a.params = json::object();
     if (a.site_config.is_discarded()) a.site_config = json::object();
-    a.ops = s.int64(4);
-    a.ops_source = s.text(5);
-    a.unmatched_frees = s.int64(6);
+    a.ops = stored.ops;
+    a.ops_source = stored.ops_source;
+    a.unmatched_frees = stored.unmatched_frees;
     a.gen0_budget = a.params.value("gen0_budget", uint64_t{0});
     a.gen0_budget_rule = a.params.value("gen0_budget_rule", std::string());
     a.large_object_threshold = a.params.value("large_object_threshold", uint64_t{0});
@@ -104,68 +96,25 @@ AnalysisInfo load_analysis(schema::Database& db, int64_t run_id) {
     return a;
 }
 
-std::vector<WindowRow> load_windows(schema::Database& db, int64_t run_id, const std::string& run_label) {
+// The windows in the stored order (the run, then phases by their first event), each with
+// its real collections.
+std::vector<WindowRow> windows_of(const analyzers::StoredAnalysis& stored, const std::string& run_label) {
     std::vector<WindowRow> rows;
-    auto s = db.prepare(
-        "SELECT window, occurrences, ops, per_run, allocations, reallocs, frees, bytes_allocated, "
-        "allocs_per_op, bytes_per_op, collections, gen0_per_1k, gen0_star_per_1k, survival_rate, "
-        "dies_young, temporary_k0, temporary_k1, peak_live_bytes, unfreed_blocks, unfreed_bytes, "
-        "leak_slope, size_p50, size_p90, size_p99, size_max FROM analysis_windows WHERE run_id = ? "
-        "ORDER BY window <> '', begin_event, window");
-    s.bind(1, run_id);
-    while (s.step()) {
-        WindowRow w;
-        int c = 0;
-        w.window = s.text(c++);
-        w.label = w.window.empty() ? run_label : "phase " + w.window;
-        w.occurrences = s.int64(c++);
-        w.ops = s.int64(c++);
-        w.per_run = s.int64(c++) != 0;
-        w.allocations = s.int64(c++);
-        w.reallocs = s.int64(c++);
-        w.frees = s.int64(c++);
-        w.bytes_allocated = s.int64(c++);
-        w.allocs_per_op = s.real(c++);
-        w.bytes_per_op = s.real(c++);
-        w.collections = s.int64(c++);
-        w.gen0_per_1k = s.real(c++);
-        w.gen0_star_per_1k = s.real(c++);
-        w.survival_rate = opt_real(s, c++);
-        w.dies_young = s.int64(c++);
-        w.temporary_k0 = s.int64(c++);
-        w.temporary_k1 = s.int64(c++);
-        w.peak_live_bytes = s.int64(c++);
-        w.unfreed_blocks = opt_int(s, c++);
-        w.unfreed_bytes = opt_int(s, c++);
-        w.leak_slope = opt_real(s, c++);
-        w.size_p50 = s.int64(c++);
-        w.size_p90 = s.int64(c++);
-        w.size_p99 = s.int64(c++);
-        w.size_max = s.int64(c++);
-        rows.push_back(std::move(w));
+    for (const analyzers::WindowRecord& w : stored.windows) {
+        WindowRow row;
+        static_cast<analyzers::WindowRecord&>(row) = w;
+        row.label = w.window.empty() ? run_label : "phase " + w.window;
+        for (const analyzers::GcRecord& g : stored.gc)
+            if (g.window == w.window) row.gc.push_back(g);
+        rows.push_back(std::move(row));
     }
-    if (rows.empty() || !rows.front().window.empty())
-        throw ReportError(db.path() + ": run " + std::to_string(run_id) +
-                          " has an analysis without its whole-run window: run allocprof analyze again");
     return rows;
-}
-
-void load_gc(schema::Database& db, int64_t run_id, std::vector<WindowRow>& windows) {
-    if (!table_exists(db, "analysis_gc")) return;
-    auto s = db.prepare(
-        "SELECT language, generation, cycles, per_1k_ops FROM analysis_gc WHERE run_id = ? AND "
-        "window = ? ORDER BY language, generation");
-    for (WindowRow& w : windows) {
-        s.bind_all(run_id, w.window);
-        while (s.step()) w.gc.push_back({s.text(0), s.int64(1), s.int64(2), s.real(3)});
-        s.reset();
-    }
 }
 
 // The script locations, when the run has script frames (a row other than the
 // "(no script frame)" one, whose module is '').
 void load_script_sites(schema::Database& db, int64_t run_id, Report& r) {
-    if (!table_exists(db, "script_sites")) return;
+    if (!db.has_table("script_sites")) return;
     auto scripted = db.prepare("SELECT count(*) FROM script_sites WHERE run_id = ? AND module <> ''");
     scripted.bind(1, run_id);
     if (!scripted.step() || scripted.int64(0) == 0) return;
@@ -196,116 +145,53 @@ void load_script_sites(schema::Database& db, int64_t run_id, Report& r) {
     }
 }
 
-std::vector<SiteRow> load_sites(schema::Database& db, int64_t run_id) {
-    std::vector<SiteRow> rows;
+// The analysed sites by impact position, with what symbolization says of each (sites).
+std::vector<SiteRow> sites_of(schema::Database& db, int64_t run_id, const analyzers::StoredAnalysis& stored) {
+    std::map<int64_t, SiteRow> by_id;
+    for (const analyzers::SiteRecord& a : stored.sites) {
+        SiteRow row;
+        static_cast<analyzers::SiteRecord&>(row) = a;
+        by_id.emplace(a.site_id, std::move(row));
+    }
     auto s = db.prepare(
-        "SELECT s.site_id, s.module, s.function, s.file, s.line, s.allocations, s.bytes_allocated, "
-        "a.allocs_per_op, a.bytes_per_op, a.gen0_star_per_1k, a.survival_rate, a.dies_young, "
-        "a.live_at_peak_bytes, a.max_live_bytes, a.unfreed_bytes, a.leak_slope, a.size_p50, "
-        "a.size_p90, a.size_p99, a.size_max, a.lifetime, a.chains, a.inferred_chains, "
-        "a.chain_pattern, a.chain_description, a.copied_bytes, a.avoidable_bytes, a.impact, "
-        "a.impact_metric, a.position, a.tier, a.base_tier, a.rule "
-        "FROM analysis_sites a JOIN sites s USING (run_id, site_id) WHERE a.run_id = ? "
-        "ORDER BY a.position, a.site_id");
+        "SELECT site_id, module, function, file, line, allocations, bytes_allocated FROM sites WHERE run_id = ?");
     s.bind(1, run_id);
     while (s.step()) {
-        SiteRow r;
-        int c = 0;
-        r.site_id = s.int64(c++);
-        r.module = s.text(c++);
-        r.function = s.text(c++);
-        r.file = s.text(c++);
-        r.line = s.int64(c++);
-        r.allocations = s.int64(c++);
-        r.bytes_allocated = s.int64(c++);
-        r.allocs_per_op = s.real(c++);
-        r.bytes_per_op = s.real(c++);
-        r.gen0_star_per_1k = s.real(c++);
-        r.survival_rate = opt_real(s, c++);
-        r.dies_young = s.int64(c++);
-        r.live_at_peak_bytes = s.int64(c++);
-        r.max_live_bytes = s.int64(c++);
-        r.unfreed_bytes = s.int64(c++);
-        r.leak_slope = opt_real(s, c++);
-        r.size_p50 = s.int64(c++);
-        r.size_p90 = s.int64(c++);
-        r.size_p99 = s.int64(c++);
-        r.size_max = s.int64(c++);
-        r.lifetime = s.text(c++);
-        r.chains = s.int64(c++);
-        r.inferred_chains = s.int64(c++);
-        r.chain_pattern = opt_text(s, c++);
-        r.chain_description = opt_text(s, c++);
-        r.copied_bytes = s.int64(c++);
-        r.avoidable_bytes = s.int64(c++);
-        r.impact = s.real(c++);
-        r.impact_metric = s.text(c++);
-        r.position = s.int64(c++);
-        r.tier = s.text(c++);
-        r.base_tier = s.text(c++);
-        r.rule = s.text(c++);
-        rows.push_back(std::move(r));
+        auto it = by_id.find(s.int64(0));
+        if (it == by_id.end()) continue;
+        SiteRow& r = it->second;
+        r.module = s.text(1);
+        r.function = s.text(2);
+        r.file = s.text(3);
+        r.line = s.int64(4);
+        r.allocations = s.int64(5);
+        r.bytes_allocated = s.int64(6);
     }
+    std::vector<SiteRow> rows;
+    for (auto& [id, row] : by_id) rows.push_back(std::move(row));
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const SiteRow& a, const SiteRow& b) { return a.position < b.position; });
     return rows;
 }
 
-// The share of the run's baseline an item's saving removes (see the file comment).
-double saving_share(const PlanRow& p, const WindowRow& run) {
-    double share = 0;
-    if (run.allocs_per_op > 0) share = std::max(share, p.saving_allocs_per_op / run.allocs_per_op);
-    if (run.bytes_per_op > 0) share = std::max(share, p.saving_bytes_per_op / run.bytes_per_op);
-    if (run.gen0_star_per_1k > 0) share = std::max(share, p.saving_gen0_star_1k / run.gen0_star_per_1k);
-    return share;
-}
-
-std::vector<PlanRow> load_plan(schema::Database& db, int64_t run_id, const WindowRow& run) {
-    std::vector<PlanRow> rows;
-    auto s = db.prepare(
-        "SELECT item_index, site_id, phase, kind, risk, tier, change, evidence, tier_sizes, "
-        "saving_allocs_per_op, saving_bytes_per_op, saving_gen0_star_1k, saving_gen0_1k "
-        "FROM plan_items WHERE run_id = ? ORDER BY item_index");
-    s.bind(1, run_id);
-    while (s.step()) {
-        PlanRow p;
-        int c = 0;
-        p.item_index = s.int64(c++);
-        p.site_id = s.int64(c++);
-        p.phase = s.int64(c++);
-        p.kind = s.text(c++);
-        p.risk = s.text(c++);
-        p.tier = s.text(c++);
-        p.change = s.text(c++);
-        p.evidence = s.text(c++);
-        json sizes = json::parse(s.text(c++), nullptr, false);
-        if (sizes.is_array())
-            for (const auto& v : sizes)
-                if (v.is_number_integer()) p.tier_sizes.push_back(v.get<int64_t>());
-        p.saving_allocs_per_op = s.real(c++);
-        p.saving_bytes_per_op = s.real(c++);
-        p.saving_gen0_star_1k = s.real(c++);
-        p.saving_gen0_1k = opt_real(s, c++);
-        p.saving_share = saving_share(p, run);
-        rows.push_back(std::move(p));
-    }
-    std::stable_sort(rows.begin(), rows.end(), [](const PlanRow& a, const PlanRow& b) {
+// The plan in priority order: by phase, then the number the planner gave each item
+// ("P1.3" is the third of its phase).
+std::vector<PlanRow> plan_of(const analyzers::StoredAnalysis& stored) {
+    auto number = [](const PlanRow& p) {
+        const size_t dot = p.priority.find('.');
+        return dot == std::string::npos ? 0L : std::strtol(p.priority.c_str() + dot + 1, nullptr, 10);
+    };
+    std::vector<PlanRow> rows = stored.plan;
+    std::stable_sort(rows.begin(), rows.end(), [&](const PlanRow& a, const PlanRow& b) {
         if (a.phase != b.phase) return a.phase < b.phase;
-        if (a.saving_share != b.saving_share) return a.saving_share > b.saving_share;
-        return a.item_index < b.item_index;
+        return number(a) < number(b);
     });
-    int64_t phase = -1, n = 0;
-    for (PlanRow& p : rows) {
-        if (p.phase != phase) {
-            phase = p.phase;
-            n = 0;
-        }
-        p.priority = "P" + std::to_string(p.phase - 1) + "." + std::to_string(++n);
-    }
     return rows;
 }
 
 std::vector<CoverageRow> load_coverage(schema::Database& db, int64_t run_id) {
     std::vector<CoverageRow> rows;
-    if (!table_exists(db, "debug_coverage")) return rows;
+    if (!db.has_table("debug_coverage")) return rows;
     auto s = db.prepare(
         "SELECT module_key, path, status, dwarf_source, debug_file, symbol_table, package, "
         "frames_file_line, frames_symbol_only, frames_unknown, fix FROM debug_coverage "
@@ -470,97 +356,27 @@ void add_next_steps(Report& r) {
 
 // ---- views: allocating stacks, memory series, phases (HTML) ------------------------------
 
-struct TraceNode {
-    int64_t parent = 0;
-    std::optional<int64_t> module_id;
-    int64_t ip = 0;
-    int64_t rel_pc = 0;
-};
-
-struct ModuleInfo {
-    std::string key;   // symbol_frames.module_key: the build-id, else 'path:' + path
-    std::string name;  // file name
-};
-
-std::string hex_offset(const std::string& module, int64_t pc) {
+std::string hex_offset(std::string_view module, uint64_t pc) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "+0x%llx", static_cast<unsigned long long>(pc));
-    return module + buf;
+    return std::string(module) + buf;
 }
 
-// The frames of one trace node, innermost first, as symbol_frames holds them; one frame
-// named module+0xoffset when nothing names the address (the same names sites use).
-class FrameResolver {
-public:
-    FrameResolver(schema::Database& db, int64_t run_id)
-        : query_(db.prepare("SELECT function, file, line, inlined, quality FROM symbol_frames "
-                            "WHERE module_key = ? AND rel_pc = ? ORDER BY frame_index")),
-          perf_map_key_("perf-map:" + std::to_string(run_id)) {
-        auto rows = db.prepare("SELECT module_id, path, build_id FROM modules WHERE run_id = ?");
-        rows.bind(1, run_id);
-        while (rows.step()) {
-            const std::string path = rows.text(1);
-            const std::string build_id = rows.is_null(2) ? "" : rows.text(2);
-            std::string name = file_name(path);
-            if (name.empty()) name = path;
-            modules_[rows.int64(0)] = {build_id.empty() ? "path:" + path : build_id, name};
-        }
-        if (!table_exists(db, "script_functions")) return;
-        auto functions = db.prepare(
-            "SELECT function_id, language, name, file FROM script_functions WHERE run_id = ?");
-        functions.bind(1, run_id);
-        while (functions.step())
-            script_functions_[functions.int64(0)] = {"[" + functions.text(1) + "]", functions.text(2),
-                                                     functions.text(3), 0, false};
-    }
-
-    std::vector<StackFrame> frames(const TraceNode& n) {
-        const auto ip = static_cast<uint64_t>(n.ip);
-        if (wire::is_script_frame_ip(ip)) {  // a Lua/Python frame (schema: script_functions)
-            auto f = script_functions_.find(wire::script_frame_function(ip));
-            StackFrame frame = f != script_functions_.end()
-                                   ? f->second
-                                   : StackFrame{"[script]", "unknown script function", "", 0, false};
-            frame.line = wire::script_frame_line(ip);
-            return {frame};
-        }
-        auto m = n.module_id ? modules_.find(*n.module_id) : modules_.end();
-        const bool in_module = m != modules_.end();
-        const std::string key = in_module ? m->second.key : perf_map_key_;
-        const std::string module = in_module ? m->second.name : "[perf-map]";
-        const int64_t pc = in_module ? n.rel_pc : n.ip;
-        std::vector<StackFrame> out;
-        query_.bind(1, key).bind(2, pc);
-        bool unknown = false;
-        while (query_.step()) {
-            if (query_.text(4) == "unknown" || query_.is_null(0)) {
-                unknown = true;
-                break;
-            }
-            StackFrame f;
-            f.module = module;
-            f.function = query_.text(0);
-            f.file = query_.is_null(1) ? "" : query_.text(1);
-            if (f.file.rfind("./", 0) == 0) f.file.erase(0, 2);
-            f.line = query_.is_null(2) ? 0 : query_.int64(2);
-            f.inlined = query_.int64(3) != 0;
-            out.push_back(std::move(f));
-        }
-        query_.reset();
-        if (out.empty() || unknown) {
-            out.clear();
-            const std::string shown = in_module ? module : "[no module]";
-            out.push_back({shown, hex_offset(shown, pc), "", 0, false});
-        }
-        return out;
-    }
-
-private:
-    schema::Statement query_;
-    std::string perf_map_key_;
-    std::map<int64_t, ModuleInfo> modules_;
-    std::map<int64_t, StackFrame> script_functions_;
-};
+// A stored frame as the flame graph names it: code nothing names is module+0xoffset (the
+// name sites use), a file loses its "./".
+StackFrame report_frame(const schema::StackFrame& f) {
+    StackFrame out;
+    out.module = std::string(f.module);
+    if (f.function.empty())
+        out.function = f.script ? "unknown script function" : hex_offset(f.module, f.offset);
+    else
+        out.function = std::string(f.function);
+    out.file = std::string(f.file);
+    if (out.file.rfind("./", 0) == 0) out.file.erase(0, 2);
+    out.line = f.line;
+    out.inlined = f.inlined;
+    return out;
+}
 
 StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
     StackSet set;
@@ -600,53 +416,18 @@ StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
     if (all.size() > max_stacks) all.resize(max_stacks);
     if (all.empty()) return set;
 
-    std::unordered_map<int64_t, TraceNode> nodes;
-    {
-        auto s = db.prepare("SELECT node_id, parent_id, module_id, ip, rel_pc FROM trace_nodes WHERE run_id = ?");
-        s.bind(1, run_id);
-        while (s.step()) {
-            TraceNode n;
-            n.parent = s.int64(1);
-            n.module_id = opt_int(s, 2);
-            n.ip = s.int64(3);
-            n.rel_pc = s.is_null(4) ? 0 : s.int64(4);
-            nodes.emplace(s.int64(0), n);
-        }
-    }
-    FrameResolver resolver(db, run_id);
-    std::unordered_map<int64_t, std::vector<uint32_t>> node_frames;  // node -> frame indices, innermost first
+    const schema::StoredStacks stored = schema::StoredStacks::load(db, run_id);
     std::map<std::tuple<std::string, std::string, std::string, int64_t, bool>, uint32_t> frame_index;
-    auto frames_of = [&](int64_t id, const TraceNode& n) -> const std::vector<uint32_t>& {
-        auto it = node_frames.find(id);
-        if (it != node_frames.end()) return it->second;
-        std::vector<uint32_t> indices;
-        for (StackFrame& f : resolver.frames(n)) {
-            auto key = std::make_tuple(f.module, f.function, f.file, f.line, f.inlined);
-            auto [at, added] = frame_index.emplace(std::move(key), static_cast<uint32_t>(set.frames.size()));
-            if (added) set.frames.push_back(std::move(f));
-            indices.push_back(at->second);
-        }
-        return node_frames.emplace(id, std::move(indices)).first->second;
-    };
-    std::vector<uint32_t> script;  // a stack's script frames, innermost first
+    std::vector<schema::StackFrame> frames;
     for (AllocatingStack& st : all) {
-        // Leaf to root, then reversed; script frames merged in at the eval function
-        // (schema/script_frames.h). A trie has no cycles, but a damaged file might: never
-        // walk more nodes than exist.
-        script.clear();
-        size_t budget = nodes.size();
-        for (int64_t id = st.node_id; id != 0 && budget-- > 0;) {
-            auto it = nodes.find(id);
-            if (it == nodes.end()) break;
-            const auto& fs = frames_of(id, it->second);
-            auto& into = wire::is_script_frame_ip(static_cast<uint64_t>(it->second.ip)) ? script : st.frames;
-            into.insert(into.end(), fs.begin(), fs.end());
-            id = it->second.parent;
+        stored.stack(static_cast<uint32_t>(st.node_id), frames, nullptr, schema::StoredStacks::View::Merged);
+        for (auto f = frames.rbegin(); f != frames.rend(); ++f) {  // root first
+            StackFrame frame = report_frame(*f);
+            auto key = std::make_tuple(frame.module, frame.function, frame.file, frame.line, frame.inlined);
+            auto [at, added] = frame_index.emplace(std::move(key), static_cast<uint32_t>(set.frames.size()));
+            if (added) set.frames.push_back(std::move(frame));
+            st.frames.push_back(at->second);
         }
-        const size_t at = schema::script_insertion_point(
-            st.frames, [&](uint32_t f) -> std::string_view { return set.frames[f].function; });
-        st.frames.insert(st.frames.begin() + static_cast<std::ptrdiff_t>(at), script.begin(), script.end());
-        std::reverse(st.frames.begin(), st.frames.end());
     }
     set.stacks = std::move(all);
     return set;
@@ -685,37 +466,24 @@ std::vector<PhaseSpan> load_phases(schema::Database& db, int64_t run_id) {
 
 }  // namespace
 
-bool table_exists(schema::Database& db, const char* name) {
-    auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-    s.bind(1, name);
-    return s.step();
-}
-
 const SiteRow* Report::site(int64_t site_id) const {
     for (const SiteRow& s : sites)
         if (s.site_id == site_id) return &s;
     return nullptr;
 }
 
-bool has_analysis(schema::Database& db, int64_t run_id) {
-    if (!table_exists(db, "analysis")) return false;
-    auto s = db.prepare("SELECT 1 FROM analysis WHERE run_id = ?");
-    s.bind(1, run_id);
-    return s.step();
-}
-
 Report load_report(schema::Database& db, int64_t run_id, const ReportParts& parts) {
     Report r;
     r.file = file_name(db.path());
     r.run = load_run(db, run_id);
-    r.analysis = load_analysis(db, run_id);
+    const analyzers::StoredAnalysis stored = analyzers::read_analysis(db, run_id);
+    r.analysis = analysis_info(stored.analysis);
     std::string label = r.run.scenario;
     if (label.empty()) label = r.run.command.empty() ? "run" : file_name(r.run.command.front());
-    r.windows = load_windows(db, run_id, label);
-    load_gc(db, run_id, r.windows);
-    r.sites = load_sites(db, run_id);
+    r.windows = windows_of(stored, label);
+    r.sites = sites_of(db, run_id, stored);
     load_script_sites(db, run_id, r);
-    r.plan = load_plan(db, run_id, r.run_window());
+    r.plan = plan_of(stored);
     r.coverage = load_coverage(db, run_id);
     r.hooks = load_hooks(db, run_id);
     load_source_analysis(db, run_id, r);

@@ -17,20 +17,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// True when the database has the table (a file written before a table was added has not).
-bool table_exists(schema::Database& db, const char* name);
-
-// True when `run_id` has an analysis row (false too when the file predates the table).
-bool has_analysis(schema::Database& db, int64_t run_id);
-
 // What to load beyond the analysis document (markdown and JSON need none of it).
 struct ReportParts {
     bool views = false;                 // stacks (flame graph), memory series and phases
     size_t max_stacks = 5000;           // the heaviest stacks kept in Report::stacks
 };
 
-// The report of `run_id`. The caller guarantees has_analysis(db, run_id); throws
-// ReportError when the stored analysis is inconsistent (no whole-run window).
+// The report of `run_id`. The caller guarantees analyzers::has_analysis(db, run_id); throws
+// schema::DatabaseError when the stored analysis is inconsistent (no whole-run window).
 Report load_report(schema::Database& db, int64_t run_id, const ReportParts& parts = {});
 
 }  // namespace allocprof::reports

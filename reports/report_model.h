@@ -6,8 +6,8 @@
 // draws the allocating stacks and the memory series, loaded only when asked for
 // (ReportParts).
 //
-// Every number is a column of a table (named in the comments); the loader only selects,
-// orders and groups rows. The few ratios a renderer shows (Temp %, share of the peak, heap
+// Every number is a column of a table (named in the comments; the analysis rows are
+// analyzers/analysis_store.h's); the loader only selects, orders and groups rows. The few ratios a renderer shows (Temp %, share of the peak, heap
 // vs RSS) divide two stored numbers and say so in the legend.
 #pragma once
 
@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "analyzers/analysis_store.h"
 
 namespace allocprof::reports {
 
@@ -61,39 +63,12 @@ struct AnalysisInfo {
     std::vector<int64_t> temporary_k;
 };
 
-// analysis_gc: the interpreter's real collections in a window.
-struct GcRow {
-    std::string language;  // 'lua', 'python'
-    int64_t generation = 0;
-    int64_t cycles = 0;
-    double per_1k_ops = 0;
-};
+// analysis_gc: the interpreter's real collections in a window (analyzers/analysis_store.h).
+using GcRow = analyzers::GcRecord;
 
 // One row of analysis_windows: the whole run (window '') or a phase name.
-struct WindowRow {
-    std::string window;                 // '' = the whole run
-    std::string label;                  // scenario (or program) for the run, "phase NAME" for a phase
-    int64_t occurrences = 1;
-    int64_t ops = 0;
-    bool per_run = false;
-    int64_t allocations = 0;
-    int64_t reallocs = 0;
-    int64_t frees = 0;
-    int64_t bytes_allocated = 0;
-    double allocs_per_op = 0;
-    double bytes_per_op = 0;
-    int64_t collections = 0;
-    double gen0_per_1k = 0;
-    double gen0_star_per_1k = 0;
-    std::optional<double> survival_rate;
-    int64_t dies_young = 0;
-    int64_t temporary_k0 = 0;
-    int64_t temporary_k1 = 0;
-    int64_t peak_live_bytes = 0;
-    std::optional<int64_t> unfreed_blocks;  // whole run only
-    std::optional<int64_t> unfreed_bytes;
-    std::optional<double> leak_slope;
-    int64_t size_p50 = 0, size_p90 = 0, size_p99 = 0, size_max = 0;
+struct WindowRow : analyzers::WindowRecord {
+    std::string label;      // scenario (or program) for the run, "phase NAME" for a phase
     std::vector<GcRow> gc;  // by language, generation; empty without script GC counts
 };
 
@@ -120,52 +95,17 @@ struct SiteSource {
     std::string description;            // one line: what this site does; '' when not found
 };
 
-// sites.* joined with analysis_sites.*.
-struct SiteRow {
-    int64_t site_id = 0;
+// sites.* (what symbolization attributed) joined with analysis_sites.*.
+struct SiteRow : analyzers::SiteRecord {
     std::string module, function, file;
     int64_t line = 0;
     int64_t allocations = 0;            // sites.allocations
     int64_t bytes_allocated = 0;        // sites.bytes_allocated
-    double allocs_per_op = 0;
-    double bytes_per_op = 0;
-    double gen0_star_per_1k = 0;
-    std::optional<double> survival_rate;
-    int64_t dies_young = 0;
-    int64_t live_at_peak_bytes = 0;
-    int64_t max_live_bytes = 0;
-    int64_t unfreed_bytes = 0;
-    std::optional<double> leak_slope;
-    int64_t size_p50 = 0, size_p90 = 0, size_p99 = 0, size_max = 0;
-    std::string lifetime;
-    int64_t chains = 0;
-    int64_t inferred_chains = 0;
-    std::optional<std::string> chain_pattern;
-    std::optional<std::string> chain_description;
-    int64_t copied_bytes = 0;
-    int64_t avoidable_bytes = 0;
-    double impact = 0;
-    std::string impact_metric;
-    int64_t position = 0;
-    std::string tier, base_tier, rule;
     std::optional<SiteSource> source;   // none when the run was analysed without a source root
 };
 
-// plan_items.*, with its place in the report's priority order.
-struct PlanRow {
-    std::string priority;               // "P1.1": P1 = phase 2, P2 = phase 3, P3 = phase 4
-    double saving_share = 0;            // the largest of the savings' shares of the run's
-                                        // allocs/op, B/op, Gen0*: the order within a phase
-    int64_t item_index = 0;
-    int64_t site_id = 0;
-    int64_t phase = 0;
-    std::string kind, risk, tier, change, evidence;
-    std::vector<int64_t> tier_sizes;
-    double saving_allocs_per_op = 0;
-    double saving_bytes_per_op = 0;
-    double saving_gen0_star_1k = 0;
-    std::optional<double> saving_gen0_1k;
-};
+// plan_items.*: the planner's items with their priorities, in priority order.
+using PlanRow = analyzers::PlanRecord;
 
 // debug_coverage.*.
 struct CoverageRow {

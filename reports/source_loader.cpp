@@ -75,7 +75,7 @@ std::vector<SourceGapRow> load_gaps(schema::Database& db, int64_t run_id) {
 }  // namespace
 
 void load_source_analysis(schema::Database& db, int64_t run_id, Report& r) {
-    if (!table_exists(db, "source_analysis")) return;
+    if (!db.has_table("source_analysis")) return;
     r.source = load_summary(db, run_id);
     if (!r.source) return;
     load_site_sources(db, run_id, r);

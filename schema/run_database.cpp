@@ -226,4 +226,29 @@ void Transaction::commit() {
     done_ = true;
 }
 
+bool Database::has_table(std::string_view name) {
+    auto s = prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    s.bind(1, name);
+    return s.step();
+}
+
+std::vector<int64_t> run_ids(Database& db) {
+    std::vector<int64_t> ids;
+    auto rows = db.prepare("SELECT run_id FROM runs ORDER BY run_id");
+    while (rows.step()) ids.push_back(rows.int64(0));
+    return ids;
+}
+
+int64_t select_run(Database& db, std::optional<int64_t> requested) {
+    const std::vector<int64_t> ids = run_ids(db);
+    if (ids.empty()) throw std::runtime_error(db.path() + ": the database holds no run");
+    if (!requested) return ids.back();
+    for (int64_t id : ids)
+        if (id == *requested) return id;
+    std::string known;
+    for (int64_t id : ids) known += (known.empty() ? "" : ", ") + std::to_string(id);
+    throw std::runtime_error(db.path() + ": no run " + std::to_string(*requested) +
+                             " (its runs: " + known + ")");
+}
+
 }  // namespace allocprof::schema

@@ -15,13 +15,14 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace allocprof::schema {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr int32_t kApplicationId = 0x41505246;  // "APRF"
 
-// The schema of kSchemaVersion (allocprof_v1.sql), embedded at build time.
+// The schema of kSchemaVersion (allocprof_v2.sql), embedded at build time.
 const char* schema_sql();
 
 // A database problem worth one line to the user. what() already names the file.
@@ -101,6 +102,8 @@ public:
     void add_missing_tables() { exec(schema_sql()); }
 
     void exec(std::string_view sql);
+    // Whether the file has the table (a later stage's tables exist once it wrote them).
+    bool has_table(std::string_view name);
     Statement prepare(std::string_view sql) { return Statement(db_, sql); }
     int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
     sqlite3* handle() const { return db_; }
@@ -111,6 +114,13 @@ private:
     sqlite3* db_;
     std::string path_;
 };
+
+// The run ids of the file, in order.
+std::vector<int64_t> run_ids(Database& db);
+
+// `requested` if the file has that run, else the last run when nothing was requested.
+// Throws std::runtime_error naming the file when there is no such run (or no run at all).
+int64_t select_run(Database& db, std::optional<int64_t> requested);
 
 // BEGIN ... COMMIT, rolled back if destroyed before commit().
 class Transaction {

@@ -70,26 +70,26 @@ std::vector<Site> group_stacks(const std::vector<StackFigures>& stack_figures, I
 
 }  // namespace
 
-std::vector<Site> attribute_sites(const RunStacks& stacks,
+std::vector<Site> attribute_sites(const schema::StoredStacks& stacks,
                                   const std::vector<StackFigures>& stack_figures,
                                   const SiteAttributor& attributor) {
     std::vector<AttributionFrame> frames;
     return group_stacks(stack_figures, [&](uint32_t node) {
         stacks.stack(node, frames);
-        if (frames.empty()) frames.push_back({kNoModule, {}, {}, 0, 0});  // a node the trie lacks
+        if (frames.empty()) frames.push_back({schema::kNoModule, {}, {}, 0, 0});  // a node the trie lacks
         return SiteAttributor::identity(frames[attributor.site_index(frames)]);
     });
 }
 
-std::vector<Site> attribute_script_sites(const RunStacks& stacks,
+std::vector<Site> attribute_script_sites(const schema::StoredStacks& stacks,
                                          const std::vector<StackFigures>& stack_figures) {
     return group_stacks(stack_figures, [&](uint32_t node) {
         // Script frames are interned on top of the native leaf: a stack that has any ends in
         // its innermost one.
-        const RunStacks::Node* n = stacks.node(node);
+        const schema::StoredStacks::Node* n = stacks.node(node);
         if (n == nullptr || !n->script || n->frame_count == 0)
             return SiteIdentity{"", std::string(kNoScriptFrame), "", 0};
-        const RunStacks::Frame& f = stacks.frames(*n).front();
+        const schema::StoredStacks::Frame& f = stacks.frames(*n).front();
         return SiteAttributor::identity(
             {stacks.modules()[n->module].name, f.function, f.file, f.line, n->pc});
     });

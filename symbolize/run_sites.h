@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "schema/run_database.h"
-#include "symbolize/run_stacks.h"
+#include "schema/stored_stacks.h"
 #include "symbolize/site_attribution.h"
 
 namespace allocprof::symbolize {
@@ -46,7 +46,7 @@ std::vector<StackFigures> load_stack_figures(schema::Database& db, int64_t run_i
 
 // Attributes every stack to a site; sorted by allocations, then bytes, descending, ties
 // by site key, so that site_id = index + 1 is stable for the same data.
-std::vector<Site> attribute_sites(const RunStacks& stacks,
+std::vector<Site> attribute_sites(const schema::StoredStacks& stacks,
                                   const std::vector<StackFigures>& stack_figures,
                                   const SiteAttributor& attributor);
 
@@ -56,7 +56,7 @@ inline constexpr std::string_view kNoScriptFrame = "(no script frame)";
 // Groups every stack by its innermost script frame (module [lua]/[python], the script
 // function, file and line), sorted like attribute_sites. Stacks without a script frame
 // form one group, kNoScriptFrame.
-std::vector<Site> attribute_script_sites(const RunStacks& stacks,
+std::vector<Site> attribute_script_sites(const schema::StoredStacks& stacks,
                                          const std::vector<StackFigures>& stack_figures);
 
 // Native: replaces the run's rows of sites and stack_sites; Script: of script_sites and

@@ -15,7 +15,7 @@
 #include "symbolize/debug_coverage.h"
 #include "symbolize/perf_map.h"
 #include "symbolize/run_sites.h"
-#include "symbolize/run_stacks.h"
+#include "schema/stored_stacks.h"
 #include "symbolize/symbolizer.h"
 
 namespace allocprof::symbolize {
@@ -111,10 +111,10 @@ void write_coverage(schema::Database& db, int64_t run_id,
         if (auto it = owners.find(m.path); it != owners.end()) package = it->second;
         std::string status = to_string(m.info.status);
         std::string fix = coverage_fix(m.info, package);
-        if (m.path == kPerfMapModule) {
+        if (m.path == schema::kPerfMapModule) {
             status = "perf_map";
             fix = "";
-        } else if (m.path == kNoModule) {
+        } else if (m.path == schema::kNoModule) {
             status = "none";
             fix =
                 "code outside any file: have the JIT write /tmp/perf-PID.map "
@@ -154,25 +154,6 @@ bool is_symbolized(schema::Database& db, int64_t run_id) {
     return row.step() && row.int64(0) > 0;
 }
 
-std::vector<int64_t> run_ids(schema::Database& db) {
-    std::vector<int64_t> ids;
-    auto rows = db.prepare("SELECT run_id FROM runs ORDER BY run_id");
-    while (rows.step()) ids.push_back(rows.int64(0));
-    return ids;
-}
-
-int64_t select_run(schema::Database& db, std::optional<int64_t> requested) {
-    const std::vector<int64_t> ids = run_ids(db);
-    if (ids.empty()) throw std::runtime_error(db.path() + ": the database holds no run");
-    if (!requested) return ids.back();
-    for (int64_t id : ids)
-        if (id == *requested) return id;
-    std::string known;
-    for (int64_t id : ids) known += (known.empty() ? "" : ", ") + std::to_string(id);
-    throw std::runtime_error(db.path() + ": no run " + std::to_string(*requested) +
-                             " (its runs: " + known + ")");
-}
-
 SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
                               const SymbolizeOptions& options) {
     const auto started = std::chrono::steady_clock::now();
@@ -191,7 +172,7 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         while (rows.step()) {
             std::string path = rows.text(1);
             std::string build_id = rows.is_null(2) ? "" : rows.text(2);
-            std::string key = module_key(path, build_id);
+            std::string key = schema::module_key(path, build_id);
             key_of[rows.int64(0)] = key;
             modules.emplace(key, RunModule{path, build_id, {}});
         }
@@ -229,7 +210,7 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
     // Code outside any file-backed mapping, from the perf map snapshot (named, no line).
     {
         const PerfMap perf_map = PerfMap::load(db, run_id);
-        const std::string key = perf_map_key(run_id);
+        const std::string key = schema::perf_map_key(run_id);
         auto rows = db.prepare(
             "SELECT DISTINCT ip FROM trace_nodes WHERE run_id = ? AND module_id IS NULL AND ip >= 0");
         rows.bind(1, run_id);
@@ -248,13 +229,13 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
 
     // Coverage per module: its distinct addresses by how they resolved (a frame under
     // several script stacks is one trie node per stack, and still one address).
-    const RunStacks stacks = RunStacks::load(db, run_id);
+    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     std::set<std::pair<uint32_t, uint64_t>> counted;
-    stacks.for_each_node([&](uint32_t, const RunStacks::Node& node) {
+    stacks.for_each_node([&](uint32_t, const schema::StoredStacks::Node& node) {
         if (node.script) return;  // named by the interpreter, not by debug information
         if (!counted.emplace(node.module, node.pc).second) return;
-        const RunStacks::Module& m = stacks.modules()[node.module];
-        std::string key = m.path == kNoModule ? "none" : m.key;
+        const schema::StoredStacks::Module& m = stacks.modules()[node.module];
+        std::string key = m.path == schema::kNoModule ? "none" : m.key;
         auto [it, added] = coverage.try_emplace(key);
         if (added) {
             it->second.path = m.path;

@@ -46,11 +46,4 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
 // True when the run has a symbolization row (false too for a file older than the table).
 bool is_symbolized(schema::Database& db, int64_t run_id);
 
-// The run ids of the file, in order.
-std::vector<int64_t> run_ids(schema::Database& db);
-
-// `requested` if the file has that run, else the last run when nothing was requested.
-// Throws std::runtime_error naming the file when there is no such run (or no run at all).
-int64_t select_run(schema::Database& db, std::optional<int64_t> requested);
-
 }  // namespace allocprof::symbolize

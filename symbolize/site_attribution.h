@@ -1,5 +1,5 @@
-// site_attribution.h — which frame of an allocating stack is its *site* (DESIGN.md,
-// "Site"), and the site's symbolic identity. Pure functions on frame lists; no database.
+// site_attribution.h — which frame of an allocating stack is its *site* (the definition is
+// in docs/definitions.md), and the site's symbolic identity. Pure functions on frame lists; no database.
 //
 // The site is the first source-level frame, walking from the leaf outwards and across
 // inlined frames, that is not allocator plumbing:
@@ -32,16 +32,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "schema/stored_stacks.h"
+
 namespace allocprof::symbolize {
 
-// One source-level frame of a stack, leaf first when in a list.
-struct AttributionFrame {
-    std::string_view module;    // file name of the module ("libc.so.6"), or "[perf-map]"...
-    std::string_view function;  // demangled; empty when unknown
-    std::string_view file;      // empty without DWARF
-    int line = 0;               // 0 without DWARF
-    uint64_t offset = 0;        // the address in the module (rel_pc), for module+0xoffset
-};
+// One source-level frame of a stack, leaf first when in a list (schema/stored_stacks.h).
+using AttributionFrame = schema::StackFrame;
 
 struct SiteIdentity {
     std::string module;

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "schema/stored_stacks.h"
+
 namespace allocprof::symbolize {
 
 // One source-level frame. An address inside inlined code gives several.
@@ -34,11 +36,7 @@ struct SymbolFrame {
     bool inlined = false;  // this frame was inlined into the next one (its caller)
 };
 
-enum class SymbolQuality {
-    FileLine,    // the innermost frame has a file and a line (DWARF)
-    SymbolOnly,  // a function name from a symbol table, no line
-    Unknown,     // nothing: print module+0xoffset
-};
+using schema::SymbolQuality;
 
 struct SymbolizedAddress {
     std::vector<SymbolFrame> frames;  // innermost first; empty when Unknown

@@ -9,7 +9,7 @@
 #include <optional>
 #include <set>
 
-#include "symbolize/run_stacks.h"
+#include "schema/stored_stacks.h"
 #include "symbolize/site_attribution.h"
 
 namespace allocprof::analyzers::source {
@@ -58,10 +58,10 @@ std::optional<fs::path> file_under_root(const std::string& file, const fs::path&
 
 // The function names of every symbolized frame of the run's stacks, as covered_names().
 std::set<std::string> names_in_stacks(schema::Database& db, int64_t run_id) {
-    const RunStacks stacks = RunStacks::load(db, run_id);
+    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     std::set<std::string> seen, names;
-    stacks.for_each_node([&](uint32_t, const RunStacks::Node& node) {
-        for (const RunStacks::Frame& f : stacks.frames(node))
+    stacks.for_each_node([&](uint32_t, const schema::StoredStacks::Node& node) {
+        for (const schema::StoredStacks::Frame& f : stacks.frames(node))
             if (!f.function.empty() && seen.emplace(f.function).second)
                 for (std::string& n : covered_names(f.function)) names.insert(std::move(n));
     });

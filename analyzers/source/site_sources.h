@@ -2,7 +2,7 @@
 // construct at every site's file:line, and the coverage gaps of the source tree (functions
 // that hold allocating constructs but appear in no recorded stack of the run), from
 // analyzers/source/ (libclang). Stored in the tables source_analysis, site_sources and
-// source_coverage_gaps (schema/allocprof_v1.sql).
+// source_coverage_gaps (schema/allocprof_v2.sql).
 //
 // Never fatal for a source file: a site whose file is missing or does not parse gets that
 // status and reason, and keeps its dynamic analysis (kind "unknown"). Only a bad

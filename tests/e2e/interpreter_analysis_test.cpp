@@ -211,7 +211,7 @@ TEST_F(InterpreterAnalysis, RunWindowTotalsAreTheDesignsNumbers) {
 TEST_F(InterpreterAnalysis, AnalyzingTwiceGivesIdenticalTables) {
     ASSERT_NO_FATAL_FAILURE(record_sample(db()));
     const char* const queries[] = {
-        "SELECT params, site_config, ops, ops_source, unmatched_frees, result FROM analysis",
+        "SELECT params, site_config, ops, ops_source, unmatched_frees FROM analysis",
         "SELECT * FROM analysis_windows ORDER BY window",
         "SELECT * FROM analysis_sites ORDER BY site_id",
         "SELECT * FROM plan_items ORDER BY item_index",

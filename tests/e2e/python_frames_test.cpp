@@ -13,11 +13,11 @@
 #include <compare>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "e2e/e2e_test.h"
-#include "wire/wire_format.h"
 
 namespace allocprof::e2e {
 namespace {
@@ -90,27 +90,32 @@ std::ostream& operator<<(std::ostream& os, const std::vector<ScriptFrame>& frame
 }
 
 // Allocations of the run by their size and script stack (innermost frame first), read
-// from the trace tree: script frames are the pseudo addresses of wire_format.h.
+// from the trace tree: script frames are the nodes with a script function.
 std::map<std::pair<int64_t, std::vector<ScriptFrame>>, int64_t> script_stacks_by_size(
     const std::filesystem::path& db, const std::string& sizes) {
     RunDatabase database(db);
     std::map<int64_t, std::string> functions;
     for (const auto& row : database.query("SELECT function_id, name FROM script_functions"))
         functions[row.int64(0)] = row.text(1);
-    std::map<int64_t, std::pair<int64_t, uint64_t>> nodes;  // node -> (parent, ip)
-    for (const auto& row : database.query("SELECT node_id, parent_id, ip FROM trace_nodes"))
-        nodes[row.int64(0)] = {row.int64(1), static_cast<uint64_t>(row.int64(2))};
+    struct Node {
+        int64_t parent;
+        std::optional<ScriptFrame> script;
+    };
+    std::map<int64_t, Node> nodes;
+    for (const auto& row : database.query("SELECT node_id, parent_id, script_function_id, script_line FROM trace_nodes")) {
+        Node n{row.int64(1), std::nullopt};
+        if (!row.is_null(2)) n.script = ScriptFrame{functions[row.int64(2)], static_cast<int>(row.int64(3))};
+        nodes[row.int64(0)] = n;
+    }
     std::map<std::pair<int64_t, std::vector<ScriptFrame>>, int64_t> out;
     for (const auto& row : database.query(
              "SELECT node_id, allocations, min_size FROM stack_stats WHERE min_size = max_size "
              "AND min_size IN (" + sizes + ")")) {
         std::vector<ScriptFrame> frames;
         for (int64_t node = row.int64(0); node != 0;) {
-            const auto& [parent, ip] = nodes.at(node);
-            if (wire::is_script_frame_ip(ip))
-                frames.push_back({functions[wire::script_frame_function(ip)],
-                                  static_cast<int>(wire::script_frame_line(ip))});
-            node = parent;
+            const Node& n = nodes.at(node);
+            if (n.script) frames.push_back(*n.script);
+            node = n.parent;
         }
         out[{row.int64(2), frames}] += row.int64(1);
     }
@@ -381,7 +386,7 @@ TEST_F(PythonEnvironment, NoScriptFramesMeansNone) {
     RunDatabase database(db());
     EXPECT_EQ(database.scalar("SELECT count(*) FROM script_functions"), 0);
     EXPECT_EQ(database.scalar("SELECT count(*) FROM gc_cycles"), 0);
-    EXPECT_EQ(database.scalar("SELECT count(*) FROM trace_nodes WHERE (ip >> 48) & 65535 = 65534"), 0);
+    EXPECT_EQ(database.scalar("SELECT count(*) FROM trace_nodes WHERE script_function_id IS NOT NULL"), 0);
     EXPECT_TRUE(has_note("--no-script-frames"));
     EXPECT_TRUE(has_note("allocator PYTHONMALLOC=malloc"));
     json top = top_json(db(), {"--group", "script"});

@@ -1,4 +1,4 @@
--- allocprof run database, schema version 1.
+-- allocprof run database, schema version 2.
 --
 -- One SQLite file holds one or more recorded runs (a suite stores one run per scenario
 -- and repetition). `PRAGMA application_id` is 0x41505246 ("APRF") and
@@ -10,18 +10,18 @@
 -- Identifiers that must not mix have their own column names: node_id (a stack trie node),
 -- module_id, phase_id, chunk_index, site_id.
 --
--- Every statement is idempotent (IF NOT EXISTS): tables added to version 1 before its
--- release (the symbol and site tables at the end) are created in an older version-1 file
--- by the first command that writes them (`allocprof symbolize`, or `top` on a file that
--- was never symbolized), through schema::Database::add_missing_tables().
+-- Every statement is idempotent (IF NOT EXISTS): a table a later stage writes (symbols,
+-- sites, analysis) is created, if the file lacks it, by the first command that writes it,
+-- through schema::Database::add_missing_tables(). A file of another schema version is
+-- refused (version 1 files: record them again).
 
--- Key/value facts about the file itself.  Written by: profiler (record).
+-- Key/value facts about the file itself.  Written by: record/.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,  -- 'application' = 'allocprof', 'created_by' = tool version
     value TEXT NOT NULL
 );
 
--- One row per recorded run.  Written by: profiler (record); the counters are computed
+-- One row per recorded run.  Written by: record/; the counters are computed
 -- during ingest from the event stream, so they are available without any analysis.
 CREATE TABLE IF NOT EXISTS runs (
     run_id                    INTEGER PRIMARY KEY,
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS runs (
     notes                     TEXT NOT NULL DEFAULT '[]'  -- JSON array of strings: what the user should know about this run
 );
 
--- Calls per hooked function that reached the profiler.  Written by: profiler.
+-- Calls per hooked function that reached the profiler.  Written by: record/.
 CREATE TABLE IF NOT EXISTS function_calls (
     run_id    INTEGER NOT NULL REFERENCES runs(run_id),
     function  TEXT NOT NULL,     -- 'malloc', 'calloc', ..., 'mmap', 'munmap', 'mremap'
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS function_calls (
 
 -- Loaded objects of the target (executable, shared libraries, the vDSO).  One row per
 -- distinct (path, load address); a module unloaded by dlclose keeps its row.
--- Written by: profiler, from the module maps the target sends at start and after dlopen/dlclose.
+-- Written by: record/, from the module maps the target sends at start and after dlopen/dlclose.
 CREATE TABLE IF NOT EXISTS modules (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     module_id    INTEGER NOT NULL,  -- 0-based, in order of first appearance
@@ -90,20 +90,27 @@ CREATE TABLE IF NOT EXISTS modules (
 );
 
 -- The stack trie: a node is one frame under its parent; a stack is the path from a node
--- up to the root (node 0, implicit, not stored).  Written by: profiler, from the edges the
--- target sends once each.
+-- up to the root (node 0, implicit, not stored).  A node is a native frame (a code
+-- address) or a script frame (a line of a Lua or Python function, script_function_id not
+-- NULL). Script frames are the innermost nodes of a stack, on top of its native leaf;
+-- readers merge them in at the interpreter's eval function (schema/stored_stacks.h).
+-- Written by: record/, from the edges the target sends once each.
 CREATE TABLE IF NOT EXISTS trace_nodes (
-    run_id     INTEGER NOT NULL REFERENCES runs(run_id),
-    node_id    INTEGER NOT NULL,  -- >= 1
-    parent_id  INTEGER NOT NULL,  -- 0 for a frame directly under the root (the outermost frame)
-    ip         INTEGER NOT NULL,  -- return address minus one (points into the call instruction)
-    module_id  INTEGER,           -- module whose executable segment holds ip; NULL if none (JIT, perf-map)
-    rel_pc     INTEGER,           -- ip - load_bias of that module (the ELF address to symbolize)
+    run_id              INTEGER NOT NULL REFERENCES runs(run_id),
+    node_id             INTEGER NOT NULL,  -- >= 1
+    parent_id           INTEGER NOT NULL,  -- 0 for a frame directly under the root (the outermost frame)
+    ip                  INTEGER NOT NULL,  -- return address minus one (points into the call
+                                           -- instruction); 0 for a script frame
+    module_id           INTEGER,           -- module whose executable segment holds ip; NULL if none
+                                           -- (JIT, perf-map) and for script frames
+    rel_pc              INTEGER,           -- ip - load_bias of that module (the ELF address to symbolize)
+    script_function_id  INTEGER,           -- script frame: its function (script_functions); else NULL
+    script_line         INTEGER,           -- script frame: the line running (0 if unknown); else NULL
     PRIMARY KEY (run_id, node_id)
 );
 
 -- Per-stack aggregates computed during ingest, one row per leaf node that allocated
--- (the node of the innermost frame of the allocating call).  Written by: profiler.
+-- (the node of the innermost frame of the allocating call).  Written by: record/.
 CREATE TABLE IF NOT EXISTS stack_stats (
     run_id               INTEGER NOT NULL REFERENCES runs(run_id),
     node_id              INTEGER NOT NULL,
@@ -123,7 +130,7 @@ CREATE TABLE IF NOT EXISTS stack_stats (
 );
 
 -- Size histogram per allocating stack, power-of-two buckets: bucket 0 holds size 0,
--- bucket b >= 1 holds sizes in [2^(b-1), 2^b).  Written by: profiler.
+-- bucket b >= 1 holds sizes in [2^(b-1), 2^b).  Written by: record/.
 CREATE TABLE IF NOT EXISTS stack_size_histogram (
     run_id   INTEGER NOT NULL REFERENCES runs(run_id),
     node_id  INTEGER NOT NULL,
@@ -134,7 +141,7 @@ CREATE TABLE IF NOT EXISTS stack_size_histogram (
 );
 
 -- Memory over time, one row about every 10 ms of the target's life (and one at its end).
--- Written by: profiler, from the target's tick records.
+-- Written by: record/, from the target's tick records.
 CREATE TABLE IF NOT EXISTS memory_series (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     t_ns         INTEGER NOT NULL,  -- since the target's tracking started
@@ -146,7 +153,7 @@ CREATE TABLE IF NOT EXISTS memory_series (
 );
 
 -- Phases marked with allocprof_phase_begin/end.  A phase left open ends with the run.
--- Written by: profiler.
+-- Written by: record/.
 CREATE TABLE IF NOT EXISTS phases (
     run_id           INTEGER NOT NULL REFERENCES runs(run_id),
     phase_id         INTEGER NOT NULL,  -- 0-based, in order of beginning
@@ -161,12 +168,8 @@ CREATE TABLE IF NOT EXISTS phases (
     PRIMARY KEY (run_id, phase_id)
 );
 
--- Script functions (Lua, Python) that script frames name.  A trace node whose ip has the top
--- 16 bits 0xFFFE is a script frame, not an address: bits 20..47 are a function_id of this
--- table, bits 0..19 the line (interpose/wire_format.h, script_frame_ip).  Script frames are
--- the innermost nodes of a stack, on top of its native leaf; readers merge them in at the
--- interpreter's eval function.
--- Written by: profiler, from the interpreter hooks of the preload library.
+-- Script functions (Lua, Python) that script frames (trace_nodes.script_function_id) name.
+-- Written by: record/, from the interpreter hooks of the preload library.
 CREATE TABLE IF NOT EXISTS script_functions (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     function_id  INTEGER NOT NULL,  -- >= 1
@@ -180,7 +183,7 @@ CREATE TABLE IF NOT EXISTS script_functions (
 
 -- Garbage collections the interpreter finished, one row each (Lua: a cycle, seen by a
 -- finalizer sentinel — incremental cycles, or young and full collections in generational
--- mode; Python: gc.callbacks 'stop', per generation).  Written by: profiler.
+-- mode; Python: gc.callbacks 'stop', per generation).  Written by: record/.
 CREATE TABLE IF NOT EXISTS gc_cycles (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     cycle        INTEGER NOT NULL,  -- 0-based, in order
@@ -197,7 +200,7 @@ CREATE TABLE IF NOT EXISTS gc_cycles (
 -- The full normalized event stream, zstd-compressed in chunks that decode independently,
 -- so analyses can be recomputed with other parameters without recording again.  The
 -- encoding is defined in schema/event_codec.h.  Empty when recorded with --no-events.
--- Written by: profiler, while the target runs.
+-- Written by: record/, while the target runs.
 CREATE TABLE IF NOT EXISTS event_chunks (
     run_id         INTEGER NOT NULL REFERENCES runs(run_id),
     chunk_index    INTEGER NOT NULL,  -- 0-based, in stream order
@@ -209,12 +212,12 @@ CREATE TABLE IF NOT EXISTS event_chunks (
     PRIMARY KEY (run_id, chunk_index)
 );
 
--- ---- Symbols and sites (issue 3) --------------------------------------------------------
+-- ---- Symbols and sites --------------------------------------------------------------------
 -- Filled after the target ended: at the end of `allocprof record`, and again by
 -- `allocprof symbolize` (after installing -dbgsym packages, or with another site config).
 
 -- One row per symbolized run: when, by which tool, with which site config.
--- Written by: profiler (symbolize). A run without a row here was never symbolized.
+-- Written by: symbolize/. A run without a row here was never symbolized.
 CREATE TABLE IF NOT EXISTS symbolization (
     run_id              INTEGER PRIMARY KEY REFERENCES runs(run_id),
     symbolized_unix_ns  INTEGER NOT NULL,  -- wall clock when it finished (ns since the epoch)
@@ -231,7 +234,7 @@ CREATE TABLE IF NOT EXISTS symbolization (
 -- identity and address, so a module seen in several runs is looked up once. One address
 -- gives one row per source frame (more than one inside inlined code), innermost first;
 -- an address nothing is known of has a single row with quality 'unknown' and NULL names.
--- Written by: profiler (symbolize), from elfutils libdwfl (DWARF, .symtab, .dynsym) or
+-- Written by: symbolize/, from elfutils libdwfl (DWARF, .symtab, .dynsym) or
 -- from the run's perf map.
 CREATE TABLE IF NOT EXISTS symbol_frames (
     module_key   TEXT NOT NULL,     -- the module's GNU build-id (lowercase hex); 'path:'||path when
@@ -252,7 +255,7 @@ CREATE TABLE IF NOT EXISTS symbol_frames (
 -- and the one-line fix. "Frames" are the run's distinct trace nodes in the module.
 -- Pseudo-modules: '[perf-map]' (nodes outside any file-backed mapping, named from the
 -- perf map) and '[no module]' (such nodes the perf map does not name, or no perf map).
--- Written by: profiler (symbolize).
+-- Written by: symbolize/.
 CREATE TABLE IF NOT EXISTS debug_coverage (
     run_id              INTEGER NOT NULL REFERENCES runs(run_id),
     module_key          TEXT NOT NULL,     -- as in symbol_frames; 'none' for '[no module]'
@@ -274,7 +277,7 @@ CREATE TABLE IF NOT EXISTS debug_coverage (
 
 -- The perf map the target wrote (/tmp/perf-PID.map: JIT-compiled or interpreter code,
 -- e.g. node --perf-basic-prof, python3.12 -X perf), as it was when the run ended.
--- Written by: profiler (record).
+-- Written by: record/.
 CREATE TABLE IF NOT EXISTS perf_map (
     run_id  INTEGER NOT NULL REFERENCES runs(run_id),
     start   INTEGER NOT NULL,  -- first address of the code (absolute, in the target)
@@ -291,7 +294,7 @@ CREATE TABLE IF NOT EXISTS perf_map (
 -- pair; then the sites left unpaired on both sides (their exact key is absent on the other
 -- side) pair by function_key, in order of line when a function has several (an edit that
 -- moves lines keeps their order). The rest are new or gone.
--- Written by: profiler (symbolize).
+-- Written by: symbolize/.
 CREATE TABLE IF NOT EXISTS sites (
     run_id              INTEGER NOT NULL REFERENCES runs(run_id),
     site_id             INTEGER NOT NULL,  -- 1-based, by allocations, descending (ties by site_key)
@@ -316,7 +319,7 @@ CREATE TABLE IF NOT EXISTS sites (
 );
 
 -- Which site each allocating stack (stack_stats leaf node) is attributed to.
--- Written by: profiler (symbolize).
+-- Written by: symbolize/.
 CREATE TABLE IF NOT EXISTS stack_sites (
     run_id   INTEGER NOT NULL REFERENCES runs(run_id),
     node_id  INTEGER NOT NULL,  -- a node of stack_stats
@@ -327,8 +330,7 @@ CREATE TABLE IF NOT EXISTS stack_sites (
 -- The same stacks grouped by script location: the innermost script frame of each stack
 -- (module '[lua]' or '[python]', the script function, its file and the line), or one row
 -- with function '(no script frame)' and module '' for the stacks that run no script.
--- Columns as in sites; the figures of all rows add up to the run's.  Written by: profiler
--- (symbolize).
+-- Columns as in sites; the figures of all rows add up to the run's.  Written by: symbolize/.
 CREATE TABLE IF NOT EXISTS script_sites (
     run_id              INTEGER NOT NULL REFERENCES runs(run_id),
     site_id             INTEGER NOT NULL,
@@ -359,12 +361,12 @@ CREATE TABLE IF NOT EXISTS stack_script_sites (
 );
 
 -- ---- Analysis (allocprof analyze) ---------------------------------------------------------
--- Every number below is defined in DESIGN.md ("Definitions", "Tiers and the plan") and in
--- the header of the analyzers/ file that computes it. Re-analysing a run replaces its rows.
+-- Every number below is defined in docs/definitions.md and in the header of the analyzers/
+-- file that computes it. Re-analysing a run replaces its rows.
 
 -- The interpreter's real garbage collections per analysis window, next to the simulated
 -- Gen0 of analysis_windows: one row per window, language and generation that collected.
--- Written by: profiler (analyze), from gc_cycles.
+-- Written by: analyzers/, from gc_cycles.
 CREATE TABLE IF NOT EXISTS analysis_gc (
     run_id      INTEGER NOT NULL REFERENCES runs(run_id),
     window      TEXT NOT NULL,     -- as analysis_windows.window
@@ -375,7 +377,7 @@ CREATE TABLE IF NOT EXISTS analysis_gc (
     PRIMARY KEY (run_id, window, language, generation)
 );
 
--- One row per analysed run.  Written by: analyzers (analyze).
+-- One row per analysed run.  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS analysis (
     run_id            INTEGER PRIMARY KEY REFERENCES runs(run_id),
     analyzed_unix_ns  INTEGER NOT NULL,  -- wall clock when it finished
@@ -385,12 +387,11 @@ CREATE TABLE IF NOT EXISTS analysis (
     ops               INTEGER NOT NULL,  -- ops the whole-run per-op values divide by (0 = per run)
     ops_source        TEXT NOT NULL,     -- 'command-line', 'markers' or 'none'
     unmatched_frees   INTEGER NOT NULL,  -- frees of blocks not live in the stream (should be 0)
-    seconds           REAL NOT NULL,     -- time the analysis took
-    result            TEXT NOT NULL      -- JSON of the whole analysis (analyzers/analysis_json.h)
+    seconds           REAL NOT NULL      -- time the analysis took
 );
 
 -- The whole run (window '') and each phase name (all occurrences of that name together).
--- Written by: analyzers.
+-- Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS analysis_windows (
     run_id            INTEGER NOT NULL REFERENCES runs(run_id),
     window            TEXT NOT NULL,     -- '' for the whole run, else the phase name
@@ -427,7 +428,7 @@ CREATE TABLE IF NOT EXISTS analysis_windows (
     PRIMARY KEY (run_id, window)
 );
 
--- Per site (site_id as in sites).  Written by: analyzers.
+-- Per site (site_id as in sites).  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS analysis_sites (
     run_id              INTEGER NOT NULL REFERENCES runs(run_id),
     site_id             INTEGER NOT NULL,  -- sites.site_id
@@ -463,10 +464,15 @@ CREATE TABLE IF NOT EXISTS analysis_sites (
     PRIMARY KEY (run_id, site_id)
 );
 
--- The phased remediation plan.  Written by: analyzers.
+-- The phased remediation plan.  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS plan_items (
     run_id               INTEGER NOT NULL REFERENCES runs(run_id),
     item_index           INTEGER NOT NULL,  -- 0-based, plan order (phase, site position, kind)
+    priority             TEXT NOT NULL,     -- 'P1.1': P1 = phase 2, P2 = phase 3, P3 = phase 4; within a
+                                            -- phase by the largest share of the run's allocs/op, B/op and
+                                            -- Gen0* the saving removes
+    saving_share         REAL NOT NULL,     -- that share: the largest of the saving's shares of the
+                                            -- run's allocs/op, B/op and Gen0*
     site_id              INTEGER NOT NULL,
     phase                INTEGER NOT NULL,  -- 2 (immediate), 3 or 4
     kind                 TEXT NOT NULL,     -- 'reserve', 'hoist', 'static', 'pool', 'size_tiers',
@@ -483,12 +489,12 @@ CREATE TABLE IF NOT EXISTS plan_items (
     PRIMARY KEY (run_id, item_index)
 );
 
--- ---- Source-aware analysis (allocprof analyze --source-root, issue 8) ----------------------
+-- ---- Source-aware analysis (allocprof analyze --source-root) -------------------------------
 -- What the source says each site does, and which allocating functions no recorded stack
 -- ran, from libclang (analyzers/source/). Present only for runs analysed with a source root;
 -- re-analysing a run replaces its rows (and removes them when no source root is given).
 
--- One row per run analysed with a source root.  Written by: analyzers (analyze).
+-- One row per run analysed with a source root.  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS source_analysis (
     run_id            INTEGER PRIMARY KEY REFERENCES runs(run_id),
     source_root       TEXT NOT NULL,     -- absolute path of the source tree
@@ -503,7 +509,7 @@ CREATE TABLE IF NOT EXISTS source_analysis (
 );
 
 -- Per site (site_id as in sites): the allocating construct at its line.
--- Written by: analyzers (analyze).
+-- Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS site_sources (
     run_id            INTEGER NOT NULL REFERENCES runs(run_id),
     site_id           INTEGER NOT NULL,  -- sites.site_id
@@ -529,7 +535,7 @@ CREATE TABLE IF NOT EXISTS site_sources (
 
 -- Coverage gaps: functions of the source tree that hold allocating constructs but appear in
 -- no recorded stack of the run ("allocates, but no scenario runs it"), ranked.
--- Written by: analyzers (analyze).
+-- Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS source_coverage_gaps (
     run_id      INTEGER NOT NULL REFERENCES runs(run_id),
     rank        INTEGER NOT NULL,  -- 1-based: most constructs in loops, then most constructs

@@ -1,15 +1,12 @@
-// run_stacks.cpp — see run_stacks.h.
-#include "symbolize/run_stacks.h"
+// stored_stacks.cpp — see stored_stacks.h.
+#include "schema/stored_stacks.h"
 
 #include <filesystem>
 #include <map>
 #include <unordered_map>
 #include <utility>
 
-#include "schema/script_frames.h"
-#include "wire/wire_format.h"
-
-namespace allocprof::symbolize {
+namespace allocprof::schema {
 
 std::string module_key(const std::string& path, const std::string& build_id) {
     return build_id.empty() ? "path:" + path : build_id;
@@ -17,6 +14,12 @@ std::string module_key(const std::string& path, const std::string& build_id) {
 
 std::string perf_map_key(int64_t run_id) { return "perf-map:" + std::to_string(run_id); }
 
+bool is_eval_function(std::string_view function) {
+    for (std::string_view eval : {"luaV_execute", "_PyEval_EvalFrameDefault", "_PyEval_EvalFrame",
+                                  "PyEval_EvalFrameEx"})
+        if (function == eval) return true;
+    return false;
+}
 
 namespace {
 
@@ -28,8 +31,8 @@ SymbolQuality quality_from_text(const std::string& text) {
 
 }  // namespace
 
-RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
-    RunStacks stacks;
+StoredStacks StoredStacks::load(Database& db, int64_t run_id) {
+    StoredStacks stacks;
     // module_id -> index into modules_; one entry per distinct key.
     std::map<int64_t, uint32_t> module_index;
     std::map<std::string, uint32_t> by_key;
@@ -57,10 +60,11 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
 
     // Nodes, and the addresses each module needs frames for.
     std::vector<std::unordered_map<uint64_t, std::vector<uint32_t>>> wanted(stacks.modules_.size());
-    std::vector<std::pair<uint32_t, uint64_t>> script_nodes;  // (node, ip)
+    std::vector<ScriptNode> script_nodes;
     {
         auto rows = db.prepare(
-            "SELECT node_id, parent_id, ip, module_id, rel_pc FROM trace_nodes WHERE run_id = ?");
+            "SELECT node_id, parent_id, ip, module_id, rel_pc, script_function_id, script_line "
+            "FROM trace_nodes WHERE run_id = ?");
         rows.bind(1, run_id);
         while (rows.step()) {
             auto id = static_cast<uint32_t>(rows.int64(0));
@@ -69,9 +73,9 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
             slot.present = true;
             slot.node.parent = static_cast<uint32_t>(rows.int64(1));
             ++stacks.node_count_;
-            const auto ip = static_cast<uint64_t>(rows.int64(2));
-            if (wire::is_script_frame_ip(ip)) {
-                script_nodes.emplace_back(id, ip);
+            if (!rows.is_null(5)) {
+                script_nodes.push_back({id, static_cast<uint32_t>(rows.int64(5)),
+                                        static_cast<uint32_t>(rows.is_null(6) ? 0 : rows.int64(6))});
                 continue;
             }
             auto found = rows.is_null(3) ? module_index.end() : module_index.find(rows.int64(3));
@@ -139,8 +143,7 @@ RunStacks RunStacks::load(schema::Database& db, int64_t run_id) {
     return stacks;
 }
 
-void RunStacks::load_script_frames(schema::Database& db, int64_t run_id,
-                                   const std::vector<std::pair<uint32_t, uint64_t>>& script_nodes) {
+void StoredStacks::load_script_frames(Database& db, int64_t run_id, const std::vector<ScriptNode>& script_nodes) {
     if (script_nodes.empty()) return;
     struct Function {
         uint32_t module;
@@ -165,11 +168,11 @@ void RunStacks::load_script_frames(schema::Database& db, int64_t run_id,
     }
     const uint32_t unknown = static_cast<uint32_t>(modules_.size());
     modules_.push_back({"script:unknown", "[script]", "[script]", ""});
-    for (const auto& [id, ip] : script_nodes) {
-        Node& n = nodes_[id].node;
+    for (const ScriptNode& s : script_nodes) {
+        Node& n = nodes_[s.node].node;
         n.script = true;
-        n.pc = ip;
-        auto it = functions.find(wire::script_frame_function(ip));
+        n.pc = 0;
+        auto it = functions.find(s.function);
         if (it == functions.end()) {
             n.module = unknown;  // a frame whose function record never arrived
             continue;
@@ -178,16 +181,15 @@ void RunStacks::load_script_frames(schema::Database& db, int64_t run_id,
         n.quality = SymbolQuality::FileLine;
         n.first_frame = static_cast<uint32_t>(frames_.size());
         n.frame_count = 1;
-        frames_.push_back({it->second.name, it->second.file,
-                           static_cast<int>(wire::script_frame_line(ip)), false});
+        frames_.push_back({it->second.name, it->second.file, static_cast<int>(s.line), false});
     }
 }
 
-void RunStacks::stack(uint32_t leaf, std::vector<AttributionFrame>& out,
-                      std::vector<uint32_t>* nodes_out, View view) const {
+void StoredStacks::stack(uint32_t leaf, std::vector<StackFrame>& out, std::vector<uint32_t>* nodes_out,
+                         View view) const {
     out.clear();
     if (nodes_out != nullptr) nodes_out->clear();
-    std::vector<AttributionFrame> script;  // innermost first
+    std::vector<StackFrame> script;  // innermost first
     std::vector<uint32_t> script_nodes;
     // A trie has no cycles, but a damaged file might: never walk more nodes than exist.
     size_t budget = node_count_;
@@ -198,22 +200,26 @@ void RunStacks::stack(uint32_t leaf, std::vector<AttributionFrame>& out,
         auto& frames_out = n->script ? script : out;
         auto* nodes = n->script ? &script_nodes : nodes_out;
         if (n->frame_count == 0) {
-            frames_out.push_back({m.name, {}, {}, 0, n->pc});
+            frames_out.push_back({m.name, {}, {}, 0, n->pc, false, n->script});
             if (nodes != nullptr) nodes->push_back(leaf);
             continue;
         }
         for (const Frame& f : frames(*n)) {
-            frames_out.push_back({m.name, f.function, f.file, f.line, n->pc});
+            frames_out.push_back({m.name, f.function, f.file, f.line, n->pc, f.inlined, n->script});
             if (nodes != nullptr) nodes->push_back(leaf);
         }
     }
     if (script.empty()) return;
-    const size_t at = schema::script_insertion_point(
-        out, [](const AttributionFrame& f) { return f.function; });
+    size_t at = out.size();
+    for (size_t i = 0; i < out.size(); ++i)
+        if (is_eval_function(out[i].function)) {
+            at = i;
+            break;
+        }
     out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), script.begin(), script.end());
     if (nodes_out != nullptr)
         nodes_out->insert(nodes_out->begin() + static_cast<std::ptrdiff_t>(at),
                           script_nodes.begin(), script_nodes.end());
 }
 
-}  // namespace allocprof::symbolize
+}  // namespace allocprof::schema

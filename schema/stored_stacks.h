@@ -1,7 +1,16 @@
-// run_stacks.h — one run's stack trie with the symbolized frames of every node, in memory:
-// what site attribution and `allocprof top` walk. Read from trace_nodes, modules and
-// symbol_frames (and so only meaningful after symbolization; a node whose address is not
-// in symbol_frames reads as unknown).
+// stored_stacks.h — the one reader of a run's stored stacks: the stack trie (trace_nodes)
+// with the symbolized frames of every native node (modules, symbol_frames) and the script
+// function of every script node (script_functions), in memory. What site attribution,
+// `allocprof top`, the reports' flame graph and the source analysis walk.
+//
+// Only meaningful after symbolization: a native node whose address is not in symbol_frames
+// reads as unknown (its frame is module+0xoffset to whoever names it).
+//
+// Script frames (Lua, Python) are the innermost nodes of a stack, on top of its native
+// leaf (that is how the recorder interns them, so the native part keeps one node however
+// the script's line moves). Every reader merges them in at one place: under the innermost
+// native frame of an eval function, so that a stack read from the root goes
+// main -> ... -> eval -> script frames -> what the script called.
 #pragma once
 
 #include <cstdint>
@@ -12,24 +21,44 @@
 #include <vector>
 
 #include "schema/run_database.h"
-#include "symbolize/site_attribution.h"
-#include "symbolize/symbolizer.h"
 
-namespace allocprof::symbolize {
+namespace allocprof::schema {
 
 // Names of the pseudo-modules of nodes outside any file-backed mapping.
 inline constexpr std::string_view kPerfMapModule = "[perf-map]";
 inline constexpr std::string_view kNoModule = "[no module]";
-// Pseudo-modules of script frames (schema: script_functions).
+// Pseudo-modules of script frames.
 inline constexpr std::string_view kLuaModule = "[lua]";
 inline constexpr std::string_view kPythonModule = "[python]";
 
+// How much is known of a code address (symbol_frames.quality).
+enum class SymbolQuality {
+    FileLine,    // the innermost frame has a file and a line (DWARF)
+    SymbolOnly,  // a function name from a symbol table, no line
+    Unknown,     // nothing: print module+0xoffset
+};
 
-// The key of a module's addresses in symbol_frames (schema/allocprof_v1.sql).
+// The key of a module's addresses in symbol_frames: its build-id, else 'path:' + path.
 std::string module_key(const std::string& path, const std::string& build_id);
+// The key of a run's perf-map snapshot in symbol_frames.
 std::string perf_map_key(int64_t run_id);
 
-class RunStacks {
+// Native functions that run script code: where script frames are merged in.
+bool is_eval_function(std::string_view function);
+
+// One source-level frame of a stack, leaf first when in a list. The views point into the
+// StoredStacks that produced it.
+struct StackFrame {
+    std::string_view module;    // file name of the module ("libc.so.6"), or "[perf-map]"...
+    std::string_view function;  // demangled; empty when unknown
+    std::string_view file;      // empty without DWARF ("./" kept as stored)
+    int line = 0;               // 0 without DWARF
+    uint64_t offset = 0;        // the address in the module (rel_pc), for module+0xoffset
+    bool inlined = false;       // inlined into its caller (the next frame of a leaf-first list)
+    bool script = false;        // a script frame (Lua, Python)
+};
+
+class StoredStacks {
   public:
     struct Frame {
         std::string_view function;  // empty when unknown
@@ -53,8 +82,8 @@ class RunStacks {
         std::string build_id;
     };
 
-    // Throws schema::DatabaseError when the database cannot be read.
-    static RunStacks load(schema::Database& db, int64_t run_id);
+    // Throws DatabaseError when the database cannot be read.
+    static StoredStacks load(Database& db, int64_t run_id);
 
     // nullptr for the root (0) and ids the run does not have.
     const Node* node(uint32_t id) const {
@@ -69,13 +98,11 @@ class RunStacks {
     // The frames of the stack ending at `leaf`, leaf first, inlined frames expanded; an
     // unknown node gives one frame with an empty function. `nodes_out` (optional) gets
     // the node of each frame. Native: script frames left out. Merged: script frames
-    // (innermost first) placed under the innermost eval function's callee, i.e. read from
-    // the root: main -> ... -> eval -> script frames -> what the script called; with no
-    // eval function among the frames, after every native frame.
+    // (innermost first) placed under the innermost eval function's callee (see the file
+    // comment); with no eval function among the frames, after every native frame.
     enum class View { Native, Merged };
-    void stack(uint32_t leaf, std::vector<AttributionFrame>& out,
+    void stack(uint32_t leaf, std::vector<StackFrame>& out,
                std::vector<uint32_t>* nodes_out = nullptr, View view = View::Native) const;
-
 
     // Calls f(node_id, node) for every node of the run.
     template <typename F>
@@ -85,8 +112,12 @@ class RunStacks {
     }
 
   private:
-    void load_script_frames(schema::Database& db, int64_t run_id,
-                            const std::vector<std::pair<uint32_t, uint64_t>>& script_nodes);
+    struct ScriptNode {
+        uint32_t node;
+        uint32_t function;
+        uint32_t line;
+    };
+    void load_script_frames(Database& db, int64_t run_id, const std::vector<ScriptNode>& script_nodes);
     struct Slot {
         Node node;
         bool present = false;
@@ -99,4 +130,4 @@ class RunStacks {
     std::string_view intern(std::string text) { return *strings_.insert(std::move(text)).first; }
 };
 
-}  // namespace allocprof::symbolize
+}  // namespace allocprof::schema

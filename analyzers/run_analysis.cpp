@@ -1,0 +1,124 @@
+// run_analysis.cpp — see run_analysis.h.
+#include "analyzers/run_analysis.h"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "analyzers/analysis_store.h"
+#include "analyzers/database_events.h"
+#include "schema/units.h"
+#include "symbolize/run_symbolizer.h"
+
+namespace allocprof::analyzers {
+namespace {
+
+using nlohmann::json;
+
+// node -> site index (site_id - 1), from stack_sites.
+SiteMap load_site_map(schema::Database& db, int64_t run_id) {
+    uint32_t sites = 0, max_node = 0;
+    {
+        auto s = db.prepare("SELECT count(*), (SELECT max(node_id) FROM stack_sites WHERE run_id = ?1) "
+                            "FROM sites WHERE run_id = ?1");
+        s.bind(1, run_id);
+        if (s.step()) {
+            sites = static_cast<uint32_t>(s.int64(0));
+            max_node = static_cast<uint32_t>(s.int64(1));
+        }
+    }
+    std::vector<uint32_t> node_to_site(max_node + 1, SiteMap::kUnmapped);
+    auto s = db.prepare("SELECT node_id, site_id FROM stack_sites WHERE run_id = ?");
+    s.bind(1, run_id);
+    while (s.step()) node_to_site[static_cast<size_t>(s.int64(0))] = static_cast<uint32_t>(s.int64(1) - 1);
+    return SiteMap(std::move(node_to_site), sites);
+}
+
+struct RunFacts {
+    std::optional<uint64_t> ops;  // --ops N
+    std::string ops_source = "none";
+};
+
+RunFacts check_run(schema::Database& db, int64_t run_id) {
+    RunFacts facts;
+    auto s = db.prepare("SELECT ops, ops_source, events_stored, complete FROM runs WHERE run_id = ?");
+    s.bind(1, run_id);
+    const std::string run = db.path() + ": run " + std::to_string(run_id);
+    if (!s.step()) throw RunNotAnalysable(db.path() + ": no run " + std::to_string(run_id));
+    if (!s.is_null(1)) facts.ops_source = s.text(1);
+    if (facts.ops_source == "command-line") facts.ops = static_cast<uint64_t>(s.int64(0));
+    if (s.int64(3) == 0) throw RunNotAnalysable(run + " is incomplete (its recorder stopped before the end)");
+    if (s.int64(2) == 0)
+        throw RunNotAnalysable(run + " was recorded with --no-events; the analysis needs the event stream: "
+                                     "record it again without --no-events");
+    return facts;
+}
+
+int64_t unix_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const AnalyzeSettings& settings) {
+    db.add_missing_tables();
+    const RunFacts facts = check_run(db, run_id);
+    if (settings.sites || !symbolize::is_symbolized(db, run_id)) {
+        if (!settings.sites && settings.notice)
+            settings.notice("run " + std::to_string(run_id) + " was not symbolized yet; symbolizing it first");
+        symbolize::SymbolizeOptions options;
+        if (settings.sites) options.config = *settings.sites;
+        symbolize::symbolize_run(db, run_id, options);
+    }
+    std::string site_config = "{}";
+    {
+        auto s = db.prepare("SELECT site_config FROM symbolization WHERE run_id = ?");
+        s.bind(1, run_id);
+        if (s.step() && !s.is_null(0)) site_config = json::parse(s.text(0), nullptr, false).dump();
+    }
+
+    AnalyzeResult result;
+    result.run_id = run_id;
+    if (settings.sources) result.sources = settings.sources->analyze(db, run_id);
+    const auto start = std::chrono::steady_clock::now();
+    AnalysisInput input{load_site_map(db, run_id), facts.ops,
+                        result.sources ? source::constructs_by_site(*result.sources)
+                                       : std::vector<source::SourceConstruct>{}};
+    result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    AnalysisRecord header;
+    header.analyzed_unix_ns = unix_now_ns();
+    header.tool_version = ALLOCPROF_VERSION;
+    header.site_config = site_config;
+    header.ops_source = facts.ops_source;
+    header.seconds = result.seconds;
+    write_analysis(db, run_id,
+                   stored_form(result.analysis, std::move(header), gc_records(db, run_id, result.analysis.metrics)));
+    if (result.sources)
+        source::write_run_sources(db, run_id, *result.sources, *settings.sources);
+    else
+        source::clear_run_sources(db, run_id);
+    return result;
+}
+
+std::string describe(const AnalyzeResult& result) {
+    int tiers[4] = {0, 0, 0, 0};
+    for (const auto& r : result.analysis.ranks) ++tiers[static_cast<int>(r.tier)];
+    const WindowMetrics& w = result.analysis.metrics.run;
+    char line[256];
+    std::snprintf(line, sizeof(line),
+                  "run %lld: %s allocs/op, %s/op%s; sites: %d critical, %d high, %d medium, %d low; "
+                  "%zu plan items (%.2f s)",
+                  static_cast<long long>(result.run_id), units::format_count(uint64_t(w.allocs_per_op + 0.5)).c_str(),
+                  units::format_bytes(uint64_t(w.bytes_per_op + 0.5)).c_str(),
+                  w.per_run ? " (per run: no ops counted)" : "", tiers[0], tiers[1], tiers[2], tiers[3],
+                  result.analysis.plan.items.size(), result.seconds);
+    std::string out = line;
+    if (result.sources)
+        for (const std::string& l : source::describe_run_sources(*result.sources)) out += "\n" + l;
+    return out;
+}
+
+}  // namespace allocprof::analyzers
