@@ -1,5 +1,5 @@
-// analysis_params.h — every parameter of an analysis (DESIGN.md, "Definitions" and "Tiers
-// and the plan"), its default, and its JSON form.
+// analysis_params.h — every parameter of an analysis (docs/definitions.md, "Rates" to
+// "The plan"), its default, and its JSON form.
 //
 // The parameters are stored with the results, so a report always says which budget,
 // threshold and rule produced its numbers; changing them recomputes from the stored

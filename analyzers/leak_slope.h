@@ -1,4 +1,4 @@
-// leak_slope.h — the leak slope of DESIGN.md: growth of live bytes per op.
+// leak_slope.h — the leak slope (docs/definitions.md): growth of live bytes per op.
 //
 // Definition: after every Ops event the run (or window) is sampled: x = the ops counted so
 // far (cumulative, from Ops events), y = the bytes live right then. The leak slope is the

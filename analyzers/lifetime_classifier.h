@@ -1,4 +1,4 @@
-// lifetime_classifier.h — the lifetime class of a site (DESIGN.md, "Lifetime class").
+// lifetime_classifier.h — the lifetime class of a site (docs/definitions.md, "Lifetimes").
 //
 // Definitions (every count is over the site's blocks in the whole run):
 // - Teardown frees: frees in the run's last Ops interval (after its last Ops event) of

@@ -1,4 +1,4 @@
-// nursery_simulator.h — the simulated Gen0 nursery of DESIGN.md ("Gen0/1k ops").
+// nursery_simulator.h — the simulated Gen0 nursery (docs/definitions.md, "Rates").
 //
 // One process-wide nursery with budget B0. Allocations are walked in order; one that does
 // not fit in what is left of the nursery counts a collection and starts a fresh nursery

@@ -1,4 +1,4 @@
-// realloc_chains.h — realloc chains (DESIGN.md, "Realloc chain"): a block followed
+// realloc_chains.h — realloc chains (docs/definitions.md, "Lifetimes"): a block followed
 // through its reallocs, and inferred chains of std::vector-style growth.
 //
 // Exact chain: an Alloc, then Realloc events each releasing the chain's current block

@@ -1,4 +1,4 @@
-// remediation_planner.h — the phased remediation plan (DESIGN.md, "Tiers and the plan").
+// remediation_planner.h — the phased remediation plan (docs/definitions.md, "The plan").
 //
 // Each kind has a trigger on the site's metrics (thresholds in PlannerParams):
 //   reserve      the site has realloc chains or inferred growth chains              low
@@ -20,7 +20,7 @@
 // The source construct at the site (SiteMetrics::construct, analyzers/source/) refines the
 // kinds, their risk and their wording: source_remediation.h has the rules.
 // (The planner's own risk for size tiers: medium, a lifetime change of per-call buffers
-// into per-frame storage; DESIGN.md names no risk for it.)
+// into per-frame storage; the definitions name no risk for it.)
 // Phase 2 = critical or high tier with a low-risk kind; phase 3 = medium risk or medium
 // tier; phase 4 = the rest. Items are ordered by phase, then the site's impact position,
 // then kind. Priorities ("P1.3": P1 = phase 2, P2 = phase 3, P3 = phase 4) number the

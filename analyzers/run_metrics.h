@@ -1,5 +1,5 @@
 // run_metrics.h — the numbers of one analyzed run: per window (the whole run and each
-// phase) and per site, as defined in DESIGN.md ("Definitions"). Plain data, filled by
+// phase) and per site, as docs/definitions.md defines them. Plain data, filled by
 // EventAnalyzer, read by the ranker, the planner and the writers.
 //
 // Per-op values divide by the window's ops. A window without ops has `per_run` set and

@@ -1,5 +1,5 @@
 // site_exclusion.h — the expected saving of a remediation "computed by taking the site
-// out of the simulation" (DESIGN.md): the nursery re-run without that site's allocations.
+// out of the simulation" (docs/definitions.md, "The plan"): the nursery re-run without that site's allocations.
 //
 // Cost: one Nursery per excluded site, all fed in one extra pass over the stream (a
 // second for_each_event after the plan is known). The nursery state is two integers, so

@@ -1,5 +1,5 @@
-// site_ranker.h — tiers of sites and the rule that placed each (DESIGN.md, "Tiers and
-// the plan").
+// site_ranker.h — tiers of sites and the rule that placed each (docs/definitions.md,
+// "Tiers").
 //
 // Impact of a site = the largest of its shares of the run's allocations, bytes and
 // nursery bytes (= its shares of allocs/op, B/op and Gen0*, since all divide by the same

@@ -1,4 +1,4 @@
-// source_remediation.h — what the source construct at a site (analyzers/source/, issue 8)
+// source_remediation.h — what the source construct at a site (analyzers/source/)
 // changes in the site's plan items: the kinds it adds or explains away, their risk, and the
 // wording. The dynamic triggers (remediation_planner.h) stay the evidence; the source only
 // refines them, and a site without a construct (kind "unknown") keeps its plan unchanged.

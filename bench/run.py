@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The benchmark of issue 2: the same workloads plain, under heaptrack, under `allocprof record`.
+"""The benchmark: the same workloads plain, under heaptrack, under `allocprof record`.
 
 Runs are interleaved round-robin (run 1 of every tool, then run 2 of every tool, ..., with the
 starting tool rotated each round) so that drift in the machine (frequency, noisy neighbours,
@@ -635,7 +635,7 @@ def parse_args(argv):
                         "(repeatable); leading NAME=VALUE words in ARGS are set in the "
                         "environment. Example: --allocprof-variant 'no-events=--no-events'")
     p.add_argument("--script-frames", action="store_true",
-                   help="also measure the cost of script frames (issue 7): adds the columns "
+                   help="also measure the cost of script frames: adds the columns "
                         "allocprof:no-script-frames (record --no-script-frames: native stacks "
                         "only) and allocprof:c-frames (Python: C functions as script frames too, "
                         "ALLOCPROF_PYTHON_C_FRAMES=1); the allocprof column has script frames")

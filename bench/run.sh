@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command for the benchmark of issue 2: runs every workload plain, under heaptrack and under
+# One command for the benchmark: runs every workload plain, under heaptrack and under
 # `allocprof record`, interleaved, and prints/writes the comparison table.
 # All the logic is in run.py (Python standard library only); this wrapper only finds Python.
 # Usage: bench/run.sh [--runs N] [--build-dir DIR] [--only cpp|lua|python] [...]; see --help.

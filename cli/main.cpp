@@ -1,5 +1,5 @@
 // main.cpp — the `allocprof` command: dispatches to a subcommand and turns its errors
-// into the exit codes of DESIGN.md ("Command line").
+// into the exit codes of README.md ("Exit status").
 #include <cstring>
 #include <iostream>
 #include <string>

@@ -35,7 +35,7 @@ struct WindowValues {
     bool per_run = false;  // no ops counted: per-op values are per run
 };
 
-// The analysis parameters compare requires to match (DESIGN.md: B0 and L).
+// The analysis parameters compare requires to match (B0 and L, docs/definitions.md).
 struct AnalysisKey {
     uint64_t gen0_budget = 0;
     uint64_t large_object_threshold = 0;

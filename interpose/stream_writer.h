@@ -1,7 +1,7 @@
 // stream_writer.h — the one stream every thread appends records to: a ring buffer in
 // memory shared with the profiler (see RingHeader in wire_format.h).
 //
-// Ordering invariant (DESIGN.md, "Recording"): records are appended under one lock in the
+// Ordering invariant (docs/definitions.md, "Recording"): records are appended under one lock in the
 // order the events happened, so the profiler sees a free before any later allocation that
 // reuses the address. Callers hold the lock (StreamLock) for the whole append.
 //

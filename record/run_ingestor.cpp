@@ -119,7 +119,7 @@ void RunIngestor::release_block(const LiveBlock& block, uint32_t thread) {
     --s.live_blocks;
     s.live_bytes -= block.size;
     if (block.thread == thread) {
-        // Allocations this thread made after the block, up to now (temp_K, DESIGN.md).
+        // Allocations this thread made after the block, up to now (temp_K, docs/definitions.md).
         uint64_t others = thread_allocs_[thread] - block.thread_seq;
         if (others == 0) {
             ++s.temp_k0;

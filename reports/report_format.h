@@ -63,7 +63,7 @@ inline constexpr const char* kPlanIntro =
 std::string format_run_end(const RunInfo& run);
 std::string format_run_duration(const RunInfo& run);
 
-// The source-aware section (issue 8), as every format titles and words it. Texts may hold
+// The source-aware section, as every format titles and words it. Texts may hold
 // `code spans` in backticks, like Gap::text.
 inline constexpr const char* kSourceGapsTitle = "Coverage gaps — allocates, but no scenario runs it";
 // What the source analysis covered (or how to run one); one sentence.

@@ -1,4 +1,4 @@
-// source_loader.h — the source-aware part of a report (issue 8): the stored source analysis
+// source_loader.h — the source-aware part of a report: the stored source analysis
 // of a run (source_analysis), what each site does (site_sources, into SiteRow::source) and
 // the coverage gaps of the source tree (source_coverage_gaps). Nothing is loaded for a run
 // analysed without a source root, or a file that predates the tables.

@@ -1,4 +1,4 @@
-// site_sources.h — the source side of one run's analysis (issue 8): the allocating
+// site_sources.h — the source side of one run's analysis: the allocating
 // construct at every site's file:line, and the coverage gaps of the source tree (functions
 // that hold allocating constructs but appear in no recorded stack of the run), from
 // analyzers/source/ (libclang). Stored in the tables source_analysis, site_sources and

@@ -1,4 +1,4 @@
-// source_options.h — where `allocprof analyze` finds the sources of a run (issue 8): the
+// source_options.h — where `allocprof analyze` finds the sources of a run: the
 // source root, the compile_commands.json, the parse cache directory and extra include
 // directories, from the command line (--source-root, --compile-commands, --source-cache) or
 // the config file's "source" section:

@@ -3,7 +3,7 @@
  * the totals can be written down in advance. tests/e2e checks `allocprof summary` against
  * these numbers exactly.
  *
- * Counting rules (DESIGN.md, "Definitions"; valgrind counts the same way): realloc(NULL, n)
+ * Counting rules (docs/definitions.md, "Recording"; valgrind counts the same way): realloc(NULL, n)
  * is an allocation; realloc(p, n > 0) is one allocation of n bytes plus one free of p;
  * realloc(p, 0) is a free (glibc frees p and returns NULL); free(NULL) counts nothing;
  * strdup/strndup reach malloc; sizes are the requested sizes (pvalloc's rounding ignored).

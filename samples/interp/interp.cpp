@@ -1,5 +1,5 @@
 // interp.cpp — the ground-truth sample of the analyzers: a small bytecode interpreter with
-// one planted allocation pattern per remediation kind (DESIGN.md, "Tiers and the plan").
+// one planted allocation pattern per remediation kind (docs/definitions.md, "The plan").
 // Checked by tests/e2e/interpreter_analysis_test.cpp.
 //
 // Usage: interpreter [ops] (default 10000, at least 2). Prints one line of counts; exit 0.

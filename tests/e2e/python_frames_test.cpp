@@ -1,4 +1,4 @@
-// python_frames_test.cpp — CPython script frames (interpose/python_frames.cpp, issue 7):
+// python_frames_test.cpp — CPython script frames (interpose/python_frames.cpp):
 // real interpreters run the scripts of samples/python/ under `allocprof record`, and the
 // allocations of lines known to allocate (marked `# known: NAME`) must be attributed to
 // exactly those lines and functions, with the script stacks the program really had

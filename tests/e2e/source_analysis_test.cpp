@@ -1,4 +1,4 @@
-// source_analysis_test.cpp — `allocprof analyze --source-root` (issue 8) on real recordings:
+// source_analysis_test.cpp — `allocprof analyze --source-root` on real recordings:
 // the interpreter sample's planted sites get descriptions that name the allocated type and
 // the construct, and their refined remediation kinds; its never-called allocating native is a
 // coverage gap and the called ones are not; a second analysis reuses the parse cache; a
