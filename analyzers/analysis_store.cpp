@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzers/analysis_params.h"
+#include "schema/ids.h"
 
 namespace allocprof::analyzers {
 namespace {
@@ -140,7 +141,7 @@ WindowRecord window_record(const WindowMetrics& w) {
 
 SiteRecord site_record(const SiteMetrics& m, const SiteRank& rank) {
     SiteRecord r;
-    r.site_id = static_cast<int64_t>(m.site) + 1;
+    r.site_id = schema::site_id(schema::SiteIndex(m.site)).value;
     r.allocs_per_op = m.allocs_per_op;
     r.bytes_per_op = m.bytes_per_op;
     r.nursery_bytes = signed_count(m.nursery_bytes);
@@ -180,7 +181,7 @@ PlanRecord plan_record(const PlanItem& p, size_t index) {
     r.item_index = static_cast<int64_t>(index);
     r.priority = p.priority;
     r.saving_share = p.saving_share;
-    r.site_id = static_cast<int64_t>(p.site) + 1;
+    r.site_id = schema::site_id(schema::SiteIndex(p.site)).value;
     r.phase = p.phase;
     r.kind = to_string(p.kind);
     r.risk = to_string(p.risk);

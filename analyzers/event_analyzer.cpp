@@ -160,13 +160,13 @@ void EventAnalyzer::on_event(const Event& e) {
     current_event_ = events_++;
     switch (e.kind) {
     case EventKind::Alloc: {
-        const uint32_t site = sites_.site_of(e.node);
+        const uint32_t site = sites_.site_of(schema::NodeId(e.node)).value;
         birth(e.block, e.size, site, e.thread, false);
         chains_.on_alloc(e.block, e.size, site, e.thread, thread_allocs(e.thread));
         break;
     }
     case EventKind::Realloc: {
-        const uint32_t site = sites_.site_of(e.node);
+        const uint32_t site = sites_.site_of(schema::NodeId(e.node)).value;
         Block old;
         if (!take(e.old_block, old)) {
             // Not normally possible (the profiler turns such a realloc into an Alloc).

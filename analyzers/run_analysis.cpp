@@ -7,6 +7,7 @@
 
 #include "analyzers/analysis_store.h"
 #include "analyzers/database_events.h"
+#include "schema/ids.h"
 #include "schema/units.h"
 #include "symbolize/run_symbolizer.h"
 
@@ -15,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-// node -> site index (site_id - 1), from stack_sites.
+// node -> site index (schema/ids.h), from stack_sites.
 SiteMap load_site_map(schema::Database& db, int64_t run_id) {
     uint32_t sites = 0, max_node = 0;
     {
@@ -30,7 +31,8 @@ SiteMap load_site_map(schema::Database& db, int64_t run_id) {
     std::vector<uint32_t> node_to_site(max_node + 1, SiteMap::kUnmapped);
     auto s = db.prepare("SELECT node_id, site_id FROM stack_sites WHERE run_id = ?");
     s.bind(1, run_id);
-    while (s.step()) node_to_site[static_cast<size_t>(s.int64(0))] = static_cast<uint32_t>(s.int64(1) - 1);
+    while (s.step())
+        node_to_site[static_cast<size_t>(s.int64(0))] = schema::site_index(schema::SiteId(s.int64(1))).value;
     return SiteMap(std::move(node_to_site), sites);
 }
 

@@ -13,7 +13,7 @@ SiteExclusionSimulator::SiteExclusionSimulator(const SiteMap& sites, uint64_t bu
 void SiteExclusionSimulator::on_event(const schema::Event& e) {
     if (e.kind != schema::EventKind::Alloc && e.kind != schema::EventKind::Realloc) return;
     if (e.size >= large_threshold_ || excluded_.empty()) return;  // skips every nursery alike
-    const uint32_t site = sites_.site_of(e.node);
+    const uint32_t site = sites_.site_of(schema::NodeId(e.node)).value;
     for (size_t i = 0; i < excluded_.size(); ++i)
         if (excluded_[i] != site) nurseries_[i].place(e.size);
 }

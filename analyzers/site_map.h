@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "schema/ids.h"
+
 namespace allocprof::analyzers {
 
 // An event names a node the site map does not cover: the inputs do not belong together.
@@ -42,9 +44,10 @@ public:
     uint32_t site_count() const { return site_count_; }
 
     // The site of an allocating node. Throws AnalysisError for a node without a site.
-    uint32_t site_of(uint32_t node) const {
-        if (node < node_to_site_.size() && node_to_site_[node] != kUnmapped) return node_to_site_[node];
-        throw AnalysisError("site map: allocating stack node " + std::to_string(node) +
+    schema::SiteIndex site_of(schema::NodeId node) const {
+        if (node.value < node_to_site_.size() && node_to_site_[node.value] != kUnmapped)
+            return schema::SiteIndex(node_to_site_[node.value]);
+        throw AnalysisError("site map: allocating stack node " + std::to_string(node.value) +
                             " has no site (was the run attributed to sites?)");
     }
 

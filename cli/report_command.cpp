@@ -9,45 +9,8 @@
 // graph of the heaviest 5000 allocating stacks (by bytes or count, zoom, search), memory over
 // time with the phases, and the tier and plan tables, sortable. No network needed to open it.
 //
-// JSON (--format json), format_version 1, stable keys:
-//   "format": "allocprof-report", "format_version": 1, "file": database file name,
-//   "run": {"run_id", "runs_in_file", "scenario" (null if none), "command" (argv array),
-//           "cwd", "hostname", "recorded_with", "duration_s", "exit_status", "term_signal",
-//           "truncated", "threads", "peak_rss_bytes", "mmap_calls", "mmap_bytes",
-//           "munmap_calls", "notes"},
-//   "analysis": {"analyzed_unix_ns", "date" ("YYYY-MM-DD HH:MM:SS UTC"), "tool_version",
-//                "ops", "ops_source", "unmatched_frees", "params" (as stored: B0, L, K,
-//                tiers, ...), "site_config"},
-//   "summary": {"sites", "tiers": {"critical", "high", "medium", "low"} (site counts),
-//               "top_finding": null or {"site_id", "tier", "impact", "impact_metric",
-//               "first_fix" (a plan priority or null)}},
-//   "baseline": [{"window" ("" = whole run, else the phase name), "label", "occurrences",
-//                 "ops", "per_run", "allocations", "reallocs", "frees", "bytes_allocated",
-//                 "allocs_per_op", "bytes_per_op", "collections", "gen0_per_1k",
-//                 "gen0_star_per_1k", "survival_rate", "dies_young", "temporary_k0",
-//                 "temporary_k1", "peak_live_bytes", "unfreed_blocks", "unfreed_bytes"
-//                 (null for phases), "leak_slope", "sizes": {"p50", "p90", "p99", "max"}}],
-//   "legend": {"gen0_budget", "gen0_budget_rule", "large_object_threshold", "temporary_k"},
-//   "sites": [{"site_id", "position", "module", "function", "file", "line", "allocations",
-//              "bytes_allocated", "allocs_per_op", "bytes_per_op", "gen0_star_per_1k",
-//              "survival_rate", "dies_young", "live_at_peak_bytes", "max_live_bytes",
-//              "unfreed_bytes", "leak_slope", "sizes", "lifetime", "chains": {"chains",
-//              "inferred", "pattern", "description", "copied_bytes", "avoidable_bytes"},
-//              "impact", "impact_metric", "tier", "base_tier", "rule"}] (impact order, all
-//              sites: the markdown shortens long tiers, the JSON does not),
-//   "plan": [{"priority" ("P1.1": P1 = phase 2, P2 = phase 3, P3 = phase 4), "item_index",
-//             "site_id", "phase", "kind", "risk", "tier", "change", "evidence",
-//             "tier_sizes", "saving_share", "saving": {"allocs_per_op", "bytes_per_op",
-//             "gen0_star_per_1k", "gen0_per_1k" (null if not re-simulated)}}] (by phase, then
-//             priority),
-//   "debug_coverage": [{"module_key", "path", "status", "dwarf_source", "debug_file",
-//                       "symbol_table", "package", "frames_file_line", "frames_symbol_only",
-//                       "frames_unknown", "fix"}],
-//   "function_calls": [{"function", "calls", "bytes"}] (every hooked function, 0 if never called),
-//   "reconciliation": {"peak_live_bytes", "peak_rss_bytes", "mmap_bytes"},
-//   "coverage_gaps": [{"kind" ("ops", "symbols", "hooks", "allocator", "run"), "text"}],
-//   "next_steps": [text, ...].
-// Text fields may hold `code spans` in backticks. Numbers are the stored ones, unrounded.
+// JSON (--format json): the same content for machines, its keys listed in
+// reports/json_report.h.
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -73,7 +36,7 @@ const char* const kReportUsage =
     "\n"
     "  --format F   md (GitHub-flavoured markdown, default), html (one self-contained page:\n"
     "               flame graph, memory over time, sortable tables) or json (keys documented\n"
-    "               in cli/report_command.cpp)\n"
+    "               in reports/json_report.h)\n"
     "  -o OUT       write to OUT instead of stdout\n"
     "  --run ID     which run of FILE (default: the last)\n";
 

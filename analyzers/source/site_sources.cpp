@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "schema/ids.h"
 #include "schema/stored_stacks.h"
 #include "symbolize/site_attribution.h"
 
@@ -218,7 +219,7 @@ std::vector<src::SourceConstruct> constructs_by_site(const RunSources& sources) 
     for (const SiteSource& s : sources.sites) {
         if (s.site_id < 1) continue;
         if (out.size() < static_cast<size_t>(s.site_id)) out.resize(static_cast<size_t>(s.site_id));
-        out[static_cast<size_t>(s.site_id - 1)] = s.construct;
+        out[schema::site_index(schema::SiteId(s.site_id)).value] = s.construct;
     }
     return out;
 }

@@ -83,7 +83,7 @@ class RunSourceAnalyzer {
     analyzers::source::SourceAnalyzer analyzer_;
 };
 
-// The constructs per site index (site_id - 1) for analyzers::AnalysisInput.
+// The constructs per site index (schema/ids.h) for analyzers::AnalysisInput.
 std::vector<analyzers::source::SourceConstruct> constructs_by_site(const RunSources& sources);
 
 // Replaces the run's rows of the three source tables with `sources`.
