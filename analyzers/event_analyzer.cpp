@@ -26,18 +26,10 @@ EventAnalyzer::EventAnalyzer(const SiteMap& sites, const AnalysisParams& params,
     run_.occurrences = 1;
 }
 
-uint64_t& EventAnalyzer::thread_allocs(uint32_t thread) {
-    if (thread >= thread_allocs_.size()) thread_allocs_.resize(thread + 1, 0);
-    return thread_allocs_[thread];
-}
-
 // The site's live bytes change: bring its leak-slope sums and t-gmax snapshot up to date
-// first (a snapshot keeps the value it had at the latest global peak, as in the profiler).
+// first (schema/live_accounting.h: the value it had at the latest global peak).
 void EventAnalyzer::set_site_live(SiteState& s, uint64_t live) {
-    if (s.snapshot_epoch != peak_epoch_) {
-        s.peak_snapshot = s.live_bytes;
-        s.snapshot_epoch = peak_epoch_;
-    }
+    peak_.before_change(s.peak, s.live_bytes);
     s.slope.catch_up(ops_samples_);
     s.slope.set(live);
     s.live_bytes = live;
@@ -45,7 +37,7 @@ void EventAnalyzer::set_site_live(SiteState& s, uint64_t live) {
 }
 
 void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t thread, bool realloc) {
-    const uint64_t seq = ++thread_allocs(thread);
+    const uint64_t seq = thread_allocs_.count(thread);
     Block b;
     b.size = size;
     b.thread_seq = seq;
@@ -77,7 +69,7 @@ void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t
     if (live_bytes_ > run_.peak_live) {
         run_.peak_live = live_bytes_;
         run_.peak_event = current_event_;
-        ++peak_epoch_;
+        peak_.new_peak();
     }
     if (open_window_ != kNoWindow) {
         WindowState& w = windows_[open_window_];
@@ -116,14 +108,12 @@ void EventAnalyzer::release(const Block& b, uint32_t freeing_thread) {
         if (w) ++w->dies_young;
     }
     sim_.release(b.placement, b.size, b.site, b.window);
-    if (freeing_thread == b.thread) {
-        const uint64_t others = thread_allocs(freeing_thread) - b.thread_seq;
-        for (uint32_t i = 0; i < k_count_; ++i) {
-            if (others <= params_.temporary_k[i]) {
-                ++s.temp_k[i];
-                ++run_.temp_k[i];
-                if (w) ++w->temp_k[i];
-            }
+    const uint64_t others = thread_allocs_.since(freeing_thread, b.thread_seq);
+    for (uint32_t i = 0; i < k_count_; ++i) {
+        if (schema::is_temporary(b.thread, freeing_thread, others, params_.temporary_k[i])) {
+            ++s.temp_k[i];
+            ++run_.temp_k[i];
+            if (w) ++w->temp_k[i];
         }
     }
     if (b.ops_interval == lifetime_.ops_interval()) ++s.within_op;
@@ -162,7 +152,7 @@ void EventAnalyzer::on_event(const Event& e) {
     case EventKind::Alloc: {
         const uint32_t site = sites_.site_of(schema::NodeId(e.node)).value;
         birth(e.block, e.size, site, e.thread, false);
-        chains_.on_alloc(e.block, e.size, site, e.thread, thread_allocs(e.thread));
+        chains_.on_alloc(e.block, e.size, site, e.thread, thread_allocs_.current(e.thread));
         break;
     }
     case EventKind::Realloc: {
@@ -171,7 +161,7 @@ void EventAnalyzer::on_event(const Event& e) {
         if (!take(e.old_block, old)) {
             // Not normally possible (the profiler turns such a realloc into an Alloc).
             birth(e.block, e.size, site, e.thread, false);
-            chains_.on_alloc(e.block, e.size, site, e.thread, thread_allocs(e.thread));
+            chains_.on_alloc(e.block, e.size, site, e.thread, thread_allocs_.current(e.thread));
             break;
         }
         // DHAT rule: a free of the old block, then an allocation of the new size.
@@ -184,7 +174,7 @@ void EventAnalyzer::on_event(const Event& e) {
         Block b;
         if (!take(e.block, b)) break;
         release(b, e.thread);
-        chains_.on_free(e.block, b.size, b.site, b.thread, e.thread, thread_allocs(e.thread),
+        chains_.on_free(e.block, b.size, b.site, b.thread, e.thread, thread_allocs_.current(e.thread),
                         [this](uint64_t block) { return live_.count(block) != 0; });
         break;
     }
@@ -292,7 +282,7 @@ RunMetrics EventAnalyzer::finish() {
         m.dies_young = s.dies_young;
         m.temporary_k.assign(s.temp_k.begin(), s.temp_k.begin() + k_count_);
         m.freed_within_op = s.within_op;
-        m.live_at_peak_bytes = s.snapshot_epoch == peak_epoch_ ? s.peak_snapshot : s.live_bytes;
+        m.live_at_peak_bytes = peak_.live_at_peak(s.peak, s.live_bytes);
         m.max_live_bytes = s.max_live;
         m.unfreed_blocks = s.live_blocks;
         m.unfreed_bytes = s.live_bytes;

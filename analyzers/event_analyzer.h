@@ -22,6 +22,7 @@
 
 #include "analyzers/analysis_params.h"
 #include "schema/event_codec.h"
+#include "schema/live_accounting.h"
 #include "analyzers/leak_slope.h"
 #include "analyzers/lifetime_classifier.h"
 #include "analyzers/nursery_simulator.h"
@@ -59,7 +60,7 @@ private:
     struct SiteState {
         uint64_t allocations = 0, reallocs = 0, frees = 0, bytes = 0;
         uint64_t live_bytes = 0, live_blocks = 0, max_live = 0;
-        uint64_t peak_snapshot = 0, snapshot_epoch = 0;
+        schema::PeakShare peak;  // live bytes as of the latest peak
         uint64_t dies_young = 0, within_op = 0;
         std::array<uint64_t, kMaxK> temp_k{};
         LazySlope slope;
@@ -82,7 +83,6 @@ private:
     void birth(uint64_t block, uint64_t size, uint32_t site, uint32_t thread, bool realloc);
     void release(const Block& block, uint32_t freeing_thread);
     bool take(uint64_t block, Block& out);
-    uint64_t& thread_allocs(uint32_t thread);
     void set_site_live(SiteState& s, uint64_t live);
     void open_phase(const std::string& name);
     void close_phase(uint64_t end_event);
@@ -101,7 +101,7 @@ private:
 
     std::unordered_map<uint64_t, Block> live_;
     std::vector<SiteState> site_;
-    std::vector<uint64_t> thread_allocs_;
+    schema::ThreadAllocations thread_allocs_;
     WindowState run_;
     std::vector<WindowState> windows_;  // phases by name
     std::unordered_map<std::string, uint32_t> window_index_;
@@ -112,7 +112,7 @@ private:
     uint64_t ops_total_ = 0;
     uint64_t live_bytes_ = 0;
     uint64_t live_blocks_ = 0;
-    uint64_t peak_epoch_ = 0;
+    schema::PeakAttribution peak_;
     uint64_t unmatched_frees_ = 0;
     bool finished_ = false;
 };

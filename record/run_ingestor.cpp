@@ -35,23 +35,13 @@ RunIngestor::RunIngestor(schema::Database& db, const RunStart& start) : db_(db),
 
 uint32_t RunIngestor::thread_id(uint32_t wire_thread) {
     uint32_t id = thread_base_ + wire_thread;
-    if (id >= thread_allocs_.size()) thread_allocs_.resize(id + 1, 0);
+    thread_allocs_.ensure(id);
     return id;
 }
 
 RunIngestor::NodeStats& RunIngestor::stats(uint32_t node) {
     if (node >= stats_.size()) stats_.resize(std::max<size_t>(node + 1, stats_.size() * 2));
     return stats_[node];
-}
-
-// Keeps, per stack, its live bytes as of the latest process-wide peak without copying
-// every stack at every new peak: a stack's value is saved the first time it changes after
-// a new peak began (snapshot_epoch != peak_epoch_), and is unchanged since otherwise.
-void RunIngestor::snapshot_for_peak(NodeStats& s) {
-    if (s.snapshot_epoch != peak_epoch_) {
-        s.peak_snapshot = s.live_bytes;
-        s.snapshot_epoch = peak_epoch_;
-    }
 }
 
 void RunIngestor::emit(const Event& e) {
@@ -64,14 +54,14 @@ void RunIngestor::after_live_increase() {
         totals_.peak_live_bytes = totals_.live_bytes;
         totals_.peak_live_event = totals_.events - 1;  // the event just emitted
         totals_.peak_live_ns = now_ns_;
-        ++peak_epoch_;
+        peak_.new_peak();
     }
 }
 
 uint64_t RunIngestor::add_block(uint32_t thread, uint32_t node, uint64_t address, uint64_t size,
                                 uint8_t fn) {
     uint64_t block = next_block_++;
-    uint64_t seq = ++thread_allocs_[thread];
+    uint64_t seq = thread_allocs_.count(thread);
     LiveBlock lost;
     if (live_.insert(address, LiveBlock{block, size, seq, node, thread}, &lost)) {
         // The address is handed out again while we think it is live: its free was never
@@ -82,7 +72,7 @@ uint64_t RunIngestor::add_block(uint32_t thread, uint32_t node, uint64_t address
         emit(Event{.kind = EventKind::Free, .thread = thread, .block = lost.block});
     }
     NodeStats& s = stats(node);
-    snapshot_for_peak(s);
+    peak_.before_change(s.peak, s.live_bytes);
     ++s.allocations;
     s.bytes += size;
     ++s.live_blocks;
@@ -114,21 +104,18 @@ uint64_t RunIngestor::add_block(uint32_t thread, uint32_t node, uint64_t address
 
 void RunIngestor::release_block(const LiveBlock& block, uint32_t thread) {
     NodeStats& s = stats(block.node);
-    snapshot_for_peak(s);
+    peak_.before_change(s.peak, s.live_bytes);
     ++s.frees;
     --s.live_blocks;
     s.live_bytes -= block.size;
-    if (block.thread == thread) {
-        // Allocations this thread made after the block, up to now (temp_K, docs/definitions.md).
-        uint64_t others = thread_allocs_[thread] - block.thread_seq;
-        if (others == 0) {
-            ++s.temp_k0;
-            ++totals_.temporary_k0;
-        }
-        if (others <= 1) {
-            ++s.temp_k1;
-            ++totals_.temporary_k1;
-        }
+    const uint64_t others = thread_allocs_.since(thread, block.thread_seq);
+    if (schema::is_temporary(block.thread, thread, others, 0)) {
+        ++s.temp_k0;
+        ++totals_.temporary_k0;
+    }
+    if (schema::is_temporary(block.thread, thread, others, 1)) {
+        ++s.temp_k1;
+        ++totals_.temporary_k1;
     }
     ++totals_.frees;
     totals_.live_bytes -= block.size;
@@ -145,7 +132,7 @@ void RunIngestor::on_hello(const HelloRecord& r) {
     // An exec in the same process: the old image's heap is gone. Its live blocks stay
     // counted as unfreed; the new image numbers its nodes and threads from 1 again.
     node_base_ = static_cast<uint32_t>(nodes_.size() - 1);
-    thread_base_ = static_cast<uint32_t>(thread_allocs_.size() - 1);
+    thread_base_ = static_cast<uint32_t>(thread_count());
     script_base_ = static_cast<uint32_t>(script_functions_.size());
     if (live_.size() > 0)
         notes_.push_back("the target exec'd a new program in the same process; " +
@@ -472,7 +459,7 @@ void RunIngestor::write_tables() {
         for (size_t i = 0; i < stats_.size(); ++i) {
             const NodeStats& s = stats_[i];
             if (s.allocations == 0) continue;
-            uint64_t at_peak = s.snapshot_epoch == peak_epoch_ ? s.peak_snapshot : s.live_bytes;
+            const uint64_t at_peak = peak_.live_at_peak(s.peak, s.live_bytes);
             insert.bind_all(run_id_, static_cast<int64_t>(i), s.allocations, s.bytes, s.frees,
                             s.reallocs, s.live_blocks, s.live_bytes, at_peak, s.max_live,
                             s.temp_k0, s.temp_k1, s.min_size, s.max_size);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "schema/event_codec.h"
+#include "schema/live_accounting.h"
 #include "record/live_block_map.h"
 #include "record/target_launcher.h"
 #include "schema/run_database.h"
@@ -135,8 +136,7 @@ private:
         uint64_t temp_k1 = 0;
         uint64_t min_size = UINT64_MAX;
         uint64_t max_size = 0;
-        uint64_t peak_snapshot = 0;  // live_bytes when the current peak epoch began
-        uint64_t snapshot_epoch = 0;
+        schema::PeakShare peak;      // live_bytes as of the latest peak
         std::vector<SizeBin> sizes;  // size histogram: few distinct buckets per stack
     };
     struct Node {
@@ -191,7 +191,6 @@ private:
     uint32_t node_id(uint32_t wire_node) const { return wire_node ? node_base_ + wire_node : 0; }
     uint32_t thread_id(uint32_t wire_thread);
     NodeStats& stats(uint32_t node);
-    void snapshot_for_peak(NodeStats& s);
     void emit(const schema::Event& e);
     // Accounts a new block; returns its block id.
     uint64_t add_block(uint32_t thread, uint32_t node, uint64_t address, uint64_t size,
@@ -208,7 +207,7 @@ private:
     std::optional<schema::EventChunkWriter> events_;
     RunTotals totals_;
     uint64_t next_block_ = 0;
-    uint64_t peak_epoch_ = 0;
+    schema::PeakAttribution peak_;
     uint64_t now_ns_ = 0;
 
     int hello_count_ = 0;
@@ -221,7 +220,7 @@ private:
     LiveBlockMap live_;
     std::vector<Node> nodes_{1};  // index = node id; 0 is the root
     std::vector<NodeStats> stats_{1};
-    std::vector<uint64_t> thread_allocs_{0};  // index = thread id; allocations so far
+    schema::ThreadAllocations thread_allocs_;  // index = thread id (0 unused)
     std::vector<Module> modules_;
     std::map<std::pair<std::string, uint64_t>, int32_t> module_ids_;
     std::vector<CodeRange> ranges_, building_ranges_;
