@@ -31,26 +31,6 @@ namespace {
 using nlohmann::json;
 namespace an = allocprof::analyzers;
 
-const char* const kAnalyzeUsage =
-    "usage: allocprof analyze FILE [--config FILE] [--gen0-budget BYTES|auto] [--run ID]\n"
-    "                         [--source-root DIR [--compile-commands FILE] [--source-cache DIR]]\n"
-    "\n"
-    "Computes per-op metrics, Gen0-style collections, lifetimes, growth chains, site tiers and\n"
-    "the remediation plan of every run in FILE (or of run ID) from its stored events, and\n"
-    "stores them in FILE for report and compare. Analysing again replaces the results.\n"
-    "\n"
-    "  --config FILE        JSON: {\"sites\": {...wrapper lists...}, \"analysis\": {...parameters...}}\n"
-    "  --gen0-budget B|auto the nursery budget B0 in bytes (default 8 MiB), or auto: the .NET\n"
-    "                       workstation rule applied to this machine's last-level cache\n"
-    "  --source-root DIR    source-aware analysis: what each site under DIR allocates (libclang),\n"
-    "                       which refines the plan, and the functions of DIR that allocate but\n"
-    "                       that no recorded stack runs (coverage gaps)\n"
-    "  --compile-commands F the compile_commands.json to parse DIR's files with (default: C++20\n"
-    "                       or C11 flags with -I the file's directory)\n"
-    "  --source-cache DIR   the parse cache (default $XDG_CACHE_HOME/allocprof/source or\n"
-    "                       ~/.cache/allocprof/source); \"\" turns it off\n"
-    "The config file's \"source\" section takes root, compile_commands, cache_dir, include_dirs.\n";
-
 // The known top-level sections of the shared config file; anything else is a typo.
 const char* const kConfigSections[] = {"sites", "analysis", "source", "compare", "suite"};
 
@@ -97,41 +77,30 @@ void apply_gen0_budget(an::AnalysisParams& params, const std::string& value) {
         params.gen0_budget_rule = a.rule;
         return;
     }
-    uint64_t bytes = parse_count("--gen0-budget", value);
-    if (bytes == 0) throw UsageError("--gen0-budget must be a positive byte count or auto");
+    std::string checked = value;
+    const std::string problem = count_validator()(checked);
+    const uint64_t bytes = problem.empty() ? std::stoull(value) : 0;
+    if (bytes == 0) throw UsageError("--gen0-budget must be a positive byte count or auto, not '" + value + "'");
     params.gen0_budget = bytes;
     params.gen0_budget_rule = "command line";
 }
 
-}  // namespace
-
-int analyze_command(const Arguments& args) {
+struct AnalyzeOptions {
     std::string file;
     std::optional<std::string> config_file, gen0_budget;
     std::optional<int64_t> run;
+    std::optional<std::string> source_root, compile_commands, source_cache;
+};
+
+int analyze(const AnalyzeOptions& o) {
     SourceOptions source;  // from the command line
-    ArgReader a(args, "analyze");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kAnalyzeUsage;
-            return kExitOk;
-        } else if (a.is("--config")) {
-            config_file = a.value();
-        } else if (a.is("--gen0-budget")) {
-            gen0_budget = a.value();
-        } else if (a.is("--run")) {
-            run = static_cast<int64_t>(a.count_value());
-        } else if (a.is("--source-root")) {
-            source.root = a.value();
-        } else if (a.is("--compile-commands")) {
-            source.compile_commands = a.value();
-        } else if (a.is("--source-cache")) {
-            source.cache_dir = a.value();
-        } else {
-            a.file(file);
-        }
-    }
-    a.require(file);
+    if (o.source_root) source.root = *o.source_root;
+    if (o.compile_commands) source.compile_commands = *o.compile_commands;
+    if (o.source_cache) source.cache_dir = *o.source_cache;
+    const std::string& file = o.file;
+    const std::optional<std::string>& config_file = o.config_file;
+    const std::optional<std::string>& gen0_budget = o.gen0_budget;
+    const std::optional<int64_t>& run = o.run;
     AnalyzeConfig config;
     if (config_file) config = load_config(*config_file);
     if (gen0_budget) apply_gen0_budget(config.params, *gen0_budget);
@@ -153,6 +122,40 @@ int analyze_command(const Arguments& args) {
     settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
     for (int64_t id : runs) std::cout << an::describe(an::analyze_stored_run(db, id, settings)) << "\n" << std::flush;
     return kExitOk;
+}
+
+}  // namespace
+
+void add_analyze_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand(
+        "analyze", "per-op metrics, Gen0-style collections, lifetimes, tiers and the remediation plan");
+    c->footer(
+        "Computes the metrics, site tiers and the remediation plan of every run in FILE (or of run ID)\n"
+        "from its stored events, and stores them in FILE for report and compare. Analysing again\n"
+        "replaces the results. The config file's \"source\" section takes root, compile_commands,\n"
+        "cache_dir, include_dirs.");
+    auto o = std::make_shared<AnalyzeOptions>();
+    add_file(c, o->file);
+    c->add_option("--config", o->config_file,
+                  "JSON: {\"sites\": {...wrapper lists...}, \"analysis\": {...parameters...}}")
+        ->type_name("FILE");
+    c->add_option("--gen0-budget", o->gen0_budget,
+                  "the nursery budget B0 in bytes (default 8 MiB), or auto: the .NET workstation rule "
+                  "applied to this machine's last-level cache")
+        ->type_name("B|auto");
+    add_run(c, o->run, "only this run (default: every run)");
+    c->add_option("--source-root", o->source_root,
+                  "source-aware analysis: what each site under DIR allocates (libclang), and the functions "
+                  "of DIR that allocate but that no recorded stack runs")
+        ->type_name("DIR");
+    c->add_option("--compile-commands", o->compile_commands,
+                  "the compile_commands.json to parse DIR's files with (default: C++20 or C11 flags with -I "
+                  "the file's directory)")
+        ->type_name("FILE");
+    c->add_option("--source-cache", o->source_cache,
+                  "the parse cache (default $XDG_CACHE_HOME/allocprof/source); \"\" turns it off")
+        ->type_name("DIR");
+    c->callback([o, &run] { run = [o] { return analyze(*o); }; });
 }
 
 }  // namespace allocprof::cli

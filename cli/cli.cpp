@@ -1,43 +1,127 @@
 // cli.cpp — see cli.h.
 #include "cli/cli.h"
 
-#include <charconv>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <limits>
 
 namespace allocprof::cli {
 
 void print_error(const std::string& message) { std::cerr << "allocprof: error: " << message << "\n"; }
-void print_warning(const std::string& message) {
-    std::cerr << "allocprof: warning: " << message << "\n";
+void print_warning(const std::string& message) { std::cerr << "allocprof: warning: " << message << "\n"; }
+
+std::vector<std::string>& record_target_command() {
+    static std::vector<std::string> command;
+    return command;
 }
 
-uint64_t parse_count(const std::string& option, const std::string& value) {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc() || end != value.data() + value.size())
-        throw UsageError(option + " needs a non-negative integer, not '" + value + "'");
-    return n;
+CLI::Validator count_validator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            const bool digits = !value.empty() && std::all_of(value.begin(), value.end(),
+                                                               [](char c) { return c >= '0' && c <= '9'; });
+            if (!digits) return "'" + value + "' is not a count (a non-negative integer)";
+            const std::string max = std::to_string(std::numeric_limits<int64_t>::max());
+            const std::string trimmed = value.substr(std::min(value.find_first_not_of('0'), value.size() - 1));
+            if (trimmed.size() > max.size() || (trimmed.size() == max.size() && trimmed > max))
+                return "'" + value + "' is larger than " + max;
+            return "";
+        },
+        "");
 }
 
-}  // namespace allocprof::cli
-
-namespace allocprof::cli {
-
-const std::string& ArgReader::value() {
-    if (i_ + 1 >= args_.size()) throw UsageError(args_[i_] + " needs a value");
-    return args_[++i_];
+CLI::Option* add_file(CLI::App* command, std::string& file, const std::string& what) {
+    return command->add_option("FILE", file, what)->required()->type_name("");
 }
 
-void ArgReader::file(std::string& path) {
-    const std::string& a = args_[i_];
-    if (!a.empty() && a[0] == '-') throw UsageError("unknown option '" + a + "' for " + command_);
-    if (!path.empty()) throw UsageError(command_ + " takes one database file");
-    path = a;
+CLI::Option* add_run(CLI::App* command, std::optional<int64_t>& run, const std::string& what) {
+    return command->add_option("--run", run, what)->type_name("ID")->check(count_validator());
 }
 
-void ArgReader::require(const std::string& path) const {
-    if (path.empty()) throw UsageError(command_ + " needs a database file");
+CLI::Option* add_output(CLI::App* command, std::optional<std::string>& output, const std::string& what) {
+    return command->add_option("-o,--output", output, what + " (\"-\": standard output)")->type_name("FILE");
+}
+
+void add_format(CLI::App* command, std::string& format, const std::vector<std::string>& formats) {
+    format = formats.front();
+    std::string list;
+    for (const std::string& f : formats) list += (list.empty() ? "" : ", ") + f;
+    command
+        ->add_option("--format", format, "output format: " + list + " (default " + formats.front() + ")")
+        ->type_name("F")
+        ->transform(CLI::Validator(
+            [formats, list](std::string& value) -> std::string {
+                if (value == "markdown") value = "md";
+                if (std::find(formats.begin(), formats.end(), value) != formats.end()) return "";
+                return "'" + value + "' is not one of " + list;
+            },
+            ""));
+    if (std::find(formats.begin(), formats.end(), "json") != formats.end())
+        command->add_flag_callback("--json", [&format] { format = "json"; }, "the same as --format json");
+}
+
+void write_output(const std::optional<std::string>& output, const std::string& text, const std::string& what) {
+    if (!output || *output == "-") {
+        std::cout << text << std::flush;
+        if (!std::cout) throw std::runtime_error("cannot write the " + what + " to standard output");
+        return;
+    }
+    namespace fs = std::filesystem;
+    const fs::path target(*output);
+    const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    std::string pattern = (folder / (".allocprof-" + target.filename().string() + ".XXXXXX")).string();
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) throw std::runtime_error(*output + ": cannot write the " + what + " (cannot create a file in " +
+                                         folder.string() + ")");
+    // A report is not a secret: the permissions a plain file would get, not mkstemp's 0600.
+    const mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    close(fd);
+    {
+        std::ofstream out(pattern, std::ios::binary | std::ios::trunc);
+        if (!out || !(out << text) || !out.flush()) {
+            std::remove(pattern.c_str());
+            throw std::runtime_error(*output + ": cannot write the " + what);
+        }
+    }
+    if (std::rename(pattern.c_str(), output->c_str()) != 0) {
+        std::remove(pattern.c_str());
+        throw std::runtime_error(*output + ": cannot write the " + what);
+    }
+}
+
+std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
+    auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<size_t> row(b.size() + 1);
+        for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (size_t i = 1; i <= a.size(); ++i) {
+            size_t diagonal = row[0];
+            row[0] = i;
+            for (size_t j = 1; j <= b.size(); ++j) {
+                const size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = up;
+            }
+        }
+        return row[b.size()];
+    };
+    std::string best;
+    size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+    for (const std::string& c : candidates) {
+        const size_t d = distance(word, c);
+        if (d < best_distance || (c.rfind(word, 0) == 0 && word.size() >= 3 && best.empty())) {
+            best = c;
+            best_distance = d;
+        }
+    }
+    return best;
 }
 
 }  // namespace allocprof::cli

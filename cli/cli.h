@@ -1,37 +1,52 @@
-// cli.h — what every subcommand shares: its signature, usage errors, and the exit codes
-// of every command (README.md, "Exit status").
+// cli.h — what every command shares: the exit codes, how a command registers itself with
+// the option parser (CLI11), the options several commands take, and how output goes to a
+// file or stdout.
+//
+// A command file defines add_<name>_command(app, run): it adds its subcommand with its
+// options bound to an options struct of its own, and, when the subcommand is chosen, sets
+// `run` to the work. main.cpp parses, then calls `run`.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "schema/units.h"
 
 namespace allocprof::cli {
 
+// Exit status (README.md, "Exit status").
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFinding = 1;   // a regression or a budget exceeded
 inline constexpr int kExitBadInput = 2;  // bad usage or bad input
 inline constexpr int kExitRecordFailure = 125;  // record: allocprof's own failure
 
-// Thrown for a wrong command line; main prints it with the command's usage hint.
+// A wrong command line found after parsing (an option that needs another); main prints it
+// with the command's help hint and exits 2.
 class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-using Arguments = std::vector<std::string>;
+using CommandRun = std::function<int()>;
 
-int record_command(const Arguments& args);
-int summary_command(const Arguments& args);
-int symbolize_command(const Arguments& args);
-int top_command(const Arguments& args);
-int analyze_command(const Arguments& args);
-int report_command(const Arguments& args);
-int suite_command(const Arguments& args);
-int compare_command(const Arguments& args);
+void add_record_command(CLI::App& app, CommandRun& run);
+void add_summary_command(CLI::App& app, CommandRun& run);
+void add_symbolize_command(CLI::App& app, CommandRun& run);
+void add_top_command(CLI::App& app, CommandRun& run);
+void add_analyze_command(CLI::App& app, CommandRun& run);
+void add_report_command(CLI::App& app, CommandRun& run);
+void add_suite_command(CLI::App& app, CommandRun& run);
+void add_compare_command(CLI::App& app, CommandRun& run);
+
+// The target's command line of `record`, everything after its options (or after "--"):
+// main takes it out of argv before parsing, since it is not allocprof's to parse.
+std::vector<std::string>& record_target_command();
 
 // Prints "allocprof: error: <message>" on stderr.
 void print_error(const std::string& message);
@@ -40,38 +55,25 @@ void print_warning(const std::string& message);
 using units::format_bytes;
 using units::format_count;
 
-// Parses a non-negative integer option value; throws UsageError naming the option.
-uint64_t parse_count(const std::string& option, const std::string& value);
+// ---- options several commands take ---------------------------------------------------------
 
-// Walks the arguments of a subcommand that takes options and one database file:
-//
-//   ArgReader a(args, "report");
-//   while (a.next()) {
-//       if (a.help()) ...;
-//       else if (a.is("--format")) format = a.value();
-//       else a.file(file);          // the file, or a usage error for anything else
-//   }
-//   a.require(file);
-class ArgReader {
-public:
-    ArgReader(const Arguments& args, std::string command)
-        : args_(args), command_(std::move(command)) {}
-    bool next() { return ++i_ < args_.size(); }
-    const std::string& arg() const { return args_[i_]; }
-    bool is(const char* option) const { return args_[i_] == option; }
-    bool help() const { return is("-h") || is("--help"); }
-    // The value after the current option; a usage error if there is none.
-    const std::string& value();
-    uint64_t count_value() { return parse_count(args_[i_], value()); }
-    // Takes the current argument as the database file: an unknown option or a second file
-    // is a usage error.
-    void file(std::string& path);
-    void require(const std::string& path) const;
+// The database file, a required positional argument.
+CLI::Option* add_file(CLI::App* command, std::string& file, const std::string& what = "the run database");
+// --run ID: one run of the file (default given by the command).
+CLI::Option* add_run(CLI::App* command, std::optional<int64_t>& run, const std::string& what);
+// -o/--output FILE, "-" for stdout.
+CLI::Option* add_output(CLI::App* command, std::optional<std::string>& output, const std::string& what);
+// --format F from `formats` (the first is the default; "markdown" is taken for "md"), and
+// --json as a shorthand for --format json when "json" is one of them.
+void add_format(CLI::App* command, std::string& format, const std::vector<std::string>& formats);
+// A count: a non-negative integer no larger than INT64_MAX (what SQLite stores).
+CLI::Validator count_validator();
 
-private:
-    const Arguments& args_;
-    std::string command_;
-    size_t i_ = size_t(-1);
-};
+// Writes `text` to `output` ("-" or none: stdout). The file is written whole or not at all
+// (a temporary file in the same folder, renamed into place). Throws naming the file.
+void write_output(const std::optional<std::string>& output, const std::string& text, const std::string& what);
+
+// The closest of `candidates` to `word` (a typo's likely meaning), or "" when none is close.
+std::string closest(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace allocprof::cli

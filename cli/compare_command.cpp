@@ -24,21 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kCompareUsage =
-    "usage: allocprof compare BASE.db HEAD.db [--threshold METRIC=REL[,ABS]]... [--budget FILE]\n"
-    "                         [--format md|json] [-o FILE]\n"
-    "\n"
-    "Compares the scenarios (runs paired by scenario name) and allocation sites of two analysed\n"
-    "run databases. Exit 0: no regression; 1: a regression or a budget exceeded; 2: bad input.\n"
-    "\n"
-    "  --threshold M=REL[,ABS]  regression threshold max(REL% x old, ABS) of metric M: allocs_per_op\n"
-    "                           (default 1%,0.001), bytes_per_op (1%,8), gen0_star_per_1k (1%),\n"
-    "                           peak_live_bytes (1%,4096), unfreed_bytes (1%,1024); repeatable\n"
-    "  --budget FILE            absolute limits: {\"budgets\": [{\"scenario\": \"x\", \"phase\": \"execute\",\n"
-    "                           \"metric\": \"allocs_per_op\", \"max\": 0}, {\"no_new_critical_sites\": true}]}\n"
-    "  --format md|json         markdown for a pull-request comment (default), or JSON\n"
-    "  -o FILE                  write there instead of stdout\n";
-
 // Analyses, in place, every run of `path` that has no analysis, with `params` (the other
 // file's stored parameters) when given.
 void analyze_missing(const std::string& path, const std::optional<json>& params) {
@@ -83,36 +68,19 @@ std::string key_text(const AnalysisKey& k) {
     return "B0 = " + std::to_string(k.gen0_budget) + " B, L = " + std::to_string(k.large_object_threshold) + " B";
 }
 
-}  // namespace
-
-int compare_command(const Arguments& args) {
-    std::vector<std::string> files;
+struct CompareOptions {
+    std::string base, head;
     std::vector<std::string> threshold_specs;
     std::optional<std::string> budget_file, output;
-    std::string format = "md";
-    ArgReader a(args, "compare");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kCompareUsage;
-            return kExitOk;
-        } else if (a.is("--threshold")) {
-            threshold_specs.push_back(a.value());
-        } else if (a.is("--budget")) {
-            budget_file = a.value();
-        } else if (a.is("--format")) {
-            format = a.value();
-            if (format != "md" && format != "json") throw UsageError("--format must be md or json, not '" + format + "'");
-        } else if (a.is("-o")) {
-            output = a.value();
-        } else if (!a.arg().empty() && a.arg()[0] == '-') {
-            throw UsageError("unknown option '" + a.arg() + "' for compare");
-        } else {
-            files.push_back(a.arg());
-        }
-    }
-    if (files.size() != 2) throw UsageError("compare takes two database files: BASE.db HEAD.db");
-    const std::string& base_path = files[0];
-    const std::string& head_path = files[1];
+    std::string format;
+};
+
+int compare(const CompareOptions& o) {
+    const std::vector<std::string>& threshold_specs = o.threshold_specs;
+    const std::optional<std::string>& budget_file = o.budget_file;
+    const std::string& format = o.format;
+    const std::string& base_path = o.base;
+    const std::string& head_path = o.head;
 
     // Gates first: a typo in a threshold or budget is bad input before any work.
     Thresholds thresholds;
@@ -166,12 +134,7 @@ int compare_command(const Arguments& args) {
     Comparison c = compare_databases(base, head, base_key, thresholds, budgets);
     const std::string markdown = compare_markdown(c);
     const std::string text = format == "json" ? compare_json(c).dump(2) + "\n" : markdown;
-    if (output) {
-        std::ofstream out(*output);
-        if (!(out << text)) throw std::runtime_error(*output + ": cannot write the comparison");
-    } else {
-        std::cout << text;
-    }
+    write_output(o.output, text, "comparison");
     if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
         std::ofstream out(summary, std::ios::app);
         if (!(out << markdown << "\n")) print_warning(std::string(summary) + ": cannot append the step summary");
@@ -179,6 +142,32 @@ int compare_command(const Arguments& args) {
     for (const auto& b : c.budgets)
         if (!b.ok) std::cerr << "allocprof: " << b.message << "\n";
     return c.failed() ? kExitFinding : kExitOk;
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand(
+        "compare", "the CI gate: scenario and site regressions, budgets (exit 1 on a finding)");
+    c->footer(
+        "Compares the scenarios (runs paired by scenario name) and allocation sites of two analysed\n"
+        "run databases. Exit 0: no regression; 1: a regression or a budget exceeded; 2: bad input.");
+    auto o = std::make_shared<CompareOptions>();
+    c->add_option("BASE", o->base, "the baseline run database")->required()->type_name("");
+    c->add_option("HEAD", o->head, "the run database to judge against it")->required()->type_name("");
+    c->add_option("--threshold", o->threshold_specs,
+                  "regression threshold max(REL% x old, ABS) of metric M: allocs_per_op (default 1%,0.001), "
+                  "bytes_per_op (1%,8), gen0_star_per_1k (1%), peak_live_bytes (1%,4096), unfreed_bytes "
+                  "(1%,1024); repeatable")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->type_name("M=REL[,ABS]");
+    c->add_option("--budget", o->budget_file,
+                  "absolute limits: {\"budgets\": [{\"scenario\": \"x\", \"phase\": \"execute\", "
+                  "\"metric\": \"allocs_per_op\", \"max\": 0}, {\"no_new_critical_sites\": true}]}")
+        ->type_name("FILE");
+    add_format(c, o->format, {"md", "json"});
+    add_output(c, o->output, "write the comparison there instead of stdout");
+    c->callback([o, &run] { run = [o] { return compare(*o); }; });
 }
 
 }  // namespace allocprof::cli

@@ -25,30 +25,6 @@ using namespace allocprof::record;
 using namespace allocprof::symbolize;
 namespace {
 
-const char* const kRecordUsage =
-    "usage: allocprof record [-o FILE] [--scenario NAME] [--ops N] [--no-events] [--no-symbolize]\n"
-    "                        [--no-script-frames] [--keep-pymalloc] -- COMMAND [ARGS...]\n"
-    "\n"
-    "Runs COMMAND with allocprof's preload library and records every allocation, free and\n"
-    "call stack into one SQLite file.\n"
-    "\n"
-    "  -o, --output FILE   the run database (default: allocprof.<program>.<pid>.db); an\n"
-    "                      existing allocprof database there is kept as FILE.old\n"
-    "  --scenario NAME     name of the scenario this run measures\n"
-    "  --ops N             operations the run performs (per-op metrics divide by it);\n"
-    "                      without it, ops counted by allocprof_ops() markers are used\n"
-    "  --no-events         do not store the event stream (smaller file; analyses that\n"
-    "                      need other parameters then require recording again)\n"
-    "  --no-symbolize      do not symbolize the run at the end (allocprof symbolize FILE,\n"
-    "                      or the first allocprof top, does it later)\n"
-    "  --no-script-frames  native stacks only: no Lua/Python frames, GC cycles or script\n"
-    "                      markers (PYTHONMALLOC=malloc is still set for Python)\n"
-    "  --keep-pymalloc     leave Python's small-object allocator on (by default allocprof\n"
-    "                      sets PYTHONMALLOC=malloc so that every object allocation is seen)\n"
-    "\n"
-    "Exit status: the command's own (128+N if killed by signal N); 125 if allocprof fails,\n"
-    "126 if the command cannot be executed, 127 if it is not found.\n";
-
 struct RecordOptions {
     std::string output;
     std::string scenario;
@@ -58,46 +34,6 @@ struct RecordOptions {
     ScriptOptions script;
     std::vector<std::string> command;
 };
-
-RecordOptions parse_record_options(const Arguments& args) {
-    RecordOptions o;
-    size_t i = 0;
-    auto value = [&](const std::string& option) -> std::string {
-        if (i + 1 >= args.size()) throw UsageError(option + " needs a value");
-        return args[++i];
-    };
-    for (; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--") {
-            ++i;
-            break;
-        }
-        if (a == "-o" || a == "--output") {
-            o.output = value(a);
-        } else if (a.rfind("--output=", 0) == 0) {
-            o.output = a.substr(9);
-        } else if (a == "--scenario") {
-            o.scenario = value(a);
-        } else if (a == "--ops") {
-            o.ops = parse_count(a, value(a));
-        } else if (a == "--no-events") {
-            o.store_events = false;
-        } else if (a == "--no-symbolize") {
-            o.symbolize = false;
-        } else if (a == "--no-script-frames") {
-            o.script.script_frames = false;
-        } else if (a == "--keep-pymalloc") {
-            o.script.keep_pymalloc = true;
-        } else if (!a.empty() && a[0] == '-') {
-            throw UsageError("unknown option '" + a + "' for record");
-        } else {
-            break;  // the command starts here
-        }
-    }
-    o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-    if (o.command.empty()) throw UsageError("record needs a command to run (after --)");
-    return o;
-}
 
 // The target's perf map, kept with the run: the file may be gone or rewritten (pid reuse)
 // by the time the run is symbolized again. Losing it only loses names.
@@ -141,21 +77,15 @@ void print_result_line(const std::string& output, const RecordOutcome& outcome) 
               << "\n";
 }
 
-}  // namespace
-
-int record_command(const Arguments& args) {
-    RecordOptions options;
-    try {
-        if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
-            std::cout << kRecordUsage;
-            return kExitOk;
-        }
-        options = parse_record_options(args);
-    } catch (const UsageError& e) {
-        print_error(std::string(e.what()) + "\n" + kRecordUsage);
+int record(RecordOptions options) {
+    if (options.command.empty()) {
+        print_error("record needs a command to run (allocprof record [OPTIONS] -- COMMAND [ARGS...])");
         return kExitRecordFailure;
     }
-
+    if (options.output == "-") {
+        print_error("-o -: a run database is a file, it cannot go to standard output");
+        return kExitRecordFailure;
+    }
     std::string output = options.output.empty() ? default_output(options.command[0]) : options.output;
     std::string kept_old;
     std::optional<schema::Database> db;
@@ -218,6 +148,51 @@ int record_command(const Arguments& args) {
                       "was recorded in " + output);
     print_result_line(output, outcome);
     return outcome.exit.shell_status();
+}
+
+}  // namespace
+
+void add_record_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand(
+        "record", "run a program under the preload library and record every allocation into one file");
+    c->footer(
+        "Usage: allocprof record [OPTIONS] -- COMMAND [ARGS...]\n\n"
+        "Runs COMMAND with allocprof's preload library and records every allocation, free and call\n"
+        "stack into one SQLite file.\n\n"
+        "Exit status: the command's own (128+N if killed by signal N); 125 if allocprof fails,\n"
+        "126 if the command cannot be executed, 127 if it is not found.");
+    auto o = std::make_shared<RecordOptions>();
+    c->add_option("-o,--output", o->output,
+                  "the run database (default: allocprof.<program>.<pid>.db); an existing allocprof "
+                  "database there is kept as FILE.old")
+        ->type_name("FILE");
+    c->add_option("--scenario", o->scenario, "name of the scenario this run measures")->type_name("NAME");
+    c->add_option("--ops", o->ops,
+                  "operations the run performs (per-op metrics divide by it); without it, ops counted by "
+                  "allocprof_ops() markers are used")
+        ->type_name("N")
+        ->check(count_validator());
+    c->add_flag_callback("--no-events", [o] { o->store_events = false; },
+                         "do not store the event stream (smaller file; analyses then need a new recording)");
+    c->add_flag_callback("--no-symbolize", [o] { o->symbolize = false; },
+                         "do not symbolize at the end (allocprof symbolize FILE, or the first top, does it)");
+    c->add_flag_callback("--no-script-frames", [o] { o->script.script_frames = false; },
+                         "native stacks only: no Lua/Python frames, GC cycles or script markers");
+    c->add_flag_callback("--keep-pymalloc", [o] { o->script.keep_pymalloc = true; },
+                         "leave Python's small-object allocator on (default: PYTHONMALLOC=malloc, so that "
+                         "every object allocation is seen)");
+    // Without "--", the target's command starts at the first argument that is not an option.
+    c->prefix_command();
+    c->callback([o, c, &run] {
+        // An option record does not know is a typo, not the target's first argument: the
+        // target's own options come after its command (or after "--").
+        const std::vector<std::string> rest = c->remaining();
+        const bool dashes = !record_target_command().empty();
+        if ((dashes && !rest.empty()) || (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-'))
+            throw CLI::ExtrasError(rest);
+        o->command = dashes ? record_target_command() : rest;
+        run = [o] { return record(*o); };
+    });
 }
 
 }  // namespace allocprof::cli

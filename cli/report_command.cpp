@@ -27,45 +27,17 @@
 namespace allocprof::cli {
 namespace {
 
-const char* const kReportUsage =
-    "usage: allocprof report FILE [--format md|html|json] [-o OUT] [--run ID]\n"
-    "\n"
-    "The analysis document of a run: baseline rates per scenario and phase, key findings, the\n"
-    "allocation sites by tier and the phased remediation plan. A run that was not analysed yet\n"
-    "is analysed first (allocprof analyze, default parameters).\n"
-    "\n"
-    "  --format F   md (GitHub-flavoured markdown, default), html (one self-contained page:\n"
-    "               flame graph, memory over time, sortable tables) or json (keys documented\n"
-    "               in reports/json_report.h)\n"
-    "  -o OUT       write to OUT instead of stdout\n"
-    "  --run ID     which run of FILE (default: the last)\n";
-
-}  // namespace
-
-int report_command(const Arguments& args) {
-    std::string file, format = "md";
+struct ReportOptions {
+    std::string file;
+    std::string format;
     std::optional<std::string> output;
     std::optional<int64_t> run;
-    ArgReader a(args, "report");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kReportUsage;
-            return kExitOk;
-        } else if (a.is("--format")) {
-            format = a.value();
-            if (format == "markdown") format = "md";
-            if (format != "md" && format != "html" && format != "json")
-                throw UsageError("--format must be md, html or json, not '" + format + "'");
-        } else if (a.is("-o") || a.is("--output")) {
-            output = a.value();
-        } else if (a.is("--run")) {
-            run = static_cast<int64_t>(a.count_value());
-        } else {
-            a.file(file);
-        }
-    }
-    a.require(file);
+};
 
+int report(const ReportOptions& o) {
+    const std::string& file = o.file;
+    const std::string& format = o.format;
+    const std::optional<int64_t>& run = o.run;
     auto db = schema::Database::open_existing(file, false);
     const int64_t run_id = schema::select_run(db, run);
     if (!analyzers::has_analysis(db, run_id)) {
@@ -85,13 +57,25 @@ int report_command(const Arguments& args) {
     const std::string text = format == "json"   ? reports::render_json(report)
                              : format == "html" ? reports::render_html(report)
                                                 : reports::render_markdown(report);
-    if (!output) {
-        std::cout << text;
-        return kExitOk;
-    }
-    std::ofstream out(*output, std::ios::binary | std::ios::trunc);
-    if (!out || !(out << text) || !out.flush()) throw std::runtime_error(*output + ": cannot write the report");
+    write_output(o.output, text, "report");
     return kExitOk;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand(
+        "report", "the analysis document: baseline, findings, tiers and the phased remediation plan");
+    c->footer(
+        "A run that was not analysed yet is analysed first (allocprof analyze, default parameters).\n"
+        "md is GitHub-flavoured markdown; html one self-contained page (flame graph, memory over\n"
+        "time, sortable tables); json the same content for machines (keys in reports/json_report.h).");
+    auto o = std::make_shared<ReportOptions>();
+    add_file(c, o->file);
+    add_format(c, o->format, {"md", "html", "json"});
+    add_output(c, o->output, "write the report there instead of stdout");
+    add_run(c, o->run, "which run of FILE (default: the last)");
+    c->callback([o, &run] { run = [o] { return report(*o); }; });
 }
 
 }  // namespace allocprof::cli

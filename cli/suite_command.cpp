@@ -28,14 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const char* const kSuiteUsage =
-    "usage: allocprof suite SUITE.json [-o FILE]\n"
-    "\n"
-    "Records and analyses every scenario of SUITE.json into one database FILE (default: the suite\n"
-    "file's name with .db, in the current directory; an existing allocprof database there is kept\n"
-    "as FILE.old). One line per scenario on stdout. Exit 0: all recorded; 1: some scenario failed;\n"
-    "2: bad suite file. The format is in the README (\"Suites and the CI gate\").\n";
-
 std::string status_text(int status) {
     if (status == 125) return "exit status 125 (allocprof could not record it)";
     if (status == 126) return "exit status 126 (the command cannot be executed)";
@@ -80,23 +72,14 @@ std::string result_line(schema::Database& db, const std::vector<int64_t>& runs, 
            format_metric(Metric::kPeakLiveBytes, mean(Metric::kPeakLiveBytes)) + " (" + window + ")";
 }
 
-}  // namespace
-
-int suite_command(const Arguments& args) {
+struct SuiteOptions {
     std::string file;
     std::optional<std::string> output;
-    ArgReader a(args, "suite");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kSuiteUsage;
-            return kExitOk;
-        } else if (a.is("-o")) {
-            output = a.value();
-        } else {
-            a.file(file);
-        }
-    }
-    if (file.empty()) throw UsageError("suite needs a suite file (JSON)");
+};
+
+int run_suite(const SuiteOptions& o) {
+    const std::string& file = o.file;
+    const std::optional<std::string>& output = o.output;
     SuiteFile suite;
     try {
         suite = load_suite_file(file);
@@ -182,6 +165,21 @@ int suite_command(const Arguments& args) {
                          : "suite: all " + std::to_string(suite.scenarios.size()) + " scenarios recorded; ")
               << out_path << "\n";
     return failed ? kExitFinding : kExitOk;
+}
+
+}  // namespace
+
+void add_suite_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand("suite", "record and analyse every scenario of a suite into one database");
+    c->footer(
+        "Records and analyses every scenario of SUITE.json into one database FILE (default: the suite\n"
+        "file's name with .db, in the current directory; an existing allocprof database there is kept\n"
+        "as FILE.old). One line per scenario on stdout. Exit 0: all recorded; 1: some scenario failed;\n"
+        "2: bad suite file. The format is in the README (\"Suites and the CI gate\").");
+    auto o = std::make_shared<SuiteOptions>();
+    c->add_option("SUITE", o->file, "the suite file (JSON)")->required()->type_name("");
+    c->add_option("-o,--output", o->output, "the suite database")->type_name("FILE");
+    c->callback([o, &run] { run = [o] { return run_suite(*o); }; });
 }
 
 }  // namespace allocprof::cli

@@ -1,7 +1,7 @@
-// summary_command.cpp — `allocprof summary run.db [--json]`: the ingest-time figures of
-// every run in a database, for a terminal or (with --json) for machines.
+// summary_command.cpp — `allocprof summary run.db [--format text|json]`: the ingest-time
+// figures of every run in a database, for a terminal or (with --json) for machines.
 //
-// JSON: {"file": ..., "runs": [{...}]}; the keys of each run are the column names of the
+// JSON: {"format": "allocprof-summary", "format_version": 1, "file": ..., "runs": [{...}]}; the keys of each run are the column names of the
 // `runs` table (schema/allocprof_v2.sql) that matter to a reader, plus "calls" (successful
 // calls per hooked function), "notes", and "debug_coverage" (per module: frames resolved
 // to file:line / symbol only / unknown and the fix, see coverage_report.h; null when the
@@ -18,10 +18,10 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kSummaryUsage =
-    "usage: allocprof summary FILE [--json]\n"
-    "\n"
-    "Prints what each run in FILE allocated, freed and held, as recorded.\n";
+struct SummaryOptions {
+    std::string file;
+    std::string format;
+};
 
 json nullable_int(const schema::Statement& s, int column) {
     return s.is_null(column) ? json(nullptr) : json(s.int64(column));
@@ -142,30 +142,25 @@ void print_text(const std::string& file, const json& runs) {
     }
 }
 
+int summary(const SummaryOptions& o) {
+    auto db = schema::Database::open_existing(o.file, false);
+    json runs = load_runs(db);
+    if (o.format == "json")
+        std::cout << json{{"format", "allocprof-summary"}, {"format_version", 1}, {"file", o.file}, {"runs", runs}}.dump(2)
+                  << "\n";
+    else
+        print_text(o.file, runs);
+    return kExitOk;
+}
+
 }  // namespace
 
-int summary_command(const Arguments& args) {
-    std::string file;
-    bool as_json = false;
-    ArgReader a(args, "summary");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kSummaryUsage;
-            return kExitOk;
-        } else if (a.is("--json")) {
-            as_json = true;
-        } else {
-            a.file(file);
-        }
-    }
-    a.require(file);
-    auto db = schema::Database::open_existing(file, false);
-    json runs = load_runs(db);
-    if (as_json)
-        std::cout << json{{"file", file}, {"runs", runs}}.dump(2) << "\n";
-    else
-        print_text(file, runs);
-    return kExitOk;
+void add_summary_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand("summary", "what each recorded run allocated, freed and held");
+    auto o = std::make_shared<SummaryOptions>();
+    add_file(c, o->file);
+    add_format(c, o->format, {"text", "json"});
+    c->callback([o, &run] { run = [o] { return summary(*o); }; });
 }
 
 }  // namespace allocprof::cli

@@ -17,44 +17,20 @@ namespace allocprof::cli {
 using namespace allocprof::symbolize;
 namespace {
 
-const char* const kSymbolizeUsage =
-    "usage: allocprof symbolize FILE [--config CONFIG.json] [--run ID] [--debug-dir DIR]\n"
-    "\n"
-    "Symbolizes the runs in FILE again (every address looked up anew: after installing\n"
-    "-dbgsym packages or rebuilding with -g) and recomputes their allocation sites.\n"
-    "\n"
-    "  --config FILE    site config: {\"sites\": {\"wrappers\": [\"my_alloc\", \"arena_*\"],\n"
-    "                   \"presets\": [\"lua\", \"cpython\"]}} (default: every preset on)\n"
-    "  --run ID         only this run (default: every run)\n"
-    "  --debug-dir DIR  also look for separate debug files under DIR (like /usr/lib/debug)\n";
-
-}  // namespace
-
-int symbolize_command(const Arguments& args) {
+struct SymbolizeCommandOptions {
     std::string file;
     std::optional<std::string> config_file;
     std::optional<int64_t> run;
+    std::vector<std::string> debug_dirs;
+};
+
+int symbolize(const SymbolizeCommandOptions& o) {
     SymbolizeOptions options;
     options.redo = true;
-    ArgReader a(args, "symbolize");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kSymbolizeUsage;
-            return kExitOk;
-        } else if (a.is("--config")) {
-            config_file = a.value();
-        } else if (a.is("--run")) {
-            run = static_cast<int64_t>(a.count_value());
-        } else if (a.is("--debug-dir")) {
-            options.extra_debug_dirs.push_back(a.value());
-        } else {
-            a.file(file);
-        }
-    }
-    a.require(file);
-    if (config_file) options.config = load_site_config(*config_file);  // before touching FILE
-    auto db = schema::Database::open_existing(file, true);
-    std::vector<int64_t> runs = run ? std::vector<int64_t>{select_run(db, run)} : run_ids(db);
+    options.extra_debug_dirs = o.debug_dirs;
+    if (o.config_file) options.config = load_site_config(*o.config_file);  // before touching FILE
+    auto db = schema::Database::open_existing(o.file, true);
+    std::vector<int64_t> runs = o.run ? std::vector<int64_t>{schema::select_run(db, o.run)} : schema::run_ids(db);
     for (int64_t id : runs) {
         SymbolizeResult r = symbolize_run(db, id, options);
         char seconds[32];
@@ -64,6 +40,25 @@ int symbolize_command(const Arguments& args) {
         print_coverage(load_coverage(db, id), std::cout);
     }
     return kExitOk;
+}
+
+}  // namespace
+
+void add_symbolize_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand(
+        "symbolize", "symbolize the runs again (after installing debug info) and recompute their sites");
+    c->footer("Every address is looked up anew: after installing -dbgsym packages or rebuilding with -g.");
+    auto o = std::make_shared<SymbolizeCommandOptions>();
+    add_file(c, o->file);
+    c->add_option("--config", o->config_file,
+                  "site config: {\"sites\": {\"wrappers\": [\"my_alloc\", \"arena_*\"], \"presets\": "
+                  "[\"lua\", \"cpython\"]}} (default: every preset on)")
+        ->type_name("FILE");
+    add_run(c, o->run, "only this run (default: every run)");
+    c->add_option("--debug-dir", o->debug_dirs, "also look for separate debug files under DIR (like /usr/lib/debug)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->type_name("DIR");
+    c->callback([o, &run] { run = [o] { return symbolize(*o); }; });
 }
 
 }  // namespace allocprof::cli

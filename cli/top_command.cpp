@@ -40,20 +40,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kTopUsage =
-    "usage: allocprof top FILE [-n N] [--by allocs|bytes|peak|temporary|unfreed]\n"
-    "                     [--group native|script] [--run ID] [--json]\n"
-    "\n"
-    "The allocation sites of a run, ranked, with the stack that leads to each.\n"
-    "\n"
-    "  -n N        how many sites (default 20; 0 = all)\n"
-    "  --by KEY    allocs (default), bytes, peak (bytes live at the peak), temporary\n"
-    "              (freed before the thread's next allocation), unfreed (bytes live at exit)\n"
-    "  --group G   native (default): sites in native code; script: by the Lua/Python line\n"
-    "              that was running (the innermost script frame)\n"
-    "  --run ID    which run of FILE (default: the last)\n"
-    "  --json      machine-readable output (keys documented in cli/top_command.cpp)\n";
-
 struct Metric {
     const char* option;
     const char* column;
@@ -234,67 +220,66 @@ void print_text(const std::string& file, const json& top, const Metric& metric) 
     }
 }
 
-}  // namespace
-
-int top_command(const Arguments& args) {
+struct TopOptions {
     std::string file;
     uint64_t limit = 20;
-    const Metric* metric = &kMetrics[0];
+    std::string by = "allocs";
+    std::string group = "native";
     std::optional<int64_t> run;
-    bool as_json = false;
-    bool script = false;
-    ArgReader a(args, "top");
-    while (a.next()) {
-        if (a.help()) {
-            std::cout << kTopUsage;
-            return kExitOk;
-        } else if (a.is("-n")) {
-            limit = a.count_value();
-        } else if (a.is("--by")) {
-            const std::string& by = a.value();
-            metric = nullptr;
-            for (const Metric& m : kMetrics)
-                if (by == m.option) metric = &m;
-            if (metric == nullptr)
-                throw UsageError("--by takes allocs, bytes, peak, temporary or unfreed, not '" +
-                                 by + "'");
-        } else if (a.is("--group")) {
-            const std::string& group = a.value();
-            if (group != "native" && group != "script")
-                throw UsageError("--group takes native or script, not '" + group + "'");
-            script = group == "script";
-        } else if (a.is("--run")) {
-            run = static_cast<int64_t>(a.count_value());
-        } else if (a.is("--json")) {
-            as_json = true;
-        } else {
-            a.file(file);
-        }
-    }
-    a.require(file);
-    std::optional<schema::Database> db(schema::Database::open_existing(file, false));
-    const int64_t run_id = select_run(*db, run);
+    std::string format;
+};
+
+int top(const TopOptions& o) {
+    const Metric* metric = &kMetrics[0];
+    for (const Metric& m : kMetrics)
+        if (o.by == m.option) metric = &m;
+    const bool script = o.group == "script";
+    std::optional<schema::Database> db(schema::Database::open_existing(o.file, false));
+    const int64_t run_id = schema::select_run(*db, o.run);
     const bool symbolized = is_symbolized(*db, run_id);
     if (!symbolized || (script && !has_script_sites(*db, run_id))) {
-        std::cerr << "allocprof: run " << run_id << " of " << file
+        std::cerr << "allocprof: run " << run_id << " of " << o.file
                   << (symbolized ? " was symbolized before script locations existed"
                                  : " was never symbolized")
                   << "; symbolizing it now (once)\n";
         db.reset();
-        db.emplace(schema::Database::open_existing(file, true));
+        db.emplace(schema::Database::open_existing(o.file, true));
         SymbolizeOptions options;
         options.progress = isatty(STDERR_FILENO) != 0;
         symbolize_run(*db, run_id, options);
     }
-    json top = load_top(*db, run_id, *metric, limit, script);
-    if (as_json) {
-        json out = {{"file", file}};
+    json top = load_top(*db, run_id, *metric, o.limit, script);
+    if (o.format == "json") {
+        json out = {{"format", "allocprof-top"}, {"format_version", 1}, {"file", o.file}};
         out.update(top);
         std::cout << out.dump(2) << "\n";
     } else {
-        print_text(file, top, *metric);
+        print_text(o.file, top, *metric);
     }
     return kExitOk;
+}
+
+}  // namespace
+
+void add_top_command(CLI::App& app, CommandRun& run) {
+    CLI::App* c = app.add_subcommand("top", "the allocation sites of a run, ranked, with the stack that leads to each");
+    auto o = std::make_shared<TopOptions>();
+    add_file(c, o->file);
+    c->add_option("-n", o->limit, "how many sites (default 20; 0 = all)")->type_name("N")->check(count_validator());
+    std::vector<std::string> metrics;
+    for (const Metric& m : kMetrics) metrics.push_back(m.option);
+    c->add_option("--by", o->by,
+                  "allocs (default), bytes, peak (bytes live at the peak), temporary (freed before the "
+                  "thread's next allocation), unfreed (bytes live at exit)")
+        ->type_name("KEY")
+        ->check(CLI::IsMember(metrics));
+    c->add_option("--group", o->group,
+                  "native (default): sites in native code; script: by the Lua/Python line that was running")
+        ->type_name("G")
+        ->check(CLI::IsMember({"native", "script"}));
+    add_run(c, o->run, "which run of FILE (default: the last)");
+    add_format(c, o->format, {"text", "json"});
+    c->callback([o, &run] { run = [o] { return top(*o); }; });
 }
 
 }  // namespace allocprof::cli

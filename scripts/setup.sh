@@ -10,6 +10,7 @@ packages=(
   libdw-dev libelf-dev     # offline symbolization (symbolize/)
   libsqlite3-dev sqlite3   # the run database (schema/)
   nlohmann-json3-dev       # configuration and machine output
+  libcli11-dev             # the command line (cli/)
   libzstd-dev              # compressed event chunks in the database
   libclang-14-dev          # analyzers/source/: what each site's source line allocates (libclang C API)
   libgtest-dev googletest  # unit and end-to-end tests

@@ -1,0 +1,128 @@
+// command_line_test.cpp — the command line as a user meets it: every command's --help,
+// --opt=value and --opt value alike, a typo's suggestion, -o - for standard output, counts
+// that are not counts, and the exit status of each mistake (2; 125 for record).
+#include <filesystem>
+#include <fstream>
+
+#include "e2e/e2e_test.h"
+
+namespace allocprof::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kCommands[] = {"record", "summary", "top", "symbolize", "analyze", "report", "suite", "compare"};
+
+fs::path golden_db() { return (samples_source_dir() / ".." / "tests" / "golden" / "markers.db").lexically_normal(); }
+
+ProcessResult allocprof(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {allocprof_binary().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv);
+}
+
+class CommandLine : public E2eTest {
+protected:
+    fs::path copy_of_golden() {
+        const fs::path copy = dir_ / "markers.db";
+        fs::copy_file(golden_db(), copy, fs::copy_options::overwrite_existing);
+        return copy;
+    }
+};
+
+TEST_F(CommandLine, EveryCommandHasHelpThatNamesItsOptions) {
+    ProcessResult top = allocprof({"--help"});
+    ASSERT_TRUE(top.exited_with(0)) << top.describe();
+    for (const char* command : kCommands) {
+        SCOPED_TRACE(command);
+        EXPECT_NE(top.out.find(std::string("  ") + command), std::string::npos) << "the top-level help lists it";
+        ProcessResult p = allocprof({command, "--help"});
+        EXPECT_TRUE(p.exited_with(0)) << p.describe();
+        EXPECT_NE(p.out.find("Usage: allocprof " + std::string(command)), std::string::npos) << p.out;
+        EXPECT_NE(p.out.find("-h,--help"), std::string::npos) << p.out;
+    }
+    EXPECT_NE(allocprof({"report", "--help"}).out.find("md, html, json"), std::string::npos)
+        << "the formats are listed";
+    ProcessResult version = allocprof({"--version"});
+    EXPECT_TRUE(version.exited_with(0));
+    EXPECT_EQ(version.out.rfind("allocprof ", 0), 0u) << version.out;
+}
+
+TEST_F(CommandLine, OptionsTakeTheirValueWithOrWithoutEquals) {
+    const fs::path db = copy_of_golden();
+    ProcessResult spaced = allocprof({"top", db.string(), "-n", "2", "--by", "bytes", "--format", "json"});
+    ProcessResult joined = allocprof({"top", db.string(), "-n", "2", "--by=bytes", "--format=json"});
+    ASSERT_TRUE(spaced.exited_with(0)) << spaced.describe();
+    ASSERT_TRUE(joined.exited_with(0)) << joined.describe();
+    EXPECT_EQ(spaced.out, joined.out);
+    json top = json::parse(joined.out);
+    EXPECT_EQ(top["format"], "allocprof-top");
+    EXPECT_EQ(top["format_version"], 1);
+    EXPECT_EQ(top["sites"].size(), 2u);
+    EXPECT_EQ(allocprof({"top", db.string(), "--json", "-n", "2", "--by=bytes"}).out, joined.out)
+        << "--json is --format json";
+}
+
+TEST_F(CommandLine, AMistypedCommandOrOptionGetsASuggestion) {
+    const fs::path db = copy_of_golden();
+    ProcessResult command = allocprof({"reprot", db.string()});
+    EXPECT_TRUE(command.exited_with(2)) << command.describe();
+    EXPECT_NE(command.err.find("did you mean 'report'?"), std::string::npos) << command.err;
+    ProcessResult option = allocprof({"report", db.string(), "--fromat", "json"});
+    EXPECT_TRUE(option.exited_with(2)) << option.describe();
+    EXPECT_NE(option.err.find("did you mean --format?"), std::string::npos) << option.err;
+    EXPECT_TRUE(option.out.empty());
+    ProcessResult record = allocprof({"record", "--scenaro", "x", "--", "/bin/true"});
+    EXPECT_TRUE(record.exited_with(125)) << record.describe();
+    EXPECT_NE(record.err.find("did you mean --scenario?"), std::string::npos) << record.err;
+}
+
+TEST_F(CommandLine, DashOutputIsStandardOutputAndAFileIsWrittenWhole) {
+    const fs::path db = copy_of_golden();
+    ProcessResult to_stdout = allocprof({"report", db.string(), "-o", "-"});
+    ASSERT_TRUE(to_stdout.exited_with(0)) << to_stdout.describe();
+    EXPECT_NE(to_stdout.out.find("# Allocation report"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir_ / "-"));
+    const fs::path file = dir_ / "report.md";
+    ProcessResult to_file = allocprof({"report", db.string(), "--output=" + file.string()});
+    ASSERT_TRUE(to_file.exited_with(0)) << to_file.describe();
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, to_stdout.out);
+    for (const auto& entry : fs::directory_iterator(dir_.path()))
+        EXPECT_EQ(entry.path().filename().string().rfind(".allocprof-", 0), std::string::npos)
+            << "no temporary file left: " << entry.path();
+    ProcessResult record = allocprof({"record", "-o", "-", "--", "/bin/true"});
+    EXPECT_TRUE(record.exited_with(125)) << record.describe();
+    EXPECT_NE(record.err.find("standard output"), std::string::npos) << record.err;
+}
+
+TEST_F(CommandLine, ACountMustBeACountAndFitTheDatabase) {
+    const fs::path db = copy_of_golden();
+    ProcessResult word = allocprof({"top", db.string(), "-n", "abc"});
+    EXPECT_TRUE(word.exited_with(2)) << word.describe();
+    EXPECT_NE(word.err.find("'abc' is not a count"), std::string::npos) << word.err;
+    ProcessResult huge = allocprof({"record", "--ops", "18446744073709551615", "--", "/bin/true"});
+    EXPECT_TRUE(huge.exited_with(125)) << huge.describe();
+    EXPECT_NE(huge.err.find("is larger than 9223372036854775807"), std::string::npos) << huge.err;
+    ProcessResult negative = allocprof({"report", db.string(), "--run", "-1"});
+    EXPECT_TRUE(negative.exited_with(2)) << negative.describe();
+}
+
+TEST_F(CommandLine, RecordTakesTheCommandAfterDashesOrAfterItsOptions) {
+    const fs::path a = dir_ / "a.db", b = dir_ / "b.db";
+    const std::string program = sample_binary("markers").string();
+    ProcessResult dashes = allocprof({"record", "-o", a.string(), "--", program});
+    ProcessResult bare = allocprof({"record", "--output=" + b.string(), program});
+    EXPECT_TRUE(dashes.exited_with(0)) << dashes.describe();
+    EXPECT_TRUE(bare.exited_with(0)) << bare.describe();
+    json sa = summary_json(a), sb = summary_json(b);
+    EXPECT_EQ(sa["runs"][0]["allocations"], sb["runs"][0]["allocations"]);
+    EXPECT_EQ(sa["runs"][0]["command"], json::array({program}));
+    // The target's own options are its own, not record's.
+    ProcessResult own = allocprof({"record", "-o", (dir_ / "c.db").string(), "--", "/bin/sh", "-c", "exit 3"});
+    EXPECT_TRUE(own.exited_with(3)) << own.describe();
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
