@@ -41,9 +41,13 @@ void resolve_all() {
     constexpr bool Optional = false;
     (void)Required;
     (void)Optional;
-#define X(name, ret, params, kind) resolve(g_real.name, #name, kind);
-#include "interpose/hooked_functions.def"
-#undef X
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) resolve(g_real.name, #name, kind);
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind) resolve(g_real.name, #name, kind);
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind) resolve(g_real.name, #name, kind);
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // real_functions.h — pointers to the functions the hooks forward to (the next definition
-// after ours in the dynamic linker's search order: normally libc's), generated from
-// hooked_functions.def.
+// after ours in the dynamic linker's search order: normally libc's), one per row of the hook
+// table, wire/hooked_functions.def.
 #pragma once
 
 #include <stddef.h>
@@ -9,9 +9,13 @@
 namespace allocprof::interpose {
 
 struct RealFunctions {
-#define X(name, ret, params, kind) ret(*name) params;
-#include "interpose/hooked_functions.def"
-#undef X
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) ret(*name) params;
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind) ret(*name) params;
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind) ret(*name) params;
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
 };
 
 extern RealFunctions g_real;
