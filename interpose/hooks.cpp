@@ -4,7 +4,10 @@
 // real free (so no other thread can reuse the address and be reported first).
 //
 // The helpers take the real call as a lambda, so the pointer in g_real is read only after
-// real_functions_ready() has resolved it.
+// real_functions_ready() has resolved it; the mapping hooks never start the resolution
+// and make the system call themselves until it is done (real_functions.cpp says why).
+// The real call runs in a Closed part of the hook (tracker_state.h, Nesting): what it calls
+// through a hooked symbol (glibc's reallocarray calls realloc) is not recorded twice.
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
@@ -16,6 +19,7 @@
 #include "interpose/bootstrap_allocator.h"
 #include "interpose/real_functions.h"
 #include "interpose/tracker.h"
+#include "interpose/tracker_state.h"
 
 #define ALLOCPROF_EXPORT extern "C" __attribute__((visibility("default")))
 #define ALLOCPROF_FORWARDER static inline __attribute__((always_inline))
@@ -49,13 +53,20 @@ void* bootstrap_realloc(void* ptr, size_t size) {
     return fresh;
 }
 
+// The real call, in a part of the hook where nested calls are not recorded.
+template <typename Call>
+ALLOCPROF_FORWARDER auto real_call(Call call) {
+    NestingWindow real(kNestingClosed);
+    return call();
+}
+
 // An allocating call: `size` requested bytes, served from the bootstrap buffer (aligned to
 // `early_alignment`) while the real functions are being resolved.
 template <typename Call>
 ALLOCPROF_FORWARDER void* allocate(HookFn fn, size_t size, size_t early_alignment, Call call) {
     if (!real_functions_ready()) return bootstrap_allocate(size, early_alignment);
-    HookScope scope;
-    void* p = call();
+    HookScope scope(NestedCalls::Record);
+    void* p = real_call(call);
     if (p && scope.recording()) record_alloc(fn, p, size);
     return p;
 }
@@ -75,8 +86,8 @@ ALLOCPROF_FORWARDER int allocate_into(HookFn fn, void** out, size_t alignment, s
         *out = bootstrap_allocate(size, alignment);
         return *out ? 0 : ENOMEM;
     }
-    HookScope scope;
-    int rc = call();
+    HookScope scope(NestedCalls::Record);
+    int rc = real_call(call);
     if (rc == 0 && scope.recording()) record_alloc(fn, *out, size);
     return rc;
 }
@@ -86,10 +97,10 @@ ALLOCPROF_FORWARDER void* reallocate(HookFn fn, void* ptr, size_t a, size_t b, s
                                      ReallocCall call) {
     if (!real_functions_ready()) return bootstrap_realloc(ptr, requested);
     if (is_bootstrap_block(ptr)) return move_out_of_bootstrap(ptr, requested);
-    HookScope scope;
-    if (!scope.recording()) return call(ptr, a, b);
+    HookScope scope(NestedCalls::Record);
+    if (!scope.recording()) return real_call([=] { return call(ptr, a, b); });
     if (!ptr) {
-        void* p = call(nullptr, a, b);
+        void* p = real_call([=] { return call(nullptr, a, b); });
         if (p) record_alloc(fn, p, requested);
         return p;
     }
@@ -104,17 +115,17 @@ void* reallocarray_call(void* ptr, size_t count, size_t size) {
 // Every free-like call: recorded before the real free; the free_sized family falls back to
 // free where libc lacks it.
 ALLOCPROF_FORWARDER void release(HookFn fn, void* ptr) {
-    if (!ptr || is_bootstrap_block(ptr)) return;
-    HookScope scope;
-    if (scope.recording()) record_free(fn, ptr);
-    g_real.free(ptr);
+    if (!ptr || is_bootstrap_block(ptr) || !resolve_real_functions()) return;
+    HookScope scope(NestedCalls::Record);
+    if (scope.recording() && record_free(fn, ptr)) return;  // the real free waits for its record
+    real_call([=] { g_real.free(ptr); });
 }
 
 // Anonymous mappings are recorded as their own kind, outside the heap metrics.
 template <typename Call>
 ALLOCPROF_FORWARDER void* map(size_t length, int flags, Call call) {
-    HookScope scope;
-    void* p = call();
+    HookScope scope(NestedCalls::Record);
+    void* p = real_call(call);
     if (p != MAP_FAILED && (flags & MAP_ANONYMOUS) && scope.recording()) record_mmap(p, length);
     return p;
 }
@@ -122,6 +133,8 @@ ALLOCPROF_FORWARDER void* map(size_t length, int flags, Call call) {
 // dlopen/dlclose themselves are not guarded: what the loader allocates is the target's.
 template <typename Call>
 ALLOCPROF_FORWARDER auto load(bool unloads, Call call) {
+    using Result = decltype(call());
+    if (!resolve_real_functions()) return Result{};  // only on the thread inside dlsym itself
     auto result = call();
     HookScope scope;
     bool succeeded = unloads ? result == 0 : result != 0;
@@ -170,15 +183,19 @@ ALLOCPROF_EXPORT void* pvalloc(size_t size) noexcept {
     return allocate(HookFn::Pvalloc, size, kPageAlignment, [=] { return g_real.pvalloc(size); });
 }
 ALLOCPROF_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept {
+    if (!real_functions_resolved()) return early_mmap(addr, length, prot, flags, fd, offset);
     return map(length, flags, [=] { return g_real.mmap(addr, length, prot, flags, fd, offset); });
 }
 ALLOCPROF_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd, off_t offset) noexcept {
+    if (!real_functions_resolved()) return early_mmap(addr, length, prot, flags, fd, offset);
     return map(length, flags, [=] { return g_real.mmap64(addr, length, prot, flags, fd, offset); });
 }
 ALLOCPROF_EXPORT int munmap(void* addr, size_t length) noexcept {
-    HookScope scope;
-    if (scope.recording()) record_munmap(addr, length);  // before: the range may be reused at once
-    return g_real.munmap(addr, length);
+    if (!real_functions_resolved()) return early_munmap(addr, length);
+    HookScope scope(NestedCalls::Record);
+    // Recorded before: the range may be mapped again at once, by any thread.
+    if (scope.recording() && record_munmap(addr, length)) return 0;  // unmapped after its record
+    return real_call([=] { return g_real.munmap(addr, length); });
 }
 ALLOCPROF_EXPORT void* mremap(void* old_addr, size_t old_length, size_t new_length, int flags, ...) noexcept {
     void* new_addr = nullptr;
@@ -188,8 +205,9 @@ ALLOCPROF_EXPORT void* mremap(void* old_addr, size_t old_length, size_t new_leng
         new_addr = va_arg(args, void*);
         va_end(args);
     }
-    HookScope scope;
-    void* p = g_real.mremap(old_addr, old_length, new_length, flags, new_addr);
+    if (!real_functions_resolved()) return early_mremap(old_addr, old_length, new_length, flags, new_addr);
+    HookScope scope(NestedCalls::Record);
+    void* p = real_call([=] { return g_real.mremap(old_addr, old_length, new_length, flags, new_addr); });
     if (p != MAP_FAILED && scope.recording()) record_mremap(old_addr, old_length, p, new_length);
     return p;
 }

@@ -11,6 +11,7 @@
 
 #include "interpose/internal_memory.h"
 #include "interpose/notes.h"
+#include "interpose/tracker_state.h"
 
 namespace allocprof::interpose {
 namespace {
@@ -83,6 +84,7 @@ LeaveOutScope::~LeaveOutScope() { --t_binding_work; }
 
 bool left_out(const uint64_t* return_addresses, int depth) {
     if (__builtin_expect(t_binding_work != 0, 0)) return true;
+    if (t_state.nested) return false;  // a signal handler's: the filter is not signal-safe
     AllocFilter filter = g_alloc_filter.load(std::memory_order_acquire);
     return __builtin_expect(filter != nullptr, 0) && filter(return_addresses, depth);
 }

@@ -49,9 +49,11 @@ void release_thread_cache(void* cache) {
     t_state.exited = true;
 }
 
-// This thread's caches, or null (out of memory, or the thread is exiting).
+// This thread's caches, or null (out of memory, or the thread is exiting). A nested hook
+// (a signal handler's) never makes them: pthread_setspecific is not async-signal-safe.
 ThreadCache* thread_cache() {
-    if (t_state.cache || t_state.exited || !g_cache_key_ready) return t_state.cache;
+    if (t_state.cache || t_state.exited || !g_cache_key_ready || t_state.nested) return t_state.cache;
+    NestingWindow own_work(kNestingClosed);  // pthread_setspecific may allocate
     auto* cache = static_cast<ThreadCache*>(internal_map(sizeof(ThreadCache)));
     if (!cache) {
         t_state.exited = true;  // do not retry on every event
@@ -59,6 +61,7 @@ ThreadCache* thread_cache() {
     }
     t_state.cache = cache;
     pthread_setspecific(g_cache_key, cache);  // runs release_thread_cache at thread exit
+    if (g_fast_unwinder) know_stack_bounds();  // may allocate: here, where that is ours
     return cache;
 }
 
@@ -146,7 +149,27 @@ void stack_interning_init() {
     g_cache_key_ready = pthread_key_create(&g_cache_key, release_thread_cache) == 0;
 }
 
+// A nested hook's stack: a signal handler's, so the walk crosses a signal frame, which
+// only libunwind follows; and the fast walker's cache may be mid-update by the hook it
+// interrupted. The interrupted hook's own frames (below the signal frame) are dropped.
+static void capture_nested_stack(CapturedStack& stack) {
+    uint64_t* raw = stack.raw;
+    int n = unw_backtrace(reinterpret_cast<void**>(raw), kMaxFrames + 8);
+    int first = 0;
+    while (first < n && first < 12 && !g_own_code.contains(raw[first])) ++first;
+    if (first == n || first == 12) first = 0;
+    while (first < n && g_own_code.contains(raw[first])) ++first;
+    int kept = first;
+    for (int i = first; i < n; ++i)
+        if (!g_own_code.contains(raw[i])) raw[kept++] = raw[i];
+    stack.frames = raw + first;
+    stack.depth = kept - first < kMaxFrames ? kept - first : kMaxFrames;
+    stack.script_depth = 0;
+    stack.walk_slot = -1;
+}
+
 void capture_stack(CapturedStack& stack) {
+    if (t_state.nested) return capture_nested_stack(stack);
     uint64_t* raw = stack.raw;
     ThreadCache* cache = g_fast_unwinder ? thread_cache() : nullptr;
     int n = g_fast_unwinder ? fast_unwind(raw, kMaxFrames + 8, cache ? &cache->walk : nullptr,
@@ -156,6 +179,7 @@ void capture_stack(CapturedStack& stack) {
     int first = 0;
     if (n < 0) {
         if (g_fast_unwinder) g_fallback_stacks.fetch_add(1, std::memory_order_relaxed);
+        NestingWindow own_work(kNestingClosed);  // libunwind may map memory for its caches
         n = unw_backtrace(reinterpret_cast<void**>(raw), kMaxFrames + 8);
         // Skip libunwind's frames and then ours at the top. Frames of ours further down
         // stay: the target's code called from the library's interpreter hooks allocates too.

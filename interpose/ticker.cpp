@@ -19,29 +19,46 @@ namespace {
 
 using namespace allocprof::wire;
 
-bool g_ticker_started = false;
-std::atomic<uint64_t> g_last_rss{0};  // the ticker's last reading of the resident set
+constexpr uint64_t kTickInterval = 10 * 1000 * 1000;  // ns
+
+std::atomic<bool> g_ticker_started{false};
+std::atomic<uint64_t> g_last_rss{0};  // the last reading of the resident set
+uint64_t g_last_tick_ns = 0;          // elapsed_ns() of the last Tick; under the stream lock
+unsigned g_events_since_check = 0;    // under the stream lock
+
+// /proc/self/statm is opened for each reading, not kept open: a descriptor kept would be
+// one more the program can close and reuse.
+uint64_t sample_rss() {
+    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    uint64_t rss = read_rss_bytes(statm);
+    if (statm >= 0) close(statm);
+    g_last_rss.store(rss, std::memory_order_relaxed);
+    return rss;
+}
+
+// Under the lock: a Tick now, unless the profiler is gone (then tracking stops).
+void tick_locked(uint64_t now, uint64_t rss) {
+    if (!g_writer.profiler_alive()) {
+        g_writer.disable("the profiler is gone");
+        return;
+    }
+    g_last_tick_ns = now;
+    TickRecord tick{RecordType::Tick, now, rss};
+    g_writer.append(&tick, sizeof(tick));
+}
 
 void* ticker_main(void*) {
     t_state.in_hook = true;  // permanently: nothing this thread does is the target's
-    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     while (g_state.load(std::memory_order_acquire) == kActive) {
-        timespec delay{0, 10 * 1000 * 1000};
+        timespec delay{0, long(kTickInterval)};
         while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
         }
-        uint64_t rss = read_rss_bytes(statm);
-        g_last_rss.store(rss, std::memory_order_relaxed);
-        bool alive = g_writer.profiler_alive();  // a system call: not under the lock
+        uint64_t rss = sample_rss();
         StreamLock lock;
         if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active()) break;
-        if (!alive) {
-            g_writer.disable("the profiler is gone");
-            break;
-        }
-        TickRecord tick{RecordType::Tick, elapsed_ns(), rss};
-        g_writer.append(&tick, sizeof(tick));
+        const uint64_t now = elapsed_ns();
+        if (now - g_last_tick_ns >= kTickInterval / 2) tick_locked(now, rss);
     }
-    if (statm >= 0) close(statm);
     return nullptr;
 }
 
@@ -62,9 +79,17 @@ uint64_t read_rss_bytes(int statm_fd) {
     return pages * g_page_size;
 }
 
+void maybe_tick_locked() {
+    if ((++g_events_since_check & 63) != 0 || !g_writer.active()) return;
+    const uint64_t now = elapsed_ns();
+    if (now - g_last_tick_ns < kTickInterval) return;
+    tick_locked(now, sample_rss());
+}
+
 void start_ticker() {
-    if (g_ticker_started || g_state.load(std::memory_order_acquire) != kActive) return;
-    g_ticker_started = true;
+    if (g_state.load(std::memory_order_acquire) != kActive ||
+        g_ticker_started.exchange(true, std::memory_order_acq_rel))
+        return;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -22,18 +22,40 @@
 
 namespace allocprof::interpose {
 
+// What a HookScope does when it is entered inside another hook of the same thread (see
+// Nesting in tracker_state.h): Skip it (the default, for everything but the heap and
+// mapping hooks), or Record it where a nested call can only be a signal handler's.
+enum class NestedCalls : uint8_t { Skip, Record };
+
 class HookScope {
 public:
-    HookScope();
+    explicit HookScope(NestedCalls nested = NestedCalls::Skip);
     ~HookScope();
     HookScope(const HookScope&) = delete;
     HookScope& operator=(const HookScope&) = delete;
-    // True when this call is the outermost hook on its thread and tracking is active.
+    // True when this call records: the outermost hook on its thread, or one of a signal
+    // handler that interrupted it where that is safe, and tracking is active.
     bool recording() const { return recording_; }
 
 private:
     bool owner_;
+    bool nested_;
     bool recording_;
+    uint8_t saved_nesting_ = 0;
+};
+
+// While alive, hooks on this thread forward without recording: for a binding's own work
+// (dlsym, libunwind, calls into its interpreter) outside or inside a hook.
+class OwnWorkScope {
+public:
+    OwnWorkScope();
+    ~OwnWorkScope();
+    OwnWorkScope(const OwnWorkScope&) = delete;
+    OwnWorkScope& operator=(const OwnWorkScope&) = delete;
+
+private:
+    bool previous_in_hook_;
+    uint8_t previous_nesting_;
 };
 
 // Whether this process records (tracking active, the profiler still there); for the
@@ -41,10 +63,13 @@ private:
 bool recording_now();
 
 // Recorders; callers are inside a recording HookScope.
+// record_free and record_munmap return true when the real call was taken over: a signal
+// handler's free, recorded later (interrupted_hooks.h), must not reach the real free
+// before its record is in the stream. The caller then skips the real call.
 void record_alloc(wire::HookFn fn, void* ptr, size_t size);
-void record_free(wire::HookFn fn, void* ptr);
+bool record_free(wire::HookFn fn, void* ptr);
 void record_mmap(void* addr, size_t length);
-void record_munmap(void* addr, size_t length);
+bool record_munmap(void* addr, size_t length);
 
 // realloc-like calls: the real call runs with the stream lock held, so that no other
 // thread can reuse the old address and report it before this realloc is reported.
