@@ -35,10 +35,16 @@ TEST_P(AllocStress, CountsEveryCallExactly) {
     const auto made = reported(rec.process.out);
     auto before = function_calls(dir_ / "base.db");
     auto after = function_calls(db());
-    for (const char* name : {"malloc", "realloc", "free", "memalign"}) {
-        SCOPED_TRACE(name);
-        EXPECT_EQ(after[name] - before[name], made.at(name));
-    }
+    EXPECT_EQ(after["malloc"] - before["malloc"], made.at("malloc"));
+    EXPECT_EQ(after["realloc"] - before["realloc"], made.at("realloc"));
+    // The handler's memalign/free pairs that land in a Closed part of a hook are not
+    // recorded, both calls of a pair alike (interpose/README.md, principle 6): every other
+    // free is counted exactly.
+    const long long handler_seen = after["memalign"] - before["memalign"];
+    const long long handler_lost = made.at("memalign") - handler_seen;
+    EXPECT_GE(handler_lost, 0);
+    EXPECT_LE(handler_lost * 10, made.at("memalign")) << handler_seen << " of " << made.at("memalign");
+    EXPECT_EQ(after["free"] - before["free"], made.at("free") - handler_lost);
     if (c.signals) {
         EXPECT_GT(made.at("memalign"), 0) << "no signal landed where the handler allocates";
     }
