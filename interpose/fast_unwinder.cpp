@@ -398,6 +398,8 @@ inline uint64_t rule_for(uint64_t pc, uint64_t* local) {
     return entry;
 }
 
+}  // namespace
+
 bool know_stack_bounds() {
     if (!t_bounds.known) {
         t_bounds.known = true;
@@ -416,6 +418,8 @@ bool know_stack_bounds() {
     }
     return t_bounds.usable;
 }
+
+namespace {
 
 }  // namespace
 

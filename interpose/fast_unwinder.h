@@ -74,6 +74,11 @@ int fast_unwind(uint64_t* ips, int max_frames, WalkCache* cache, uint64_t own_st
 // Does not allocate; reads the loader's object list without taking its lock.
 bool function_extent(uint64_t ip, uint64_t* start, uint64_t* end);
 
+// Learns the calling thread's stack bounds, once per thread (later calls return at once).
+// glibc's pthread_getattr_np may allocate (it reads /proc/self/maps for the main thread):
+// the preload library calls this where nested hooks are not recorded, before the walks.
+bool know_stack_bounds();
+
 // Forgets every cached rule: after dlclose, another object may be mapped where the
 // unloaded one was.
 void fast_unwinder_forget();

@@ -534,7 +534,7 @@ void learn_hook_code(uint64_t return_address, int what) {
     }
     const uint32_t count = ++seen->count;
     if (count > 16 && (count & (count - 1)) != 0) return;
-    HookScope unrecorded;  // dlsym and libunwind may allocate: that is ours, not the target's
+    OwnWorkScope unrecorded;  // dlsym and libunwind may allocate: that is ours, not the target's
     if (!g_learning_started) {
         g_learning_started = true;
         start_learning();

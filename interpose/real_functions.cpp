@@ -1,15 +1,29 @@
-// real_functions.cpp — resolution of g_real with dlsym(RTLD_NEXT).
+// real_functions.cpp — resolution of g_real with dlsym(RTLD_NEXT), and the early paths of
+// the mapping hooks.
 //
-// The trap: dlsym itself may call calloc/malloc/free (for its error state). Those calls
-// come back into our hooks before we know where the real functions are. The resolving
-// thread marks itself in t_resolving and the hooks serve it from the bootstrap buffer.
+// The traps:
+//  - dlsym itself may call calloc/malloc/free (for its error state). Those calls come back
+//    into our hooks before we know where the real functions are. The resolving thread marks
+//    itself in t_resolving and the hooks serve it from the bootstrap buffer.
+//  - a dlsym that fails allocates its error text through whichever malloc the program
+//    has: an Optional name is looked up first without the loader (symbol_lookup.h), so
+//    resolution calls dlsym only for names that exist, and allocates nothing.
+//  - a program with its own malloc calls mmap from its first allocation on, before our
+//    constructor and before anything is resolved: the mapping hooks never start the
+//    resolution, and make the system call themselves until it is done (early_mmap...).
 #include "interpose/real_functions.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+
+#include "interpose/symbol_lookup.h"
 
 namespace allocprof::interpose {
 
@@ -32,6 +46,10 @@ void append_missing(const char* name) {
 
 template <typename F>
 void resolve(F& slot, const char* name, bool required) {
+    if (!required && !defined_after(reinterpret_cast<const void*>(&append_missing), name)) {
+        slot = nullptr;
+        return;
+    }
     slot = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
     if (!slot && required) append_missing(name);
 }
@@ -41,17 +59,30 @@ void resolve_all() {
     constexpr bool Optional = false;
     (void)Required;
     (void)Optional;
-#define X(name, ret, params, kind) resolve(g_real.name, #name, kind);
-#include "interpose/hooked_functions.def"
-#undef X
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) resolve(g_real.name, #name, kind);
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind) resolve(g_real.name, #name, kind);
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind) resolve(g_real.name, #name, kind);
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
+}
+
+// A raw system call's result as libc returns it: -1 (or MAP_FAILED) with errno set.
+long syscall_result(long r) {
+    if (r < 0 && r > -4096) {
+        errno = int(-r);
+        return -1;
+    }
+    return r;
 }
 
 }  // namespace
 
-bool real_functions_ready() {
-    if (t_resolving) return false;
+bool resolve_real_functions() {
     int state = g_state.load(std::memory_order_acquire);
     if (state == kResolved) return true;
+    if (t_resolving) return false;
     int expected = kUnresolved;
     if (g_state.compare_exchange_strong(expected, kResolving, std::memory_order_acq_rel)) {
         t_resolving = true;
@@ -63,6 +94,28 @@ bool real_functions_ready() {
     // Another thread is resolving; it takes microseconds.
     while (g_state.load(std::memory_order_acquire) != kResolved) sched_yield();
     return true;
+}
+
+bool real_functions_ready() {
+    if (t_resolving) return false;
+    return resolve_real_functions();
+}
+
+bool real_functions_resolved() { return g_state.load(std::memory_order_acquire) == kResolved; }
+
+void* early_mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {
+    long r = syscall_result(syscall(SYS_mmap, addr, length, prot, flags, fd, offset));
+    return r == -1 ? MAP_FAILED : reinterpret_cast<void*>(r);
+}
+
+int early_munmap(void* addr, size_t length) {
+    return int(syscall_result(syscall(SYS_munmap, addr, length)));
+}
+
+void* early_mremap(void* old_addr, size_t old_length, size_t new_length, int flags,
+                   void* new_addr) {
+    long r = syscall_result(syscall(SYS_mremap, old_addr, old_length, new_length, flags, new_addr));
+    return r == -1 ? MAP_FAILED : reinterpret_cast<void*>(r);
 }
 
 BootstrapScope::BootstrapScope() : previous_(t_resolving) { t_resolving = true; }

@@ -2,10 +2,12 @@
 #include "interpose/stream_writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +17,37 @@
 namespace allocprof::interpose {
 
 StreamWriter g_writer;
+__thread bool t_wants_stream_lock __attribute__((tls_model("initial-exec"))) = false;
+
+namespace {
+
+// A MADV_WIPEONFORK page holding a nonzero token (null where the kernel lacks it: before
+// Linux 4.14 a raw clone() child is then not told apart).
+uint64_t* make_process_token() {
+    long r = syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0L);
+    if (r < 0 && r > -4096) return nullptr;
+    auto* page = reinterpret_cast<uint64_t*>(r);
+    if (syscall(SYS_madvise, page, 4096, MADV_WIPEONFORK) != 0) {
+        syscall(SYS_munmap, page, 4096);
+        return nullptr;
+    }
+    *page = 1;
+    return page;
+}
+
+// The ring must be allocprof's memfd: a memory file (F_GET_SEALS works on nothing else)
+// holding at least `size` bytes. Anything else (a file the program opened on that number,
+// a pipe, an empty file after an exec) is refused before it is mapped: mapping past the
+// end of a file is a SIGBUS at the first touch.
+bool ring_file_holds(int fd, uint64_t size) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    if (fcntl(fd, F_GET_SEALS) < 0) return false;
+    return st.st_size >= 0 && uint64_t(st.st_size) >= size;
+}
+
+}  // namespace
 
 void write_stderr_line(const char* a, const char* b, const char* c) {
     char line[512];
@@ -32,7 +65,10 @@ void write_stderr_line(const char* a, const char* b, const char* c) {
 }
 
 bool StreamWriter::open(int ring_fd, int socket_fd) {
+    struct stat socket_stat;
+    if (fstat(socket_fd, &socket_stat) != 0 || !S_ISSOCK(socket_stat.st_mode)) return false;
     // Map the header first to learn the capacity, then the whole ring.
+    if (!ring_file_holds(ring_fd, wire::kRingHeaderSize)) return false;
     long r = syscall(SYS_mmap, nullptr, wire::kRingHeaderSize, PROT_READ, MAP_SHARED, ring_fd, 0L);
     if (r < 0 && r > -4096) return false;
     auto* header = reinterpret_cast<wire::RingHeader*>(r);
@@ -40,7 +76,8 @@ bool StreamWriter::open(int ring_fd, int socket_fd) {
                  header->capacity >= 4096 && (header->capacity & (header->capacity - 1)) == 0;
     uint64_t capacity = header->capacity;
     syscall(SYS_munmap, header, wire::kRingHeaderSize);
-    if (!valid) return false;
+    if (!valid || capacity > (uint64_t(1) << 40)) return false;
+    if (!ring_file_holds(ring_fd, wire::kRingHeaderSize + capacity)) return false;
     mapped_size_ = wire::kRingHeaderSize + capacity;
     r = syscall(SYS_mmap, nullptr, mapped_size_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0L);
     if (r < 0 && r > -4096) return false;
@@ -52,7 +89,10 @@ bool StreamWriter::open(int ring_fd, int socket_fd) {
     head_ = __atomic_load_n(&ring_->head, __ATOMIC_ACQUIRE);
     tail_cached_ = __atomic_load_n(&ring_->tail, __ATOMIC_ACQUIRE);
     socket_fd_ = socket_fd;
+    socket_dev_ = socket_stat.st_dev;
+    socket_ino_ = socket_stat.st_ino;
     profiler_pid_ = getppid();
+    process_token_ = make_process_token();
     active_ = true;
     return true;
 }
@@ -101,25 +141,26 @@ void StreamWriter::append_parts(std::initializer_list<Bytes> parts) {
     publish();
 }
 
+bool StreamWriter::socket_is_ours() const {
+    struct stat st;
+    return socket_fd_ >= 0 && fstat(socket_fd_, &st) == 0 && S_ISSOCK(st.st_mode) &&
+           uint64_t(st.st_dev) == socket_dev_ && uint64_t(st.st_ino) == socket_ino_;
+}
+
 bool StreamWriter::profiler_alive() const {
-    if (socket_fd_ < 0) return false;
-    pollfd p{socket_fd_, POLLIN, 0};
+    // If the program closed our socket (or put a descriptor of its own on its number), fall
+    // back to our parent: the profiler launched us, so a different parent means it died.
+    if (!socket_is_ours()) return getppid() == profiler_pid_;
+    // The profiler never sends anything: its end closing is a hang-up, seen without
+    // reading (a read would take a byte of the program's, were the number ever reused).
+    pollfd p{socket_fd_, POLLRDHUP, 0};
     int r = poll(&p, 1, 0);
-    bool gone = false;
-    if (r == 1 && (p.revents & (POLLHUP | POLLERR))) gone = true;
-    if (r == 1 && (p.revents & POLLIN)) {
-        char byte;
-        gone = recv(socket_fd_, &byte, 1, MSG_DONTWAIT) == 0;  // end of file: the peer closed
-    }
-    // If the program closed our socket (POLLNVAL), fall back to our parent: the profiler
-    // launched us, so a different parent means it died.
-    if (r == 1 && (p.revents & POLLNVAL)) gone = getppid() != profiler_pid_;
-    return !gone;
+    return !(r == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)));
 }
 
 void StreamWriter::abandon() {
     active_ = false;
-    if (socket_fd_ >= 0) close(socket_fd_);
+    if (socket_is_ours()) close(socket_fd_);
     socket_fd_ = -1;
 }
 

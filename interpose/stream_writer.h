@@ -11,6 +11,13 @@
 //
 // Fail soft: if the profiler is gone, the writer prints one line on stderr, switches
 // itself off, and every later append is dropped; the target carries on.
+//
+// The two descriptors the profiler hands down (the ring's memfd, the liveness socket) are
+// the program's descriptors too: it may close them and get the numbers back for files of
+// its own, before or after an exec. So they are checked by identity before use (a memfd of
+// the right size with allocprof's header; a socket), the socket's device and inode are
+// remembered and compared before each use, and it is never read from: a changed
+// descriptor is forgotten, never touched again (README.md, "Descriptors").
 #pragma once
 
 #include <initializer_list>
@@ -49,6 +56,17 @@ public:
             }
         }
     }
+    // Tries for about `budget_ns` (spinning, then sleeping); false if the lock stayed held.
+    // For the paths that may run on a thread that holds it already (exit(), a signal
+    // handler): they must never wait for it without bound.
+    bool try_lock_for(uint64_t budget_ns) {
+        for (uint64_t waited = 0;; waited += 50 * 1000) {
+            if (!__atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE)) return true;
+            if (waited >= budget_ns) return false;
+            timespec pause{0, 50 * 1000};
+            nanosleep(&pause, nullptr);
+        }
+    }
     void unlock() { __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE); }
     // For a forked child: whoever held the lock in the parent does not exist here.
     void reset() { __atomic_store_n(&locked_, 0, __ATOMIC_RELAXED); }
@@ -76,13 +94,20 @@ public:
     }
 
     bool active() const { return active_; }
+    // False in a process the writer did not start in: a child made by fork or by a raw
+    // clone() without CLONE_VM, in which no pthread_atfork handler ran. One load: the token
+    // lives in a MADV_WIPEONFORK page, which the kernel hands to such a child zeroed.
+    bool in_own_process() const {
+        return !process_token_ || __atomic_load_n(process_token_, __ATOMIC_RELAXED) != 0;
+    }
     // False once the profiler is gone (its end of the socket hung up). Changes nothing:
     // callable without the lock.
     bool profiler_alive() const;
     // Prints the one line and switches tracking off. Caller holds the lock.
     void disable(const char* why);
     // Forgets the stream without writing anything: for a forked child, which must never
-    // write into its parent's stream. Caller holds (or has just re-initialised) the lock.
+    // write into its parent's stream. Closes the socket only if it is still ours. Caller
+    // holds (or has just re-initialised) the lock.
     void abandon();
 
     SpinLock& lock() { return lock_; }
@@ -91,9 +116,14 @@ private:
     bool wait_for_space(size_t size);
     void copy_in(const void* data, size_t size);
     void publish();
+    // Whether socket_fd_ still names the socket the profiler handed down.
+    bool socket_is_ours() const;
 
     SpinLock lock_;
     int socket_fd_ = -1;
+    uint64_t socket_dev_ = 0;
+    uint64_t socket_ino_ = 0;
+    uint64_t* process_token_ = nullptr;  // see in_own_process()
     pid_t profiler_pid_ = 0;
     bool active_ = false;
     wire::RingHeader* ring_ = nullptr;
@@ -106,11 +136,25 @@ private:
 
 extern StreamWriter g_writer;
 
+// Set while this thread wants or holds the stream lock (from just before it tries to take
+// it until just after it released it). A signal handler that interrupts the thread there
+// must not take the lock: the thread may hold it. The exit path and the hooks of a signal
+// handler read it (tracker.cpp, recorders.cpp).
+extern __thread bool t_wants_stream_lock __attribute__((tls_model("initial-exec")));
+
 // RAII holder of the stream lock.
 class StreamLock {
 public:
-    StreamLock() { g_writer.lock().lock(); }
-    ~StreamLock() { g_writer.lock().unlock(); }
+    StreamLock() {
+        t_wants_stream_lock = true;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        g_writer.lock().lock();
+    }
+    ~StreamLock() {
+        g_writer.lock().unlock();
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        t_wants_stream_lock = false;
+    }
     StreamLock(const StreamLock&) = delete;
     StreamLock& operator=(const StreamLock&) = delete;
 };

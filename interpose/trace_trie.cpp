@@ -23,25 +23,26 @@ bool TraceTrie::init() {
     return slots_ != nullptr;
 }
 
-uint32_t TraceTrie::intern(uint32_t parent, uint64_t ip, bool* created) {
+TraceNode TraceTrie::intern(TraceNode parent_node, uint64_t ip, bool* created) {
     *created = false;
-    if (!slots_) return 0;
+    if (!slots_) return TraceNode();
+    const uint32_t parent = parent_node.value;
     size_t mask = capacity_ - 1;
     for (size_t i = slot_hash(parent, ip) & mask;; i = (i + 1) & mask) {
         Slot& s = slots_[i];
         if (s.node == 0) {
             if ((count_ + 1) * 2 > capacity_) {  // keep the load factor at most 1/2
-                if (!grow()) return 0;
-                return intern(parent, ip, created);
+                if (!grow()) return TraceNode();
+                return intern(parent_node, ip, created);
             }
             s.ip = ip;
             s.parent = parent;
             s.node = next_node_++;
             ++count_;
             *created = true;
-            return s.node;
+            return TraceNode(s.node);
         }
-        if (s.ip == ip && s.parent == parent) return s.node;
+        if (s.ip == ip && s.parent == parent) return TraceNode(s.node);
     }
 }
 

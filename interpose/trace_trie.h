@@ -8,14 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "interpose/ids.h"
+
 namespace allocprof::interpose {
 
 class TraceTrie {
 public:
     bool init();
     // Returns the node for `ip` under `parent`; *created is set when the node is new (the
-    // caller must then send the edge). Returns 0 if the table cannot grow (out of memory).
-    uint32_t intern(uint32_t parent, uint64_t ip, bool* created);
+    // caller must then send the edge). Returns node 0 if the table cannot grow (out of memory).
+    TraceNode intern(TraceNode parent, uint64_t ip, bool* created);
     // Forgets all edges (after dlclose an address may now belong to another library);
     // node numbers keep increasing so the profiler's earlier nodes stay valid.
     void reset();

@@ -1,16 +1,12 @@
-// tracker.cpp — see tracker.h. Lifecycle of tracking in one process:
-//
-//   NotStarted --first hook / constructor--> Active   (this is the pid allocprof launched)
-//                                        \-> Passive  (any other process: forward only)
-//   Active --exit()--> Finished (End record sent)   Active --fork (child)--> Passive
-//   Active --profiler gone--> the writer switches itself off; hooks keep forwarding.
+// tracker.cpp — the life of tracking in one process (tracker_state.h draws the states):
+// deciding at the first hook whether this is the process allocprof launched, opening the
+// stream and saying hello, the fork handlers, the End record at exit, and HookScope, the
+// guard every hook takes.
 #include "interpose/tracker.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,191 +16,41 @@
 #include <libunwind.h>
 
 #include <atomic>
-#include <initializer_list>
 
 #include "interpose/fast_unwinder.h"
-#include "interpose/internal_memory.h"
+#include "interpose/interrupted_hooks.h"
 #include "interpose/module_map.h"
+#include "interpose/notes.h"
 #include "interpose/real_functions.h"
+#include "interpose/stack_interning.h"
 #include "interpose/stream_writer.h"
-#include "interpose/trace_trie.h"
+#include "interpose/symbol_lookup.h"
+#include "interpose/ticker.h"
+#include "interpose/tracker_state.h"
 
 extern char** environ;
 
 namespace allocprof::interpose {
-namespace {
 
 using namespace allocprof::wire;
 
-enum : int { kNotStarted = 0, kStarting = 1, kActive = 2, kPassive = 3, kFinished = 4 };
 std::atomic<int> g_state{kNotStarted};
-std::atomic<uint32_t> g_next_thread{1};
+__thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 TraceTrie g_trie;
 CodeRange g_own_code;
+bool g_fast_unwinder = false;
 uint64_t g_start_monotonic_ns = 0;
 uint64_t g_page_size = 4096;
-bool g_timer_started = false;
-bool g_fast_unwinder = false;
-std::atomic<uint64_t> g_fallback_stacks{0};  // stacks the fast walker left to libunwind
-std::atomic<uint64_t> g_last_rss{0};         // the ticker's last reading of the resident set
+std::atomic<uint64_t> g_fallback_stacks{0};
 
-// The larger per-thread caches, in memory mapped on a thread's first recorded event and
-// unmapped when it exits. Not in TLS: static TLS is carved out of every thread's stack,
-// and 20 KB more of it would make pthread_create fail for programs that ask for small
-// stacks.
-struct ThreadCache {
-    // The last interned stack, outermost frame first, and its trie nodes: consecutive
-    // allocations on a thread share most of their stack, and the shared part needs no
-    // hash lookups.
-    uint32_t cached_depth;
-    uint32_t cached_epoch;
-    uint64_t cached_ips[kMaxFrames];
-    uint32_t cached_nodes[kMaxFrames];
-    // Recently interned edges of this thread, direct-mapped: the leaf frames that differ
-    // between consecutive stacks come from a handful of call sites, and the shared trie is
-    // too large to stay in cache.
-    struct Edge {
-        uint64_t ip;
-        uint32_t parent;
-        uint32_t node;
-    };
-    static constexpr int kEdges = 512;
-    Edge edges[kEdges];
-    WalkCache walk;  // the fast unwinder's previous walk
-};
+namespace {
 
-// Interns (parent, ip) through the thread's edge cache; sends the edge if it is new.
-uint32_t intern_edge_locked(ThreadCache& cache, uint32_t parent, uint64_t ip) {
-    auto& e = cache.edges[((ip ^ (uint64_t(parent) << 20)) * 0x9E3779B97F4A7C15ull) >> 55];
-    if (e.node != 0 && e.ip == ip && e.parent == parent) return e.node;
-    bool created = false;
-    uint32_t child = g_trie.intern(parent, ip, &created);
-    if (child == 0) return 0;
-    if (created) {
-        TraceEdgeRecord edge{RecordType::TraceEdge, child, parent, ip};
-        g_writer.append(&edge, sizeof(edge));
-    }
-    e = {ip, parent, child};
-    return child;
-}
-
-// ---- blocks left out (set_alloc_filter) ----------------------------------------------------
-// Their addresses, so that their frees are not reported: an open-addressing set (linear
-// probing, deletion by backward shift) in internal_map memory, under the stream lock, which
-// every free takes anyway. It grows by doubling at half load; when it cannot, the block is
-// recorded after all.
-std::atomic<AllocFilter> g_alloc_filter{nullptr};
-struct LeftOutSet {
-    uint64_t* slots = nullptr;
-    size_t capacity = 0;  // a power of two
-    size_t size = 0;
-    uint64_t total = 0;   // allocations left out in the run
-
-    size_t home(uint64_t p) const { return size_t((p * 0x9E3779B97F4A7C15ull) >> 20) & (capacity - 1); }
-    bool grow() {
-        const size_t new_capacity = capacity ? capacity * 2 : 4096;
-        auto* fresh = static_cast<uint64_t*>(internal_map(new_capacity * sizeof(uint64_t)));
-        if (!fresh) return false;
-        uint64_t* old = slots;
-        const size_t old_capacity = capacity;
-        slots = fresh;
-        capacity = new_capacity;
-        for (size_t i = 0; i < old_capacity; ++i)
-            if (old[i]) {
-                size_t j = home(old[i]);
-                while (slots[j]) j = (j + 1) & (capacity - 1);
-                slots[j] = old[i];
-            }
-        if (old) internal_unmap(old, old_capacity * sizeof(uint64_t));
-        return true;
-    }
-    bool insert(uint64_t p) {
-        if ((size + 1) * 2 > capacity && !grow()) return false;
-        size_t j = home(p);
-        while (slots[j] && slots[j] != p) j = (j + 1) & (capacity - 1);
-        if (!slots[j]) ++size;
-        slots[j] = p;
-        return true;
-    }
-    bool erase(uint64_t p) {
-        if (size == 0 || p == 0) return false;
-        size_t j = home(p);
-        while (slots[j] != p) {
-            if (!slots[j]) return false;
-            j = (j + 1) & (capacity - 1);
-        }
-        // Backward shift: move up every later entry of the run that may live at j.
-        for (size_t k = (j + 1) & (capacity - 1); slots[k]; k = (k + 1) & (capacity - 1)) {
-            const size_t h = home(slots[k]);
-            if (((k - h) & (capacity - 1)) >= ((k - j) & (capacity - 1))) {
-                slots[j] = slots[k];
-                j = k;
-            }
-        }
-        slots[j] = 0;
-        --size;
-        return true;
-    }
-};
-LeftOutSet g_left_out;
-
-// How deep this thread is in a binding's own calls into the target (LeaveOutScope).
-__attribute__((tls_model("initial-exec"))) thread_local int t_binding_work;
-
-// Whether the allocation with this stack is left out: made in a LeaveOutScope, or one the
-// filter recognizes.
-inline bool left_out(const CapturedStack& stack) {
-    if (__builtin_expect(t_binding_work != 0, 0)) return true;
-    AllocFilter filter = g_alloc_filter.load(std::memory_order_acquire);
-    return __builtin_expect(filter != nullptr, 0) && filter(stack.frames, stack.depth);
-}
-
-// Per-thread state. initial-exec: the dynamic TLS path (__tls_get_addr) may allocate.
-struct ThreadState {
-    bool in_hook;
-    bool exited;  // the thread's cache is gone (its TLS destructors ran); do not map another
-    uint32_t thread_number;
-    ThreadCache* cache;
-};
-__attribute__((tls_model("initial-exec"))) thread_local ThreadState t_state;
-pthread_key_t g_cache_key;
-bool g_cache_key_ready = false;
-
-void release_thread_cache(void* cache) {
-    internal_unmap(cache, sizeof(ThreadCache));
-    t_state.cache = nullptr;
-    t_state.exited = true;
-}
-
-// This thread's caches, or null (out of memory, or the thread is exiting).
-ThreadCache* thread_cache() {
-    if (t_state.cache || t_state.exited || !g_cache_key_ready) return t_state.cache;
-    auto* cache = static_cast<ThreadCache*>(internal_map(sizeof(ThreadCache)));
-    if (!cache) {
-        t_state.exited = true;  // do not retry on every event
-        return nullptr;
-    }
-    t_state.cache = cache;
-    pthread_setspecific(g_cache_key, cache);  // runs release_thread_cache at thread exit
-    return cache;
-}
-
-uint64_t monotonic_ns() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+std::atomic<uint32_t> g_next_thread{1};
 
 uint64_t realtime_ns() {
     timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
-uint32_t thread_number() {
-    if (t_state.thread_number == 0)
-        t_state.thread_number = g_next_thread.fetch_add(1, std::memory_order_relaxed);
-    return t_state.thread_number;
 }
 
 // Parses a decimal number without strtol (locale-free, allocation-free).
@@ -219,47 +65,6 @@ bool parse_decimal(const char* s, long* out) {
     return true;
 }
 
-uint64_t read_rss_bytes(int statm_fd) {
-    if (statm_fd < 0) return 0;
-    char buf[128];
-    ssize_t n = pread(statm_fd, buf, sizeof(buf) - 1, 0);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    // "size resident shared ...", in pages
-    const char* p = buf;
-    while (*p && *p != ' ') ++p;
-    while (*p == ' ') ++p;
-    uint64_t pages = 0;
-    for (; *p >= '0' && *p <= '9'; ++p) pages = pages * 10 + uint64_t(*p - '0');
-    return pages * g_page_size;
-}
-
-void append_note_locked(const char* a, const char* b = nullptr, const char* c = nullptr) {
-    char text[kMaxNameLength + 1];
-    size_t n = 0;
-    for (const char* part : {a, b, c}) {
-        if (!part) continue;
-        size_t len = strnlen(part, kMaxNameLength - n);
-        memcpy(text + n, part, len);
-        n += len;
-    }
-    NameRecord header{RecordType::Note, static_cast<uint16_t>(n)};
-    g_writer.append2(&header, sizeof(header), text, n);
-}
-
-// "N<text>" as a note, when N is not 0 (decimal digits without printf: no allocation).
-void append_count_note_locked(uint64_t n, const char* text) {
-    if (n == 0) return;
-    char digits[24];
-    int i = sizeof(digits) - 1;
-    digits[i] = '\0';
-    do {
-        digits[--i] = char('0' + n % 10);
-        n /= 10;
-    } while (n && i > 0);
-    append_note_locked(digits + i, text);
-}
-
 // Says which unwinder took the stacks: users comparing runs should know.
 void append_unwinder_note_locked() {
     if (!g_fast_unwinder) {
@@ -268,13 +73,6 @@ void append_unwinder_note_locked() {
     }
     append_count_note_locked(g_fallback_stacks.load(std::memory_order_relaxed),
                              " stacks needed libunwind (frames the fast unwinder does not model)");
-}
-
-// How many allocations the filter left out (set_alloc_filter), if any.
-void append_left_out_note_locked() {
-    append_count_note_locked(g_left_out.total, " allocations made only for allocprof's interpreter hooks "
-                                   "(CPython's frame objects and bound methods for the profiling "
-                                   "hook, Lua's GC sentinel) were not recorded");
 }
 
 void append_module_map_locked(const ModuleMapSnapshot& snapshot) {
@@ -292,77 +90,89 @@ void after_fork_in_child() {
     g_state.store(kPassive, std::memory_order_release);
 }
 
+// A process the writer did not start in (a raw clone() child, which ran no fork handler)
+// forgets the stream as a forked child does. Only this thread exists in such a child, so
+// a lock some other thread of the parent held is nobody's here.
+void leave_foreign_process() {
+    after_fork_in_child();
+}
+
+// The exit handler. exit() may be called by a signal handler that interrupted a hook of
+// this very thread while it held the stream lock (or was about to take it): waiting for
+// the lock then waits forever. So when this thread may hold it, the lock is only tried,
+// for a bounded time; if it stays held, the run ends without its End record (the
+// profiler marks it truncated) rather than never.
 void finish_tracking() {
     if (g_state.load(std::memory_order_acquire) != kActive) return;
+    if (!g_writer.in_own_process()) return leave_foreign_process();
     bool was_in_hook = t_state.in_hook;
     t_state.in_hook = true;
-    {
-        StreamLock lock;
+    const bool may_hold_lock = t_wants_stream_lock;
+    if (may_hold_lock ? g_writer.lock().try_lock_for(20 * 1000 * 1000)
+                      : (g_writer.lock().lock(), true)) {
         g_state.store(kFinished, std::memory_order_release);
         append_unwinder_note_locked();
         append_left_out_note_locked();
+        append_interrupted_hooks_note_locked();
         int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-        TickRecord end{RecordType::End, monotonic_ns() - g_start_monotonic_ns, read_rss_bytes(statm)};
+        TickRecord end{RecordType::End, elapsed_ns(), read_rss_bytes(statm)};
         if (statm >= 0) close(statm);
         g_writer.append(&end, sizeof(end));
         g_writer.abandon();
+        g_writer.lock().unlock();
+    } else {
+        // The interrupted append never completes (exit does not return to it): no record
+        // may follow it. The profiler sees the stream end where the last one was published.
+        g_state.store(kFinished, std::memory_order_release);
     }
     t_state.in_hook = was_in_hook;
 }
 
-// ---- the ticker thread -------------------------------------------------------------------
-
-void* ticker_main(void*) {
-    t_state.in_hook = true;  // permanently: nothing this thread does is the target's
-    int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    while (g_state.load(std::memory_order_acquire) == kActive) {
-        timespec delay{0, 10 * 1000 * 1000};
-        while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
-        }
-        uint64_t rss = read_rss_bytes(statm);
-        g_last_rss.store(rss, std::memory_order_relaxed);
-        bool alive = g_writer.profiler_alive();  // a system call: not under the lock
-        StreamLock lock;
-        if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active()) break;
-        if (!alive) {
-            g_writer.disable("the profiler is gone");
-            break;
-        }
-        TickRecord tick{RecordType::Tick, monotonic_ns() - g_start_monotonic_ns, rss};
-        g_writer.append(&tick, sizeof(tick));
-    }
-    if (statm >= 0) close(statm);
-    return nullptr;
+// Which allocator a malloc of the program's own is, by the API it has beside malloc: in
+// the global scope, or in the full symbol table of the file that provides malloc (a
+// statically linked allocator exports only what shared libraries reference).
+const char* allocator_family(const char* provider) {
+    struct Known {
+        const char* symbol;
+        const char* name;
+    };
+    static const Known kKnown[] = {{"mallctl", "jemalloc"}, {"je_mallctl", "jemalloc"},
+                                   {"mi_version", "mimalloc"}, {"tc_version", "tcmalloc"},
+                                   {"MallocExtension_GetNumericProperty", "tcmalloc"}};
+    for (const Known& k : kKnown)
+        if (dlsym(RTLD_DEFAULT, k.symbol) || (provider && file_has_symbol(provider, k.symbol)))
+            return k.name;
+    return "an allocator of its own";
 }
 
-void start_ticker() {
-    if (g_timer_started || g_state.load(std::memory_order_acquire) != kActive) return;
-    g_timer_started = true;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    pthread_t thread;
-    // Signals stay with the target's threads.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    if (pthread_create(&thread, &attr, ticker_main, nullptr) != 0) {
-        write_stderr_line("allocprof: cannot start the sampling thread; memory-over-time "
-                          "samples will be missing");
-    }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    pthread_attr_destroy(&attr);
-}
-
-// Facts the user should know: who provides malloc and operator new in this process.
+// Facts the user should know: who provides malloc and operator new in this process, and
+// so what allocprof can and cannot see.
 void send_allocator_notes() {
     BootstrapScope loader_state_stays_ours;
     Dl_info info;
     const char* missing = unresolved_required_functions();
+    // The malloc the program's calls reach: ours, unless an object ahead of the preload
+    // library in the search order (the executable itself, with a statically linked
+    // allocator) defines one. Then none of its heap calls reach a hook.
+    void* global_malloc = dlsym(RTLD_DEFAULT, "malloc");
+    const bool own_malloc = global_malloc && !g_own_code.contains(reinterpret_cast<uintptr_t>(global_malloc));
+    char exe[512];
+    const char* provider = nullptr;
+    if (own_malloc && dladdr(global_malloc, &info) && info.dli_fname) provider = info.dli_fname;
+    if (own_malloc && (!provider || !*provider)) {  // the executable: the kernel knows its path
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        provider = n > 0 ? exe : nullptr;
+    }
+    const char* family = own_malloc ? allocator_family(provider) : nullptr;
     StreamLock lock;
     if (missing && *missing) append_note_locked("functions not found in libc, not hooked: ", missing);
-    if (g_real.malloc && dladdr(reinterpret_cast<void*>(g_real.malloc), &info) && info.dli_fname &&
+    if (own_malloc) {
+        append_note_locked("allocator: malloc is the program's own (", family, ")");
+        append_note_locked("malloc is provided by ", provider ? provider : "the executable",
+                           " ahead of allocprof's hooks: its malloc/free/realloc calls are not "
+                           "seen, only the memory it maps (mmap/munmap/mremap)");
+    } else if (g_real.malloc && dladdr(reinterpret_cast<void*>(g_real.malloc), &info) && info.dli_fname &&
         !strstr(info.dli_fname, "libc.so")) {
         append_note_locked("malloc is provided by ", info.dli_fname,
                            " (a replacement allocator), not libc");
@@ -418,7 +228,7 @@ void start_tracking() {
         g_writer.append(&hello, sizeof(hello));
         append_module_map_locked(snapshot);
     }
-    g_cache_key_ready = pthread_key_create(&g_cache_key, release_thread_cache) == 0;
+    stack_interning_init();
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
     // Registered before main() registers anything, so it runs after every other exit
     // handler and library destructor: allocations made by those are still recorded.
@@ -426,106 +236,84 @@ void start_tracking() {
     g_state.store(kActive, std::memory_order_release);
 }
 
-uint32_t intern_new_stack_locked(const CapturedStack& stack);
-
-// Interns the stack under the stream lock; sends the new edges. Returns the leaf node.
-// A stack the fast walker found identical to one it kept is not interned again: the node
-// interned for it then is kept next to the walk.
-uint32_t intern_native_locked(const CapturedStack& stack) {
-    ThreadCache* cache = t_state.cache;
-    if (!cache || stack.walk_slot < 0) return intern_new_stack_locked(stack);
-    WalkCache& walk = cache->walk;
-    const auto slot = size_t(stack.walk_slot);
-    if (stack.same_walk && walk.result_generation[slot] == g_trie.epoch() && walk.result[slot] != 0)
-        return walk.result[slot];
-    uint32_t node = intern_new_stack_locked(stack);
-    walk.result[slot] = node;
-    walk.result_generation[slot] = g_trie.epoch();
-    return node;
-}
-
-// Interns (parent, ip), through the thread's edge cache when it has one; sends the edge if
-// it is new. 0 when the trie cannot grow.
-uint32_t intern_frame_locked(ThreadCache* cache, uint32_t parent, uint64_t ip) {
-    if (cache) return intern_edge_locked(*cache, parent, ip);
-    bool created = false;
-    uint32_t child = g_trie.intern(parent, ip, &created);
-    if (child != 0 && created) {
-        TraceEdgeRecord edge{RecordType::TraceEdge, child, parent, ip};
-        g_writer.append(&edge, sizeof(edge));
-    }
-    return child;
-}
-
-uint32_t intern_stack_locked(const CapturedStack& stack) {
-    uint32_t node = intern_native_locked(stack);
-    if (stack.script_depth == 0 || node == 0) return node;
-    // Script frames go on top of the native leaf: the native part keeps its cached node
-    // however the script line changes (wire_format.h, script_frame_ip).
-    script::announce_functions_locked(stack.script, stack.script_depth);
-    ThreadCache* cache = thread_cache();
-    for (int i = 0; i < stack.script_depth; ++i) {
-        uint32_t child = intern_frame_locked(
-            cache, node, script_frame_ip(stack.script[i].function, stack.script[i].line));
-        if (child == 0) break;
-        node = child;
-    }
-    return node;
-}
-
-uint32_t intern_new_stack_locked(const CapturedStack& stack) {
-    ThreadCache* cache = thread_cache();
-    if (!cache) {  // no cache: intern frame by frame
-        uint32_t node = 0;
-        for (int i = stack.depth - 1; i >= 0; --i) {
-            uint32_t child = intern_frame_locked(nullptr, node, stack.ip(i));
-            if (child == 0) break;
-            node = child;
-        }
-        return node;
-    }
-    ThreadCache& ts = *cache;
-    if (ts.cached_epoch != g_trie.epoch()) {
-        ts.cached_depth = 0;
-        ts.cached_epoch = g_trie.epoch();
-        memset(ts.edges, 0, sizeof(ts.edges));
-    }
-    const int n = stack.depth;
-    uint32_t common = 0;
-    const uint32_t limit = uint32_t(n) < ts.cached_depth ? uint32_t(n) : ts.cached_depth;
-    while (common < limit && ts.cached_ips[common] == stack.ip(n - 1 - int(common))) ++common;
-    uint32_t node = common ? ts.cached_nodes[common - 1] : 0;
-    uint32_t depth = common;
-    for (int i = int(common); i < n; ++i) {
-        uint64_t ip = stack.ip(n - 1 - i);
-        uint32_t child = intern_edge_locked(ts, node, ip);
-        if (child == 0) break;  // out of memory: keep the stack truncated at this depth
-        node = child;
-        ts.cached_ips[depth] = ip;
-        ts.cached_nodes[depth] = node;
-        ++depth;
-    }
-    ts.cached_depth = depth;
-    return node;
-}
-
 }  // namespace
+
+uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+ThreadNumber thread_number() {
+    if (t_state.thread_number == 0)
+        t_state.thread_number = g_next_thread.fetch_add(1, std::memory_order_relaxed);
+    return ThreadNumber(t_state.thread_number);
+}
 
 // ---- HookScope ----------------------------------------------------------------------------
 
-HookScope::HookScope() : owner_(!t_state.in_hook), recording_(false) {
-    if (!owner_) return;
+HookScope::HookScope(NestedCalls nested) : owner_(!t_state.in_hook), nested_(false), recording_(false) {
+    if (!owner_) {
+        // A hook inside a hook on this thread: record it only where the outer hook says a
+        // nested call can only be a signal handler's (tracker_state.h, Nesting).
+        const uint8_t part = t_state.nesting;
+        if (nested == NestedCalls::Skip || t_state.nested || part == kNestingClosed) return;
+        if (g_state.load(std::memory_order_acquire) != kActive || !g_writer.active() ||
+            !g_writer.in_own_process())
+            return;
+        nested_ = true;
+        saved_nesting_ = part;
+        t_state.nested = true;
+        t_state.nesting = kNestingClosed;  // whatever the nested hook's own work calls
+        recording_ = true;
+        return;
+    }
+    // Open from the start (a signal handler's allocation here is the program's); only the
+    // library's own work below is Closed.
+    t_state.nesting = kNestingOpen;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t_state.in_hook = true;
     int state = g_state.load(std::memory_order_acquire);
-    if (state == kNotStarted) {
-        start_tracking();
+    if (__builtin_expect(state != kActive, 0)) {
+        NestingWindow own_work(kNestingClosed);
+        if (state == kNotStarted) start_tracking();
         state = g_state.load(std::memory_order_acquire);
     }
+    if (state == kActive && !g_writer.in_own_process()) {
+        leave_foreign_process();
+        state = kPassive;
+    }
     recording_ = state == kActive && g_writer.active();
+    if (recording_ && t_state.thread_number == 0 && thread_number().value >= 2) {
+        NestingWindow own_work(kNestingClosed);
+        start_ticker();  // a second thread of the program's: the process is multi-threaded
+    }
 }
 
 HookScope::~HookScope() {
-    if (owner_) t_state.in_hook = false;
+    if (nested_) {
+        t_state.nested = false;
+        t_state.nesting = saved_nesting_;
+        return;
+    }
+    if (!owner_) return;
+    if (__builtin_expect(t_state.deferred != nullptr, 0)) {
+        t_state.nesting = kNestingClosed;
+        flush_deferred_events();
+    }
+    t_state.in_hook = false;
+}
+
+OwnWorkScope::OwnWorkScope() : previous_in_hook_(t_state.in_hook), previous_nesting_(t_state.nesting) {
+    t_state.in_hook = true;
+    t_state.nesting = kNestingClosed;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+OwnWorkScope::~OwnWorkScope() {
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    t_state.nesting = previous_nesting_;
+    t_state.in_hook = previous_in_hook_;
 }
 
 bool recording_now() {
@@ -533,120 +321,8 @@ bool recording_now() {
     return scope.recording();
 }
 
-void capture_stack(CapturedStack& stack) {
-    uint64_t* raw = stack.raw;
-    ThreadCache* cache = g_fast_unwinder ? thread_cache() : nullptr;
-    int n = g_fast_unwinder ? fast_unwind(raw, kMaxFrames + 8, cache ? &cache->walk : nullptr,
-                                          g_own_code.start, g_own_code.end, &stack.walk_slot,
-                                          &stack.same_walk)
-                            : -1;
-    int first = 0;
-    if (n < 0) {
-        if (g_fast_unwinder) g_fallback_stacks.fetch_add(1, std::memory_order_relaxed);
-        n = unw_backtrace(reinterpret_cast<void**>(raw), kMaxFrames + 8);
-        // Skip libunwind's frames and then ours at the top. Frames of ours further down
-        // stay: the target's code called from the library's interpreter hooks allocates too.
-        while (first < n && first < 12 && !g_own_code.contains(raw[first])) ++first;
-        if (first == n || first == 12) first = 0;  // none of ours near the top
-        while (first < n && g_own_code.contains(raw[first])) ++first;
-    }
-    stack.frames = raw + first;
-    stack.depth = n - first < kMaxFrames ? n - first : kMaxFrames;
-    stack.script_depth = script::capture(stack.script, script::kMaxFrames);
-}
-
-void set_alloc_filter(AllocFilter filter) { g_alloc_filter.store(filter, std::memory_order_release); }
-
-LeaveOutScope::LeaveOutScope() { ++t_binding_work; }
-LeaveOutScope::~LeaveOutScope() { --t_binding_work; }
-
-void record_alloc(HookFn fn, void* ptr, size_t size) {
-    CapturedStack stack;
-    capture_stack(stack);
-    const bool leave_out = left_out(stack);
-    StreamLock lock;
-    const auto address = reinterpret_cast<uint64_t>(ptr);
-    if (leave_out && g_left_out.insert(address)) {
-        ++g_left_out.total;
-        return;
-    }
-    g_left_out.erase(address);  // a left-out block whose free we did not see: its address is reused
-    AllocRecord r{RecordType::Alloc, fn, thread_number(), intern_stack_locked(stack),
-                  reinterpret_cast<uint64_t>(ptr), size};
-    g_writer.append(&r, sizeof(r));
-}
-
-void record_free(HookFn fn, void* ptr) {
-    uint32_t thread = thread_number();
-    StreamLock lock;
-    if (g_left_out.erase(reinterpret_cast<uint64_t>(ptr))) return;
-    FreeRecord r{RecordType::Free, fn, thread, reinterpret_cast<uint64_t>(ptr)};
-    g_writer.append(&r, sizeof(r));
-}
-
-void* tracked_realloc(HookFn fn, ReallocCall call, void* ptr, size_t a, size_t b,
-                      size_t requested) {
-    CapturedStack stack;
-    capture_stack(stack);
-    uint32_t thread = thread_number();
-    const bool leave_out = left_out(stack);
-    StreamLock lock;
-    void* result = call(ptr, a, b);
-    const auto old_address = reinterpret_cast<uint64_t>(ptr);
-    const auto new_address = reinterpret_cast<uint64_t>(result);
-    if (result) {
-        // A new block (realloc(NULL, n)) is left out like a malloc; a left-out block stays
-        // left out when the filter's work resizes it; resized by anyone else, it becomes a
-        // plain allocation from here on.
-        const bool was_left_out = g_left_out.erase(old_address);
-        g_left_out.erase(new_address);
-        if (leave_out && (was_left_out || old_address == 0) && g_left_out.insert(new_address)) {
-            ++g_left_out.total;
-            return result;
-        }
-        if (was_left_out) {
-            AllocRecord r{RecordType::Alloc, fn, thread, intern_stack_locked(stack), new_address,
-                          requested};
-            g_writer.append(&r, sizeof(r));
-            return result;
-        }
-        ReallocRecord r{RecordType::Realloc, fn, thread, intern_stack_locked(stack),
-                        old_address, new_address, requested};
-        g_writer.append(&r, sizeof(r));
-    } else if (requested == 0) {
-        // glibc's realloc(p, 0) frees p and returns NULL.
-        if (g_left_out.erase(old_address)) return result;
-        FreeRecord r{RecordType::Free, fn, thread, old_address};
-        g_writer.append(&r, sizeof(r));
-    }
-    return result;
-}
-
-void record_mmap(void* addr, size_t length) {
-    CapturedStack stack;
-    capture_stack(stack);
-    StreamLock lock;
-    MmapRecord r{RecordType::Mmap, thread_number(), intern_stack_locked(stack),
-                 reinterpret_cast<uint64_t>(addr), length};
-    g_writer.append(&r, sizeof(r));
-}
-
-void record_munmap(void* addr, size_t length) {
-    uint32_t thread = thread_number();
-    StreamLock lock;
-    MunmapRecord r{RecordType::Munmap, thread, reinterpret_cast<uint64_t>(addr), length};
-    g_writer.append(&r, sizeof(r));
-}
-
-void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new_length) {
-    uint32_t thread = thread_number();
-    StreamLock lock;
-    MremapRecord r{RecordType::Mremap, thread, reinterpret_cast<uint64_t>(old_addr), old_length,
-                   reinterpret_cast<uint64_t>(new_addr), new_length};
-    g_writer.append(&r, sizeof(r));
-}
-
 void modules_changed(bool unloaded) {
+    NestingWindow own_work(kNestingClosed);
     ModuleMapSnapshot snapshot;
     bool collected = snapshot.collect();  // outside the stream lock: it takes the loader's
     StreamLock lock;
@@ -659,51 +335,15 @@ void modules_changed(bool unloaded) {
     if (collected) append_module_map_locked(snapshot);
 }
 
-// A phase boundary gets a tick of its own: the ticker's 10 ms resolution would put every
-// boundary of a short phase at the same time. RSS is the ticker's last reading.
-static void append_boundary_tick_locked() {
-    TickRecord tick{RecordType::Tick, monotonic_ns() - g_start_monotonic_ns,
-                    g_last_rss.load(std::memory_order_relaxed)};
-    g_writer.append(&tick, sizeof(tick));
-}
-
-void record_phase_begin(const char* name) {
-    size_t n = name ? strnlen(name, kMaxNameLength) : 0;
-    StreamLock lock;
-    append_boundary_tick_locked();
-    NameRecord r{RecordType::PhaseBegin, static_cast<uint16_t>(n)};
-    g_writer.append2(&r, sizeof(r), name, n);
-}
-
-void record_phase_end() {
-    StreamLock lock;
-    append_boundary_tick_locked();
-    RecordHeader r{RecordType::PhaseEnd};
-    g_writer.append(&r, sizeof(r));
-}
-
-void record_gc_cycle(ScriptLanguage language, uint8_t generation) {
-    uint32_t thread = thread_number();
-    StreamLock lock;
-    GcCycleRecord r{RecordType::GcCycle, language, generation, thread,
-                    monotonic_ns() - g_start_monotonic_ns};
-    g_writer.append(&r, sizeof(r));
-}
-
-void record_ops(uint64_t n) {
-    StreamLock lock;
-    OpsRecord r{RecordType::Ops, n};
-    g_writer.append(&r, sizeof(r));
-}
-
 // Runs when the dynamic loader initialises the library: start tracking if the first
-// allocation has not done it yet, start the ticker, say who provides the allocator.
+// allocation has not done it yet, say who provides the allocator. The sampling thread is
+// not started here (ticker.h says when).
 __attribute__((constructor)) static void on_library_load() {
     if (!real_functions_ready()) return;
     HookScope scope;
     if (!scope.recording()) return;
+    NestingWindow own_work(kNestingClosed);
     send_allocator_notes();
-    start_ticker();
 }
 
 }  // namespace allocprof::interpose

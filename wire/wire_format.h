@@ -12,6 +12,7 @@
 // preload library, which links nothing but libc, libdl, pthread and libunwind.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace allocprof::wire {
@@ -95,43 +96,61 @@ inline const char* script_language_name(ScriptLanguage language) {
     return "unknown";
 }
 
-// Which hooked function produced an event. Explicit values: they are stored.
+// Which hooked function produced an event: one enumerator per ALLOCPROF_HOOK row of
+// hooked_functions.def, with the row's explicit value (values are stored in databases).
 enum class HookFn : uint8_t {
-    Malloc = 1,
-    Calloc = 2,
-    Realloc = 3,
-    Reallocarray = 4,
-    Free = 5,
-    PosixMemalign = 6,
-    AlignedAlloc = 7,
-    Memalign = 8,
-    Valloc = 9,
-    Pvalloc = 10,
-    FreeSized = 11,
-    FreeAlignedSized = 12,
-    Mmap = 13,
-    Munmap = 14,
-    Mremap = 15,
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) id = value,
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind)
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind)
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
 };
-inline constexpr int kHookFnCount = 16;  // one past the largest HookFn value
 
+// Every HookFn value, in table order.
+inline constexpr uint8_t kHookFnValues[] = {
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) value,
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind)
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind)
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
+};
+
+namespace detail {
+constexpr int one_past_largest_hook_fn() {
+    int largest = 0;
+    for (uint8_t v : kHookFnValues) largest = v > largest ? v : largest;
+    return largest + 1;
+}
+constexpr bool hook_fn_values_are_distinct_and_nonzero() {
+    for (size_t i = 0; i < sizeof(kHookFnValues); ++i) {
+        if (kHookFnValues[i] == 0) return false;
+        for (size_t j = 0; j < i; ++j)
+            if (kHookFnValues[i] == kHookFnValues[j]) return false;
+    }
+    return true;
+}
+}  // namespace detail
+
+// One past the largest HookFn value: the size of an array indexed by HookFn (0 unused).
+inline constexpr int kHookFnCount = detail::one_past_largest_hook_fn();
+static_assert(detail::hook_fn_values_are_distinct_and_nonzero(),
+              "hooked_functions.def: HookFn values must be distinct and not 0");
+
+// The hooked function's name, as stored in function_calls.function.
 inline const char* hook_fn_name(HookFn fn) {
     switch (fn) {
-        case HookFn::Malloc: return "malloc";
-        case HookFn::Calloc: return "calloc";
-        case HookFn::Realloc: return "realloc";
-        case HookFn::Reallocarray: return "reallocarray";
-        case HookFn::Free: return "free";
-        case HookFn::PosixMemalign: return "posix_memalign";
-        case HookFn::AlignedAlloc: return "aligned_alloc";
-        case HookFn::Memalign: return "memalign";
-        case HookFn::Valloc: return "valloc";
-        case HookFn::Pvalloc: return "pvalloc";
-        case HookFn::FreeSized: return "free_sized";
-        case HookFn::FreeAlignedSized: return "free_aligned_sized";
-        case HookFn::Mmap: return "mmap";
-        case HookFn::Munmap: return "munmap";
-        case HookFn::Mremap: return "mremap";
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) \
+    case HookFn::id: return #name;
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind)
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind)
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
     }
     return "unknown";
 }

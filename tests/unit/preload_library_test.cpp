@@ -1,6 +1,7 @@
 // Checks the built liballocprof_preload.so itself: it needs nothing but libc, libdl,
-// pthread and libunwind (STYLE.md, principle 2), and it exports every function of the
-// hook table (interpose/hooked_functions.def) plus the marker API.
+// pthread and libunwind (principle 2 of the project's style), and it exports every
+// function of the hook table (wire/hooked_functions.def) plus the marker API, and nothing
+// else: interpose/exports.map is generated from the table, this checks the result.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -57,9 +58,13 @@ TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
         pos = end == std::string::npos ? symbols.size() : end + 1;
     }
     std::vector<std::string> expected = {
-#define X(name, ret, params, kind) #name,
-#include "interpose/hooked_functions.def"
-#undef X
+#define ALLOCPROF_HOOK(name, id, value, ret, params, kind) #name,
+#define ALLOCPROF_HOOK_SHARING(name, id, ret, params, kind) #name,
+#define ALLOCPROF_HOOK_NO_EVENT(name, ret, params, kind) #name,
+#include "wire/hooked_functions.def"
+#undef ALLOCPROF_HOOK
+#undef ALLOCPROF_HOOK_SHARING
+#undef ALLOCPROF_HOOK_NO_EVENT
         "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops",
         // The interpreter bindings' entry points (lua_frames.cpp, python_frames.cpp).
         "allocprof_lua_open", "allocprof_python_attach", "allocprof_python_gc"};
