@@ -228,7 +228,8 @@ struct Report {
     const SiteRow* site(int64_t site_id) const;
 };
 
-// The hooked functions of interpose/hooked_functions.def a report checks for calls.
+// The hooked functions a report checks for calls: wire/hooked_functions.def's Required rows
+// that record events (tests/unit/report_hooks_test.cpp keeps the two equal).
 inline const char* const kHookedFunctions[] = {
     "malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign", "aligned_alloc",
     "memalign", "valloc", "pvalloc", "mmap", "munmap", "mremap"};
