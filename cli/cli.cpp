@@ -11,6 +11,8 @@
 #include <iostream>
 #include <limits>
 
+#include "symbolize/run_symbolizer.h"
+
 namespace allocprof::cli {
 
 void print_error(const std::string& message) { std::cerr << "allocprof: error: " << message << "\n"; }
@@ -95,6 +97,30 @@ void write_output(const std::optional<std::string>& output, const std::string& t
         std::remove(pattern.c_str());
         throw std::runtime_error(*output + ": cannot write the " + what);
     }
+}
+
+void write_new_output(const std::optional<std::string>& output, const std::string& text, const std::string& what,
+                      bool force, const std::string& input) {
+    namespace fs = std::filesystem;
+    if (output && *output != "-") {
+        std::error_code ec;
+        if (fs::equivalent(*output, input, ec))
+            throw std::runtime_error(*output + ": is the input database; not replaced by the " + what);
+        if (!force && fs::exists(fs::symlink_status(*output)))
+            throw std::runtime_error(*output + ": exists; not replaced (--force replaces it)");
+    }
+    write_output(output, text, what);
+}
+
+void symbolize_first(std::optional<schema::Database>& db, const std::string& file, int64_t run_id,
+                     const std::string& why) {
+    if (why.empty()) return;
+    std::cerr << "allocprof: run " << run_id << " of " << file << " " << why << "; symbolizing it now (once)\n";
+    db.reset();
+    db.emplace(schema::Database::open_existing(file, true));
+    symbolize::SymbolizeOptions options;
+    options.progress = isatty(STDERR_FILENO) != 0;
+    symbolize::symbolize_run(*db, run_id, options);
 }
 
 std::string closest(const std::string& word, const std::vector<std::string>& candidates) {

@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "schema/run_database.h"
 #include "schema/units.h"
 
 namespace allocprof::cli {
@@ -43,6 +44,8 @@ void add_analyze_command(CLI::App& app, CommandRun& run);
 void add_report_command(CLI::App& app, CommandRun& run);
 void add_suite_command(CLI::App& app, CommandRun& run);
 void add_compare_command(CLI::App& app, CommandRun& run);
+void add_export_command(CLI::App& app, CommandRun& run);
+void add_import_command(CLI::App& app, CommandRun& run);
 
 // The target's command line of `record`, everything after its options (or after "--"):
 // main takes it out of argv before parsing, since it is not allocprof's to parse.
@@ -72,6 +75,16 @@ CLI::Validator count_validator();
 // Writes `text` to `output` ("-" or none: stdout). The file is written whole or not at all
 // (a temporary file in the same folder, renamed into place). Throws naming the file.
 void write_output(const std::optional<std::string>& output, const std::string& text, const std::string& what);
+
+// write_output for a file the user may have had before: an existing `output` is replaced
+// only with `force` (else a one-line error naming it), and never when it is `input`.
+void write_new_output(const std::optional<std::string>& output, const std::string& text, const std::string& what,
+                      bool force, const std::string& input);
+
+// Symbolizes run `run_id` of `file` first when `why` is not empty ("was never symbolized"),
+// saying so on stderr; `db` is reopened writable for it.
+void symbolize_first(std::optional<schema::Database>& db, const std::string& file, int64_t run_id,
+                     const std::string& why);
 
 // The closest of `candidates` to `word` (a typo's likely meaning), or "" when none is close.
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);

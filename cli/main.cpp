@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
     add_report_command(app, run);
     add_suite_command(app, run);
     add_compare_command(app, run);
+    add_export_command(app, run);
+    add_import_command(app, run);
 
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {

@@ -104,8 +104,10 @@ void print_text(const std::string& file, const json& runs) {
             ending = "incomplete: the recorder stopped before finishing this run";
         else if (!r["exit_status"].is_null())
             ending = "exit status " + std::to_string(r["exit_status"].get<int64_t>());
-        else
+        else if (!r["term_signal"].is_null())
             ending = "killed by signal " + std::to_string(r["term_signal"].get<int64_t>());
+        else
+            ending = "how it ended is not known (an imported run)";
         if (!r["duration_s"].is_null()) {
             char buf[64];
             std::snprintf(buf, sizeof(buf), " after %.2f s", r["duration_s"].get<double>());

@@ -22,7 +22,6 @@
 // With --group script, each site is a script location (module "[lua]"/"[python]", or
 // function "(no script frame)" for allocations outside any script) and also has
 // "native_site": {"function", "file", "line", "module"}, the native site of its top stack.
-#include <unistd.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -237,17 +236,9 @@ int top(const TopOptions& o) {
     std::optional<schema::Database> db(schema::Database::open_existing(o.file, false));
     const int64_t run_id = schema::select_run(*db, o.run);
     const bool symbolized = is_symbolized(*db, run_id);
-    if (!symbolized || (script && !has_script_sites(*db, run_id))) {
-        std::cerr << "allocprof: run " << run_id << " of " << o.file
-                  << (symbolized ? " was symbolized before script locations existed"
-                                 : " was never symbolized")
-                  << "; symbolizing it now (once)\n";
-        db.reset();
-        db.emplace(schema::Database::open_existing(o.file, true));
-        SymbolizeOptions options;
-        options.progress = isatty(STDERR_FILENO) != 0;
-        symbolize_run(*db, run_id, options);
-    }
+    if (!symbolized || (script && !has_script_sites(*db, run_id)))
+        symbolize_first(db, o.file, run_id,
+                        symbolized ? "was symbolized before script locations existed" : "was never symbolized");
     json top = load_top(*db, run_id, *metric, o.limit, script);
     if (o.format == "json") {
         json out = {{"format", "allocprof-top"}, {"format_version", 1}, {"file", o.file}};

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS runs (
     cwd                       TEXT NOT NULL,    -- working directory of the target
     hostname                  TEXT NOT NULL,
     tool_version              TEXT NOT NULL,    -- allocprof version that recorded the run
-    wire_version              INTEGER NOT NULL, -- version of the target->profiler stream
+    wire_version              INTEGER NOT NULL, -- version of the target->profiler stream; 0: imported
+                                                -- (allocprof import: another profiler's file, see notes)
     pid                       INTEGER NOT NULL, -- pid of the target process
     start_unix_ns             INTEGER NOT NULL, -- wall clock at launch (ns since the epoch)
     end_unix_ns               INTEGER,          -- wall clock when the target was reaped

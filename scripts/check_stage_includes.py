@@ -22,7 +22,8 @@ ALLOWED = {
     "compare": {"schema", "analyzers"},
     "suite": {"schema", "analyzers", "compare"},
     "reports": {"schema", "analyzers"},
-    "cli": {"schema", "record", "symbolize", "analyzers", "compare", "suite", "reports"},
+    "export": {"schema", "symbolize"},
+    "cli": {"schema", "record", "symbolize", "analyzers", "compare", "suite", "reports", "export"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -12,6 +12,9 @@ packages=(
   nlohmann-json3-dev       # configuration and machine output
   libcli11-dev             # the command line (cli/)
   libzstd-dev              # compressed event chunks in the database
+  zlib1g-dev               # export/: gzipped pprof profiles; import of heaptrack's .gz files
+  libprotobuf-dev protobuf-compiler  # export/: pprof's profile.proto encoded (and decoded by the tests)
+  golang-github-google-pprof-dev     # export/: pprof's own profile.proto, compiled at build time
   libclang-14-dev          # analyzers/source/: what each site's source line allocates (libclang C API)
   libgtest-dev googletest  # unit and end-to-end tests
   lua5.4                   # real interpreter targets in tests and samples

@@ -162,6 +162,15 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
     schema::Transaction transaction(db);
     SymbolizeResult result;
 
+    // An imported run (runs.wire_version 0: allocprof import) came with its frames, keyed
+    // by addresses no file here can resolve again: they are kept even with `redo`.
+    bool imported = false;
+    {
+        auto row = db.prepare("SELECT wire_version FROM runs WHERE run_id = ?");
+        row.bind(1, run_id);
+        imported = row.step() && row.int64(0) == 0;
+    }
+
     // The run's modules by key, with the addresses of their nodes.
     std::map<std::string, RunModule> modules;
     {
@@ -198,7 +207,7 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         ModuleHandle handle = symbolizer.open_module(m.path, m.build_id);
         coverage[key] = {m.path, symbolizer.module_info(handle), {}, false};
         std::unordered_set<uint64_t> present;
-        if (!options.redo) present = writer.present(key);
+        if (!options.redo || imported) present = writer.present(key);
         result.addresses += m.addresses.size();
         for (uint64_t pc : m.addresses) {
             if (present.count(pc) != 0) continue;

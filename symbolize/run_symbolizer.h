@@ -24,7 +24,7 @@ struct SymbolizeOptions {
     SiteConfig config = default_site_config();
     // Look addresses up again even when symbol_frames has them (after installing debug
     // packages). Without it, addresses already there (from another run of the same
-    // module) are reused.
+    // module) are reused. An imported run's frames (runs.wire_version 0) are always kept.
     bool redo = false;
     std::vector<std::string> extra_debug_dirs;
     // Prints a line on stderr when done (the caller decides: only on a terminal).
