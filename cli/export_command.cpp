@@ -48,6 +48,7 @@ int run_export(const ExportCommandOptions& o) {
     exporter::ExportOptions load;
     load.by_phase = o.format == "pprof";
     load.need_events = o.format == "dhat";
+    load.replay = o.format != "collapsed";
     const exporter::ExportRun run = exporter::load_export_run(*db, run_id, load);
     const schema::StoredStacks stacks = schema::StoredStacks::load(*db, run_id);
     std::string text;

@@ -31,6 +31,7 @@ struct RecordOptions {
     std::optional<uint64_t> ops;
     bool store_events = true;
     bool symbolize = true;
+    bool quiet = false;
     ScriptOptions script;
     std::vector<std::string> command;
 };
@@ -147,6 +148,10 @@ int record(RecordOptions options) {
                       "' never loaded the preload library (statically linked? setuid?); nothing "
                       "was recorded in " + output);
     print_result_line(output, outcome);
+    // The next command, on stderr (stdout is the target's): the report, or without the
+    // event stream (which the analysis replays) the sites.
+    if (!options.quiet && outcome.traced)
+        std::cerr << "next: allocprof " << (options.store_events ? "report " : "top ") << output << "\n";
     return outcome.exit.shell_status();
 }
 
@@ -174,6 +179,7 @@ void add_record_command(CLI::App& app, CommandRun& run) {
         ->check(count_validator());
     c->add_flag_callback("--no-events", [o] { o->store_events = false; },
                          "do not store the event stream (smaller file; analyses then need a new recording)");
+    c->add_flag("--quiet", o->quiet, "no closing line suggesting the next command (for scripts)");
     c->add_flag_callback("--no-symbolize", [o] { o->symbolize = false; },
                          "do not symbolize at the end (allocprof symbolize FILE, or the first top, does it)");
     c->add_flag_callback("--no-script-frames", [o] { o->script.script_frames = false; },

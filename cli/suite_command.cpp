@@ -113,7 +113,7 @@ int run_suite(const SuiteOptions& o) {
                           << (sc.repeat > 1 ? " (" + std::to_string(rep) + "/" + std::to_string(sc.repeat) + ")" : "")
                           << "\n";
             const std::string tmp = work + "/run-" + std::to_string(done) + ".db";
-            std::vector<std::string> record = {"record", "-o", tmp, "--scenario", sc.name};
+            std::vector<std::string> record = {"record", "-o", tmp, "--quiet", "--scenario", sc.name};
             if (sc.ops) record.insert(record.end(), {"--ops", std::to_string(*sc.ops)});
             record.push_back("--");
             record.insert(record.end(), sc.command.begin(), sc.command.end());

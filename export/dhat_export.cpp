@@ -35,8 +35,10 @@ std::string dhat_json(const ExportRun& run, const schema::StoredStacks& stacks) 
     for (const ExportSample& s : run.samples) {
         const StackFigures& f = s.figures;
         nlohmann::json fs = nlohmann::json::array();
-        for (const ExportFrame& frame : export_stack(stacks, s.node)) {
-            std::string text = frame_text(frame);
+        std::vector<std::string> texts;
+        for (const ExportFrame& frame : export_stack(stacks, s.node)) texts.push_back(frame_text(frame));
+        if (texts.empty()) texts.push_back("[no stack]");  // dh_view needs a frame below the root
+        for (std::string& text : texts) {
             auto [it, added] = frame_ids.try_emplace(text, ftbl.size());
             if (added) ftbl.push_back(std::move(text));
             fs.push_back(it->second);

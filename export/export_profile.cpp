@@ -189,7 +189,7 @@ ExportRun load_export_run(schema::Database& db, int64_t run_id, const ExportOpti
     run.file = db.path();
     run.run_id = run_id;
     load_run_row(db, run);
-    if (!run.from_events) {
+    if (!options.replay || !run.from_events) {
         if (options.need_events)
             throw ExportError(run.file + ": run " + std::to_string(run_id) +
                               " has no event stream (recorded with --no-events), which this export needs");

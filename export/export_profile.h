@@ -65,6 +65,9 @@ struct ExportRun {
 };
 
 struct ExportOptions {
+    // Replay the event stream when there is one; false: stack_stats, as for a run without it
+    // (all a format needs that uses no phase, no blocks at the peak and no lifetimes).
+    bool replay = true;
     bool by_phase = false;  // split each stack by phase (needs the event stream; else one sample)
     bool need_events = false;  // refuse a run without the event stream (ExportError)
 };

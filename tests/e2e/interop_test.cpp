@@ -317,6 +317,21 @@ TEST_F(Export, RunWithoutEventsExportsWhatStackStatsHold) {
     }
 }
 
+// record ends with the next command on stderr (stdout is the program's), and with stderr
+// not a terminal nothing else: no progress lines. --quiet leaves the line out.
+TEST_F(Export, RecordSuggestsTheNextCommand) {
+    Recording rec = record_to_db({sample_binary("alloc_patterns").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    EXPECT_EQ(rec.process.err, "next: allocprof report " + db().string() + "\n");
+    EXPECT_EQ(rec.process.out, "");
+    Recording no_events = record(dir_.path() / "no-events.db", {sample_binary("alloc_patterns").string()},
+                                 {"--no-events"});
+    EXPECT_EQ(no_events.process.err, "next: allocprof top " + (dir_.path() / "no-events.db").string() + "\n");
+    Recording quiet = record(dir_.path() / "quiet.db", {sample_binary("alloc_patterns").string()}, {"--quiet"});
+    ASSERT_TRUE(quiet.process.exited_with(0)) << quiet.process.describe();
+    EXPECT_EQ(quiet.process.err, "");
+}
+
 // ---- import heaptrack ---------------------------------------------------------------------
 
 // A figure of heaptrack_print's closing summary: "LABEL: 74.48K" (1000-based units, two
@@ -378,12 +393,22 @@ TEST_F(ImportHeaptrack, RunMatchesHeaptracksFigures) {
     std::string text;
     int malloc_line = 0, calloc_line = 0;
     for (int n = 1; std::getline(in, text); ++n) {
-        if (text.find("malloc(100)") != std::string::npos && malloc_line == 0) malloc_line = n;
-        if (text.find("calloc(4, 25)") != std::string::npos && calloc_line == 0) calloc_line = n;
+        if (text.find("sample_check(malloc(100)") != std::string::npos && malloc_line == 0) malloc_line = n;
+        if (text.find("sample_check(calloc(4, 25)") != std::string::npos && calloc_line == 0) calloc_line = n;
     }
     const std::string malloc_site = sites["section_malloc"].first, calloc_site = sites["section_calloc"].first;
     EXPECT_TRUE(malloc_site.ends_with("alloc_patterns.c:" + std::to_string(malloc_line))) << malloc_site;
     EXPECT_TRUE(calloc_site.ends_with("alloc_patterns.c:" + std::to_string(calloc_line))) << calloc_site;
+
+    // symbolize looks every address up again, but keeps heaptrack's frames of an import.
+    ProcessResult again = allocprof({"symbolize", db().string()});
+    ASSERT_TRUE(again.exited_with(0)) << again.describe();
+    bool same = false;
+    const json top_again = top_json(db());
+    for (const json& s : top_again["sites"])
+        if (s["function"] == "section_malloc")
+            same = s["file"].get<std::string>() + ":" + std::to_string(s["line"].get<int>()) == malloc_site;
+    EXPECT_TRUE(same) << "section_malloc's site changed after symbolize";
 
     // report renders (analysing the imported events first).
     ProcessResult report = allocprof({"report", db().string()});
