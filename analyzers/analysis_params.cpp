@@ -120,6 +120,8 @@ void validate(const AnalysisParams& p) {
     check_fraction("planner.hoist_min_within_op_fraction", p.planner.hoist_min_within_op_fraction);
     check_fraction("planner.tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction);
     check_fraction("planner.peak_min_share", p.planner.peak_min_share);
+    check_fraction("planner.growth_min_share", p.planner.growth_min_share);
+    check_fraction("planner.negligible_share", p.planner.negligible_share);
     if (p.planner.few_sizes < 1) fail(where, "planner.few_sizes", "must be >= 1");
 }
 
@@ -199,6 +201,8 @@ AnalysisParams params_from_json(const json& config, const std::string& origin) {
             r.fraction("tiers_max_chain_share", p.planner.tiers_max_chain_share);
             r.fraction("tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction);
             r.fraction("peak_min_share", p.planner.peak_min_share);
+            r.fraction("growth_min_share", p.planner.growth_min_share);
+            r.fraction("negligible_share", p.planner.negligible_share);
             r.integer("max_simulated_sites", p.planner.max_simulated_sites, 0, 100000);
             r.done();
         }
@@ -260,6 +264,8 @@ json params_to_json(const AnalysisParams& p) {
                     {"tiers_max_chain_share", p.planner.tiers_max_chain_share},
                     {"tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction},
                     {"peak_min_share", p.planner.peak_min_share},
+                    {"growth_min_share", p.planner.growth_min_share},
+                    {"negligible_share", p.planner.negligible_share},
                     {"max_simulated_sites", p.planner.max_simulated_sites}};
     return j;
 }

@@ -188,11 +188,19 @@ PlanRecord plan_record(const PlanItem& p, size_t index) {
     r.tier = to_string(p.tier);
     r.change = p.change;
     r.evidence = p.evidence;
+    nlohmann::json alternatives = nlohmann::json::array();
+    for (const Alternative& alt : p.alternatives)
+        alternatives.push_back({{"kind", to_string(alt.kind)}, {"change", alt.change}});
+    r.alternatives = alternatives.dump();
     for (uint64_t size : p.tier_sizes) r.tier_sizes.push_back(signed_count(size));
     r.saving_allocs_per_op = p.saving.allocs_per_op;
     r.saving_bytes_per_op = p.saving.bytes_per_op;
     r.saving_gen0_star_1k = p.saving.gen0_star_per_1k;
     if (p.saving.simulated) r.saving_gen0_1k = p.saving.gen0_per_1k;
+    r.saving_peak_bytes = signed_count(p.saving.peak_bytes);
+    r.cumulative_allocs_per_op = p.cumulative.allocs_per_op;
+    r.cumulative_bytes_per_op = p.cumulative.bytes_per_op;
+    r.cumulative_gen0_star_1k = p.cumulative.gen0_star_per_1k;
     return r;
 }
 
@@ -204,6 +212,7 @@ StoredAnalysis stored_form(const RunAnalysis& a, AnalysisRecord header, std::vec
     out.analysis.params = params_to_json(a.params).dump();
     out.analysis.ops = signed_count(a.metrics.run.ops);
     out.analysis.unmatched_frees = signed_count(a.metrics.unmatched_frees);
+    out.analysis.negligible_items = a.plan.negligible_items;
     out.windows.push_back(window_record(a.metrics.run));
     for (const WindowMetrics& phase : a.metrics.phases) out.windows.push_back(window_record(phase));
     std::vector<const SiteRank*> rank_of(a.metrics.sites.size(), nullptr);
@@ -271,7 +280,13 @@ StoredAnalysis read_analysis(schema::Database& db, int64_t run_id) {
 
 std::optional<AnalysisRecord> read_analysis_record(schema::Database& db, int64_t run_id) {
     std::vector<AnalysisRecord> rows;
-    if (db.has_table("analysis")) select_rows(db, run_id, rows);
+    if (!db.has_table("analysis")) return std::nullopt;
+    // An analysis stored by an earlier allocprof lacks the columns added since.
+    if (db.lacks_added_columns("analysis") || db.lacks_added_columns("plan_items"))
+        throw schema::DatabaseError(db.path() + ": run " + std::to_string(run_id) +
+                                    " was analysed by an earlier allocprof: run `allocprof analyze " + db.path() +
+                                    "` again");
+    select_rows(db, run_id, rows);
     if (rows.empty()) return std::nullopt;
     return rows.front();
 }

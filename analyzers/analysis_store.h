@@ -29,6 +29,7 @@ namespace allocprof::analyzers {
     X(int64_t, ops)                                                                            \
     X(std::string, ops_source)                                                                 \
     X(int64_t, unmatched_frees)                                                                \
+    X(int64_t, negligible_items)                                                               \
     X(double, seconds)
 
 #define ALLOCPROF_WINDOW_COLUMNS(X)                                                            \
@@ -107,11 +108,16 @@ namespace allocprof::analyzers {
     X(std::string, tier)                                                                       \
     X(std::string, change)                                                                     \
     X(std::string, evidence)                                                                   \
+    X(std::string, alternatives) /* JSON */                                                    \
     X(std::vector<int64_t>, tier_sizes) /* stored as a JSON array */                          \
     X(double, saving_allocs_per_op)                                                            \
     X(double, saving_bytes_per_op)                                                             \
     X(double, saving_gen0_star_1k)                                                             \
-    X(std::optional<double>, saving_gen0_1k)
+    X(std::optional<double>, saving_gen0_1k)                                                   \
+    X(int64_t, saving_peak_bytes)                                                              \
+    X(double, cumulative_allocs_per_op)                                                        \
+    X(double, cumulative_bytes_per_op)                                                         \
+    X(double, cumulative_gen0_star_1k)
 
 #define ALLOCPROF_GC_COLUMNS(X)                                                                \
     X(std::string, window)                                                                     \

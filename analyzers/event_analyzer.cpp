@@ -42,6 +42,7 @@ void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t
     b.size = size;
     b.thread_seq = seq;
     b.ops_interval = lifetime_.ops_interval();
+    b.segment = lifetime_.segment();
     b.site = site;
     b.thread = thread;
     b.window = open_window_;
@@ -117,7 +118,7 @@ void EventAnalyzer::release(const Block& b, uint32_t freeing_thread) {
         }
     }
     if (b.ops_interval == lifetime_.ops_interval()) ++s.within_op;
-    lifetime_.on_free(b.site, b.ops_interval);
+    lifetime_.on_free(b.site, b.ops_interval, b.segment);
     live_bytes_ -= b.size;
     --live_blocks_;
 }

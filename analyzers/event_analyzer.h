@@ -52,6 +52,7 @@ private:
         uint64_t size = 0;
         uint64_t thread_seq = 0;   // the thread's allocation count including this one
         uint64_t ops_interval = 0; // Ops events before its birth
+        uint64_t segment = 0;      // LifetimeTracker::segment() at its birth
         Gen0Simulator::Placement placement;
         uint32_t site = 0;
         uint32_t thread = 0;

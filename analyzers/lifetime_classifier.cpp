@@ -40,10 +40,10 @@ void LifetimeTracker::on_alloc(uint32_t site) {
     s.tail = 0;  // frees before this allocation were not the segment's last
 }
 
-void LifetimeTracker::on_free(uint32_t site, uint64_t born_ops_interval) {
+void LifetimeTracker::on_free(uint32_t site, uint64_t born_ops_interval, uint64_t born_segment) {
     Site& s = site_[site];
     roll_segment(s);
-    ++s.tail;
+    if (born_segment + 1 >= segment_) ++s.tail;  // born in this phase occurrence or just before
     if (s.interval != ops_interval_) {
         s.interval = ops_interval_;
         s.interval_frees = 0;

@@ -7,7 +7,10 @@
 // - Phase-end (bulk) frees: the event stream is cut into segments at every PhaseBegin and
 //   PhaseEnd. Within a segment, the site's frees that come after its last allocation in
 //   that segment are its tail; the tail counts as phase-end frees when the segment was
-//   closed by a phase boundary (not by the end of the run). So a compiler's AST freed
+//   closed by a phase boundary (not by the end of the run). Only blocks born in that
+//   segment or the one just before count in a tail: a phase's blocks freed at its end, or
+//   right after it, are phase-scoped; blocks made in one phase and freed at the end of a
+//   later one (string constants of a compile phase freed when the VM shuts down) are not. So a compiler's AST freed
 //   after the last node was made, before (or after) the compile PhaseEnd and before the
 //   next PhaseBegin, is all phase-end frees; a site freeing and allocating all through a
 //   phase has at most its last few frees there.
@@ -49,11 +52,13 @@ public:
     void on_boundary() { ++segment_; }   // a PhaseBegin or PhaseEnd
     void on_ops() { ++ops_interval_; }   // an Ops event
     void on_alloc(uint32_t site);
-    // `born_ops_interval`: the Ops interval (Ops events seen) when the block was born.
-    void on_free(uint32_t site, uint64_t born_ops_interval);
+    // `born_ops_interval`: the Ops interval (Ops events seen) when the block was born;
+    // `born_segment`: segment() then.
+    void on_free(uint32_t site, uint64_t born_ops_interval, uint64_t born_segment);
     void finish();
 
     uint64_t ops_interval() const { return ops_interval_; }
+    uint64_t segment() const { return segment_; }
     uint64_t phase_end_frees(uint32_t site) const { return site_[site].phase_end_frees; }
     uint64_t teardown_frees(uint32_t site) const { return site_[site].teardown_frees; }
 

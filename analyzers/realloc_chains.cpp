@@ -134,7 +134,8 @@ void ChainTracker::on_alloc(uint64_t block, uint64_t size, uint32_t site, uint32
     auto last = last_.find(k);
     if (last != last_.end()) {
         // The site's previous block on this thread is still live (freed entries are erased).
-        if (size > last->second.size) successor_[last->second.block] = Successor{block, size, thread_allocs};
+        if (size > last->second.size)
+            successor_[last->second.block] = Successor{block, size, thread_allocs, thread_frees_[thread]};
         last->second = Last{block, size};
     } else {
         last_.emplace(k, Last{block, size});
@@ -144,6 +145,7 @@ void ChainTracker::on_alloc(uint64_t block, uint64_t size, uint32_t site, uint32
 void ChainTracker::on_realloc(uint64_t old_block, uint64_t old_size, uint32_t old_site, uint32_t old_thread,
                               uint64_t new_block, uint64_t new_size, uint32_t site, uint32_t thread, bool moved) {
     successor_.erase(old_block);  // an exact link wins over an inferred one
+    ++thread_frees_[thread];
     auto last = last_.find(key(old_site, old_thread));
     if (last != last_.end() && last->second.block == old_block) last_.erase(last);
     last_[key(site, thread)] = Last{new_block, new_size};
@@ -167,11 +169,13 @@ void ChainTracker::on_free(uint64_t block, uint64_t size, uint32_t site, uint32_
 
     auto open = open_.find(block);
     auto succ = successor_.find(block);
+    uint64_t& frees = thread_frees_[freeing_thread];
+    const uint64_t frees_before = frees++;
     if (succ != successor_.end()) {
         const Successor s = succ->second;
         successor_.erase(succ);
         if (freeing_thread == thread && freeing_thread_allocs - s.thread_allocs <= params_.inferred_max_between &&
-            is_live(s.block)) {
+            frees_before == s.thread_frees && is_live(s.block)) {
             Open chain;
             if (open != open_.end()) {
                 chain = std::move(open->second);
@@ -203,6 +207,7 @@ void ChainTracker::finish() {
     open_.clear();
     successor_.clear();
     last_.clear();
+    thread_frees_.clear();
 }
 
 }  // namespace allocprof::analyzers

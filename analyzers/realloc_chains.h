@@ -12,9 +12,11 @@
 //
 // Inferred chain: block B allocated by the same site on the same thread while that site's
 // previous block P on this thread is live, with B larger than P, and P then freed on that
-// thread with at most `inferred_max_between` other allocations on the thread between B's
-// birth and P's free: B continues P's chain, as if P had been realloc'd into B (copied
-// bytes += P's size). Exact and inferred links may mix in one chain.
+// thread with at most `inferred_max_between` other allocations and no other free on the
+// thread between B's birth and P's free (a container's growth copies into B and frees P
+// at once; a collector's sweep, which frees many blocks in a row, is not growth): B
+// continues P's chain, as if P had been realloc'd into B (copied bytes += P's size).
+// Exact and inferred links may mix in one chain.
 //
 // Growth pattern, over the growth steps (new size > old size; equal or shrinking steps
 // are left out): fewer than `min_growth_steps` -> none; every increment within a factor
@@ -108,6 +110,7 @@ private:
         uint64_t block = 0;
         uint64_t size = 0;
         uint64_t thread_allocs = 0;  // the thread's allocations counted at its birth
+        uint64_t thread_frees = 0;   // the thread's frees counted at its birth
     };
 
     Open start(uint64_t block, uint64_t size, uint32_t site) const;
@@ -124,6 +127,7 @@ private:
         uint64_t size = 0;
     };
     std::unordered_map<uint64_t, Last> last_;              // (site, thread) -> latest live block
+    std::unordered_map<uint32_t, uint64_t> thread_frees_;  // thread -> frees (and reallocs) so far
 };
 
 }  // namespace allocprof::analyzers

@@ -22,7 +22,20 @@ double fraction(uint64_t part, uint64_t whole) {
     return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
-bool positive_leak(const SiteMetrics& s) { return s.leak_slope && *s.leak_slope > 0 && s.unfreed_bytes > 0; }
+// The site's live bytes grow with the ops: over the run's ops the slope adds up to at
+// least `growth_min_share` of the site's own maximum (a steady site's noise does not).
+bool grows_with_ops(const SiteMetrics& s, const WindowMetrics& run, const PlannerParams& p) {
+    if (!s.leak_slope || *s.leak_slope <= 0 || run.per_run || s.max_live_bytes == 0) return false;
+    return *s.leak_slope * static_cast<double>(run.ops) >= p.growth_min_share * static_cast<double>(s.max_live_bytes) - 1e-9;
+}
+
+// Kinds whose change replaces the site's allocations (the whole site leaves the nursery).
+bool removes_allocations(RemediationKind k) {
+    return k != RemediationKind::Reserve && k != RemediationKind::FixLeak && k != RemediationKind::ReducePeak;
+}
+
+// Reserve is strong when the growth chains' links are at least half the site's allocations.
+bool strong_reserve(const SiteMetrics& s) { return 2 * s.chains.links >= s.allocations; }
 
 std::string sizes_text(const SiteMetrics& s) {
     std::string out;
@@ -91,9 +104,12 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
                         std::to_string(s.frees) + " frees in bulk at phase boundaries";
         break;
     case RemediationKind::FixLeak:
-        item.change = "fix the growth: bound or trim what this site keeps";
-        item.evidence = "leak slope +" + fmt("%.3g", *s.leak_slope) + " B/op, " + units::format_bytes(s.unfreed_bytes) +
-                        " in " + std::to_string(s.unfreed_blocks) + " blocks unfreed at exit";
+        item.change = "fix the growth: bound or evict what this site keeps (it grows with every op)";
+        item.evidence = "live bytes grow by " + fmt("%.3g", *s.leak_slope) + " B/op over " + std::to_string(run.ops) +
+                        " ops, up to " + units::format_bytes(s.max_live_bytes) + "; " +
+                        (s.unfreed_bytes > 0 ? units::format_bytes(s.unfreed_bytes) + " in " +
+                                                   std::to_string(s.unfreed_blocks) + " blocks unfreed at exit"
+                                             : std::string("freed only at the end"));
         break;
     case RemediationKind::ReducePeak:
         item.change = "reduce the peak: stream, shrink or free this data earlier";
@@ -116,7 +132,7 @@ const char* to_string(RemediationKind kind) {
     case RemediationKind::Closure: return "closure";
     case RemediationKind::StringBuilder: return "string_builder";
     case RemediationKind::Arena: return "arena";
-    case RemediationKind::FixLeak: return "fix_leak";
+    case RemediationKind::FixLeak: return "fix_leak";  // the stored name; the change says "fix the growth"
     case RemediationKind::ReducePeak: return "reduce_peak";
     }
     return "reserve";
@@ -160,7 +176,8 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& s, const WindowM
                                              const AnalysisParams& params) {
     const PlannerParams& p = params.planner;
     std::vector<RemediationKind> kinds;
-    if (s.allocations == 0) return kinds;
+    if (s.allocations == 0 || !s.runtime_module.empty()) return kinds;
+    const bool growth = grows_with_ops(s, run, p);
     const double n = static_cast<double>(s.allocations);
     const bool few_sizes = s.few_sizes != 0;
     const double young = static_cast<double>(s.dies_young) / n;
@@ -173,7 +190,7 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& s, const WindowM
                        s.allocs_per_op <= p.hoist_max_allocs_per_op + 1e-9 &&
                        s.allocs_per_op >= p.hoist_min_allocs_per_op - 1e-9;
     if (hoist) kinds.push_back(RemediationKind::Hoist);
-    if (s.lifetime == LifetimeClass::ProcessLifetime && few_sizes && !positive_leak(s))
+    if (s.lifetime == LifetimeClass::ProcessLifetime && few_sizes && !growth)
         kinds.push_back(RemediationKind::StaticOrCached);
     if (!hoist && young >= p.pool_min_temporary_fraction - 1e-9 && s.allocs_per_op >= p.pool_min_allocs_per_op - 1e-9 &&
         few_sizes)
@@ -185,71 +202,123 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& s, const WindowM
         s.lifetime != LifetimeClass::PhaseScoped)
         kinds.push_back(RemediationKind::SizeTiers);
     if (s.lifetime == LifetimeClass::PhaseScoped) kinds.push_back(RemediationKind::Arena);
-    if (positive_leak(s)) kinds.push_back(RemediationKind::FixLeak);
+    if (growth) kinds.push_back(RemediationKind::FixLeak);
     if (run.peak_live_bytes > 0 &&
         static_cast<double>(s.live_at_peak_bytes) >= p.peak_min_share * static_cast<double>(run.peak_live_bytes) - 1e-9)
         kinds.push_back(RemediationKind::ReducePeak);
     return refine_kinds(std::move(kinds), s.construct);
 }
 
+RemediationKind primary_kind(const std::vector<RemediationKind>& kinds, const SiteMetrics& s) {
+    // The best-supported change first: what the source (or the stack) names, then growth,
+    // then a reserve the chains explain, then the per-op and lifetime changes, and last the
+    // changes that keep the allocations (a weak reserve, reducing the peak).
+    using K = RemediationKind;
+    const bool reserve_first = strong_reserve(s);
+    const K order[] = {K::Closure, K::StringBuilder, K::FixLeak, K::Reserve, K::Hoist, K::Arena,
+                       K::Pool,    K::SizeTiers,     K::StaticOrCached, K::Reserve, K::ReducePeak};
+    for (size_t i = 0; i < std::size(order); ++i) {
+        if (order[i] == K::Reserve && (i == 3) != reserve_first) continue;
+        if (std::find(kinds.begin(), kinds.end(), order[i]) != kinds.end()) return order[i];
+    }
+    return kinds.front();
+}
+
+namespace {
+
+Saving saving_of(RemediationKind kind, const SiteMetrics& s) {
+    Saving v;
+    if (kind == RemediationKind::FixLeak || kind == RemediationKind::ReducePeak) {
+        v.peak_bytes = s.live_at_peak_bytes;
+        return v;
+    }
+    if (kind == RemediationKind::Reserve) {
+        // Pre-sized, each chain is one allocation of its largest size: its links and its
+        // avoidable bytes go; the site's Gen0* goes down in proportion to those bytes.
+        const double per_alloc = s.allocations ? s.allocs_per_op / static_cast<double>(s.allocations) : 0;
+        const double per_byte = s.bytes_allocated ? s.bytes_per_op / static_cast<double>(s.bytes_allocated) : 0;
+        v.allocs_per_op = per_alloc * static_cast<double>(std::min(s.chains.links, s.allocations));
+        v.bytes_per_op = per_byte * static_cast<double>(std::min(s.chains.avoidable_bytes, s.bytes_allocated));
+        v.gen0_star_per_1k = s.bytes_allocated ? s.gen0_star_per_1k * v.bytes_per_op / s.bytes_per_op : 0;
+        return v;
+    }
+    v.allocs_per_op = s.allocs_per_op;
+    v.bytes_per_op = s.bytes_per_op;
+    v.gen0_star_per_1k = s.gen0_star_per_1k;
+    return v;
+}
+
+double share_of(const Saving& v, const WindowMetrics& run) {
+    auto share = [](double part, double whole) { return whole > 0 ? part / whole : 0.0; };
+    return std::max({share(v.allocs_per_op, run.allocs_per_op), share(v.bytes_per_op, run.bytes_per_op),
+                     share(v.gen0_star_per_1k, run.gen0_star_per_1k),
+                     share(static_cast<double>(v.peak_bytes), static_cast<double>(run.peak_live_bytes))});
+}
+
+}  // namespace
+
 RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRank>& ranks, const AnalysisParams& params) {
     RemediationPlan plan;
     const bool has_ops_events = m.ops_from_events > 0;
     for (const SiteRank& r : ranks) {
         const SiteMetrics& s = m.sites[r.site];
-        for (RemediationKind kind : triggered_kinds(s, m.run, has_ops_events, params)) {
+        const std::vector<RemediationKind> kinds = triggered_kinds(s, m.run, has_ops_events, params);
+        if (kinds.empty()) continue;
+        auto item_for = [&](RemediationKind kind) {
             PlanItem item;
             item.site = s.site;
             item.kind = kind;
             item.risk = refined_risk(kind, s.construct);
             item.tier = r.tier;
             item.site_position = r.position;
-            const bool top_tier = r.tier == Tier::Critical || r.tier == Tier::High;
-            if (top_tier && item.risk == Risk::Low)
-                item.phase = 2;
-            else if (item.risk == Risk::Medium || r.tier == Tier::Medium)
-                item.phase = 3;
-            else
-                item.phase = 4;
             describe(item, s, m.run, params);
             refine_wording(item, s.construct);
-            item.saving.allocs_per_op = s.allocs_per_op;
-            item.saving.bytes_per_op = s.bytes_per_op;
-            item.saving.gen0_star_per_1k = s.gen0_star_per_1k;
-            plan.items.push_back(std::move(item));
+            return item;
+        };
+        const RemediationKind primary = primary_kind(kinds, s);
+        PlanItem item = item_for(primary);
+        for (RemediationKind k : kinds)
+            if (k != primary) item.alternatives.push_back(Alternative{k, item_for(k).change});
+        const bool top_tier = r.tier == Tier::Critical || r.tier == Tier::High;
+        if (top_tier && item.risk == Risk::Low)
+            item.phase = 2;
+        else if (item.risk == Risk::Medium || r.tier == Tier::Medium)
+            item.phase = 3;
+        else
+            item.phase = 4;
+        item.saving = saving_of(primary, s);
+        item.saving_share = share_of(item.saving, m.run);
+        if (item.saving_share < params.planner.negligible_share - 1e-12) {
+            ++plan.negligible_items;
+            continue;
         }
+        plan.items.push_back(std::move(item));
     }
-    std::stable_sort(plan.items.begin(), plan.items.end(), [](const PlanItem& a, const PlanItem& b) {
-        if (a.phase != b.phase) return a.phase < b.phase;
-        if (a.site_position != b.site_position) return a.site_position < b.site_position;
-        return a.kind < b.kind;
-    });
     assign_priorities(plan, m.run);
     return plan;
 }
 
 void assign_priorities(RemediationPlan& plan, const WindowMetrics& run) {
-    auto share = [&](double part, double whole) { return whole > 0 ? part / whole : 0.0; };
-    for (PlanItem& item : plan.items)
-        item.saving_share = std::max({share(item.saving.allocs_per_op, run.allocs_per_op),
-                                      share(item.saving.bytes_per_op, run.bytes_per_op),
-                                      share(item.saving.gen0_star_per_1k, run.gen0_star_per_1k)});
-    std::vector<size_t> order(plan.items.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        const PlanItem& x = plan.items[a];
-        const PlanItem& y = plan.items[b];
+    for (PlanItem& item : plan.items) item.saving_share = share_of(item.saving, run);
+    std::stable_sort(plan.items.begin(), plan.items.end(), [](const PlanItem& x, const PlanItem& y) {
         if (x.phase != y.phase) return x.phase < y.phase;
-        return x.saving_share > y.saving_share;
+        if (x.saving_share != y.saving_share) return x.saving_share > y.saving_share;
+        return x.site_position < y.site_position;
     });
     int phase = -1, n = 0;
-    for (size_t i : order) {
-        PlanItem& item = plan.items[i];
+    Saving total;
+    for (PlanItem& item : plan.items) {
         if (item.phase != phase) {
             phase = item.phase;
             n = 0;
         }
         item.priority = "P" + std::to_string(item.phase - 1) + "." + std::to_string(++n);
+        total.allocs_per_op += item.saving.allocs_per_op;
+        total.bytes_per_op += item.saving.bytes_per_op;
+        total.gen0_star_per_1k += item.saving.gen0_star_per_1k;
+        total.gen0_per_1k += item.saving.gen0_per_1k;
+        total.peak_bytes += item.saving.peak_bytes;
+        item.cumulative = total;
     }
 }
 
@@ -257,7 +326,8 @@ std::vector<uint32_t> sites_to_simulate(const RemediationPlan& plan, uint32_t ma
     std::vector<uint32_t> sites;
     for (const PlanItem& item : plan.items) {
         if (sites.size() >= max) break;
-        if (std::find(sites.begin(), sites.end(), item.site) == sites.end()) sites.push_back(item.site);
+        if (removes_allocations(item.kind) && std::find(sites.begin(), sites.end(), item.site) == sites.end())
+            sites.push_back(item.site);
     }
     return sites;
 }
@@ -266,13 +336,17 @@ void apply_simulation(RemediationPlan& plan, const RunMetrics& m, const std::vec
                       const std::vector<uint64_t>& collections_without) {
     const double ops = m.run.per_run ? 1.0 : static_cast<double>(m.run.ops);
     for (PlanItem& item : plan.items) {
+        if (!removes_allocations(item.kind)) continue;
         auto it = std::find(sites.begin(), sites.end(), item.site);
         if (it == sites.end()) continue;
-        const uint64_t without = collections_without[static_cast<size_t>(it - sites.begin())];
-        item.saving.gen0_per_1k =
-            1000.0 * (static_cast<double>(m.run.collections) - static_cast<double>(without)) / ops;
+        const size_t i = static_cast<size_t>(it - sites.begin());
+        const uint64_t before = i == 0 ? m.run.collections : collections_without[i - 1];
+        const uint64_t without = collections_without[i];
+        // Taking a site out never adds a collection in this nursery model; clamp anyway.
+        item.saving.gen0_per_1k = before > without ? 1000.0 * static_cast<double>(before - without) / ops : 0.0;
         item.saving.simulated = true;
     }
+    assign_priorities(plan, m.run);  // the cumulative totals now include the simulated savings
 }
 
 }  // namespace allocprof::analyzers

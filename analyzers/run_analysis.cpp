@@ -7,6 +7,10 @@
 
 #include "analyzers/analysis_store.h"
 #include "analyzers/database_events.h"
+#include "analyzers/runtime_sites.h"
+#include "analyzers/source_remediation.h"
+#include "analyzers/stack_construct.h"
+#include "schema/stored_stacks.h"
 #include "schema/ids.h"
 #include "schema/units.h"
 #include "symbolize/run_symbolizer.h"
@@ -34,6 +38,58 @@ SiteMap load_site_map(schema::Database& db, int64_t run_id) {
     while (s.step())
         node_to_site[static_cast<size_t>(s.int64(0))] = schema::site_index(schema::SiteId(s.int64(1))).value;
     return SiteMap(std::move(node_to_site), sites);
+}
+
+// Per site index: the runtime module its code is in, or "" for the program's own code.
+std::vector<std::string> load_runtime_modules(schema::Database& db, int64_t run_id) {
+    std::vector<std::string> out;
+    auto s = db.prepare("SELECT site_id, module FROM sites WHERE run_id = ? ORDER BY site_id");
+    s.bind(1, run_id);
+    while (s.step()) {
+        const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
+        if (index >= out.size()) out.resize(index + 1);
+        const std::string module = s.text(1);
+        if (is_runtime_module(module)) out[index] = module;
+    }
+    return out;
+}
+
+// Per site index: the construct its top stack's library frames name (stack_construct.h).
+std::vector<source::SourceConstruct> load_stack_constructs(schema::Database& db, int64_t run_id) {
+    std::vector<source::SourceConstruct> out;
+    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
+    auto s = db.prepare("SELECT site_id, function, top_node FROM sites WHERE run_id = ? ORDER BY site_id");
+    s.bind(1, run_id);
+    std::vector<schema::StackFrame> frames;
+    std::vector<std::string_view> plumbing;
+    while (s.step()) {
+        const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
+        if (index >= out.size()) out.resize(index + 1);
+        const std::string function = s.text(1);
+        frames.clear();
+        plumbing.clear();
+        stacks.stack(static_cast<uint32_t>(s.int64(2)), frames);
+        for (const schema::StackFrame& f : frames) {
+            if (f.function == function) break;
+            plumbing.push_back(f.function);
+        }
+        if (plumbing.size() < frames.size()) out[index] = construct_from_stack(plumbing);
+    }
+    return out;
+}
+
+// The source's construct where it names one, else the stack's; a node container's stack
+// wins over the source's "container growth" (reserve would not remove its nodes).
+std::vector<source::SourceConstruct> merge_constructs(std::vector<source::SourceConstruct> from_source,
+                                                      const std::vector<source::SourceConstruct>& from_stack) {
+    if (from_source.size() < from_stack.size()) from_source.resize(from_stack.size());
+    for (size_t i = 0; i < from_stack.size(); ++i) {
+        const source::SourceConstruct& stack = from_stack[i];
+        source::SourceConstruct& c = from_source[i];
+        if (stack.kind == "unknown") continue;
+        if (!has_construct(c) || (stack.kind == "node_container" && c.kind == "container_growth")) c = stack;
+    }
+    return from_source;
 }
 
 struct RunFacts {
@@ -85,8 +141,10 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
     if (settings.sources) result.sources = settings.sources->analyze(db, run_id);
     const auto start = std::chrono::steady_clock::now();
     AnalysisInput input{load_site_map(db, run_id), facts.ops,
-                        result.sources ? source::constructs_by_site(*result.sources)
-                                       : std::vector<source::SourceConstruct>{}};
+                        merge_constructs(result.sources ? source::constructs_by_site(*result.sources)
+                                                        : std::vector<source::SourceConstruct>{},
+                                         load_stack_constructs(db, run_id)),
+                        load_runtime_modules(db, run_id)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -106,16 +164,16 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
 }
 
 std::string describe(const AnalyzeResult& result) {
-    int tiers[4] = {0, 0, 0, 0};
+    int tiers[5] = {0, 0, 0, 0, 0};
     for (const auto& r : result.analysis.ranks) ++tiers[static_cast<int>(r.tier)];
     const WindowMetrics& w = result.analysis.metrics.run;
     char line[256];
     std::snprintf(line, sizeof(line),
-                  "run %lld: %s allocs/op, %s/op%s; sites: %d critical, %d high, %d medium, %d low; "
+                  "run %lld: %s allocs/op, %s/op%s; sites: %d critical, %d high, %d medium, %d low, %d runtime; "
                   "%zu plan items (%.2f s)",
                   static_cast<long long>(result.run_id), units::format_count(uint64_t(w.allocs_per_op + 0.5)).c_str(),
                   units::format_bytes(uint64_t(w.bytes_per_op + 0.5)).c_str(),
-                  w.per_run ? " (per run: no ops counted)" : "", tiers[0], tiers[1], tiers[2], tiers[3],
+                  w.per_run ? " (per run: no ops counted)" : "", tiers[0], tiers[1], tiers[2], tiers[3], tiers[4],
                   result.analysis.plan.items.size(), result.seconds);
     std::string out = line;
     if (result.sources)

@@ -14,6 +14,8 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     EventAnalyzer analyzer(input.sites, params, input.run_ops, input.constructs);
     replay([&](const schema::Event& e) { analyzer.on_event(e); });
     out.metrics = analyzer.finish();
+    for (size_t i = 0; i < input.runtime_modules.size() && i < out.metrics.sites.size(); ++i)
+        out.metrics.sites[i].runtime_module = input.runtime_modules[i];
 
     out.ranks = rank_sites(out.metrics, params);
     out.plan = plan_remediations(out.metrics, out.ranks, params);

@@ -30,6 +30,8 @@ struct AnalysisInput {
     std::optional<uint64_t> run_ops;       // --ops N of the run, if given
     std::vector<source::SourceConstruct> constructs;  // per site (may be shorter); kind
                                                       // "unknown" without source analysis
+    std::vector<std::string> runtime_modules;  // per site (may be shorter): the runtime
+                                               // module of its code, or "" (runtime_sites.h)
 };
 
 struct RunAnalysis {

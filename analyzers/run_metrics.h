@@ -61,6 +61,10 @@ struct WindowMetrics {
 
 struct SiteMetrics {
     uint32_t site = 0;
+    // The module of the runtime (libc, the dynamic loader, libstdc++, libgcc) when the
+    // site's code is the runtime's own, else empty (runtime_sites.h). Runtime sites are
+    // ranked apart and get no plan item.
+    std::string runtime_module;
     source::SourceConstruct construct;  // what the source says allocates here (analyzers/source/);
                                         // kind "unknown" without source analysis
 

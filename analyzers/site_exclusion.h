@@ -1,5 +1,7 @@
 // site_exclusion.h — the expected saving of a remediation "computed by taking the site
-// out of the simulation" (docs/definitions.md, "The plan"): the nursery re-run without that site's allocations.
+// out of the simulation" (docs/definitions.md, "The plan"): the nursery re-run without that
+// site's allocations and those of every site before it in the list (the plan's earlier
+// items), so that each item's saving is marginal and the savings add up.
 //
 // Cost: one Nursery per excluded site, all fed in one extra pass over the stream (a
 // second for_each_event after the plan is known). The nursery state is two integers, so
@@ -24,7 +26,7 @@ public:
                            std::vector<uint32_t> excluded_sites);
 
     void on_event(const schema::Event& event);
-    // Collections of the nursery without excluded_sites()[i], for each i.
+    // Collections of the nursery without excluded_sites()[0..i], for each i.
     std::vector<uint64_t> collections() const;
     const std::vector<uint32_t>& excluded_sites() const { return excluded_; }
 

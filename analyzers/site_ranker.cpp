@@ -30,6 +30,7 @@ const char* to_string(Tier tier) {
     case Tier::High: return "high";
     case Tier::Medium: return "medium";
     case Tier::Low: return "low";
+    case Tier::Runtime: return "runtime";
     }
     return "low";
 }
@@ -62,10 +63,12 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
             r.impact = r.gen0_share;
             r.impact_metric = "Gen0*";
         }
-        total_impact += r.impact;
+        if (s.runtime_module.empty()) total_impact += r.impact;
         ranks.push_back(std::move(r));
     }
-    std::stable_sort(ranks.begin(), ranks.end(), [](const SiteRank& a, const SiteRank& b) {
+    std::stable_sort(ranks.begin(), ranks.end(), [&](const SiteRank& a, const SiteRank& b) {
+        const bool ra = !m.sites[a.site].runtime_module.empty(), rb = !m.sites[b.site].runtime_module.empty();
+        if (ra != rb) return rb;  // the program's sites first
         if (a.impact != b.impact) return a.impact > b.impact;
         return a.site < b.site;
     });
@@ -75,6 +78,13 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         SiteRank& r = ranks[i];
         const SiteMetrics& s = m.sites[r.site];
         r.position = i + 1;
+        if (!s.runtime_module.empty()) {
+            r.cumulative_before = r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
+            r.base_tier = r.tier = Tier::Runtime;
+            r.rule = "runtime: " + units::format_percent(r.impact) + " of " + r.impact_metric + " in " + s.runtime_module +
+                     "'s own code, not the program's; counted in the runtime line, outside the tiers and the plan";
+            continue;
+        }
         r.cumulative_before = total_impact > 0 ? cumulative / total_impact : 0;
         cumulative += r.impact;
         r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;

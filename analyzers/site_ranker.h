@@ -11,6 +11,9 @@
 //   high      if the sites before it have not reached `high` (80 %);
 //   medium    ... `medium` (95 %);
 //   low       otherwise, and every site without allocations.
+// Runtime sites (libc's, the loader's, libstdc++'s own code: SiteMetrics::runtime_module)
+// are left out of the cumulative impact and come last, in tier "runtime": the program's
+// tiers are the program's code. Their shares are still of the whole run.
 // Comparisons allow 1e-12 for floating-point sums. Then promotion, one tier at most, for
 // any of: a positive leak slope with bytes still live at the end; an additive realloc
 // chain; at least `temporary_fraction` (90 %) of allocations dying young at at least
@@ -26,7 +29,8 @@
 
 namespace allocprof::analyzers {
 
-enum class Tier : uint8_t { Critical = 0, High = 1, Medium = 2, Low = 3 };
+// Runtime: a site of the runtime's own code (SiteMetrics::runtime_module), outside the tiers.
+enum class Tier : uint8_t { Critical = 0, High = 1, Medium = 2, Low = 3, Runtime = 4 };
 const char* to_string(Tier tier);
 
 struct SiteRank {

@@ -16,12 +16,18 @@ bool growth_without_reserve(const SourceConstruct& c) {
 
 bool is_callable(const SourceConstruct& c) { return c.kind == "std_function" || c.kind == "closure"; }
 
+// One allocation per element, whatever the capacity: std::map/set, std::unordered_* nodes.
+bool is_node_container(const SourceConstruct& c) { return c.kind == "node_container"; }
+
 // Kinds the construct explains better than the dynamic evidence that triggered them.
 std::vector<RemediationKind> explained_away(const SourceConstruct& c) {
     using K = RemediationKind;
     if (growth_without_reserve(c)) return {K::SizeTiers, K::Hoist};
     if (is_callable(c)) return {K::Hoist, K::Pool, K::SizeTiers};
     if (c.kind == "string_concat") return {K::Reserve, K::Hoist, K::Pool, K::SizeTiers};
+    // reserve does not remove a node container's per-element allocation (a hash table's
+    // reserve sizes its buckets only); a static or a per-op hoist does not fit a container.
+    if (is_node_container(c)) return {K::Reserve, K::Hoist, K::SizeTiers, K::StaticOrCached};
     return {};
 }
 
@@ -29,6 +35,7 @@ std::vector<RemediationKind> added(const SourceConstruct& c) {
     if (growth_without_reserve(c)) return {RemediationKind::Reserve};
     if (is_callable(c)) return {RemediationKind::Closure};
     if (c.kind == "string_concat") return {RemediationKind::StringBuilder};
+    if (is_node_container(c)) return {RemediationKind::Pool};
     return {};
 }
 
@@ -45,6 +52,9 @@ std::string reserve_change(const SourceConstruct& c) {
     if (c.reserve_in_scope)
         return "reserve the final size of the " + container + in_function(c) +
                " before it grows (its reserve/resize there does not cover the " + code(c.method) + " calls)";
+    if (c.loop_depth == 0)
+        return "call reserve on the " + container + in_function(c) + " with its final size before it grows by " +
+               code(c.method);
     return "call reserve on the " + container + in_function(c) + " before the loop that grows it by " +
            code(c.method);
 }
@@ -71,6 +81,10 @@ std::string pool_change(const SourceConstruct& c) {
     if (c.kind == "make_shared")
         return "reuse the " + t + " objects" + in_function(c) + " or hold them by value instead of " +
                code("std::make_shared<" + plain + ">") + " per call (or `std::allocate_shared` with a pooling allocator)";
+    if (is_node_container(c))
+        return "give the " + code(c.container_type) + in_function(c) +
+               " a node pool (`std::pmr::unsynchronized_pool_resource`) or use a flat container (a sorted "
+               "`std::vector`, an open-addressing hash table): it allocates one node per element";
     if (c.kind == "make_unique")
         return "hold the " + t + " by value (on the stack or in its owner) instead of " +
                code("std::make_unique<" + plain + ">") + in_function(c) + ", or pool them";
@@ -110,7 +124,9 @@ void refine_wording(PlanItem& item, const SourceConstruct& c) {
     const std::string description = c.description.empty() ? source::describe(c) : c.description;
     const std::string specific = specific_change(item.kind, c);
     item.change = specific.empty() ? item.change + " (" + code(description) + ")" : specific;
-    item.evidence += (item.evidence.empty() ? "" : "; ") + std::string("source: ") + code(description);
+    // A construct read from the site's stack (stack_construct.h) says so itself.
+    const bool from_stack = description.ends_with("(from the stack)");
+    item.evidence += (item.evidence.empty() ? "" : "; ") + std::string(from_stack ? "stack: " : "source: ") + code(description);
 }
 
 }  // namespace allocprof::analyzers

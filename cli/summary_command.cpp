@@ -31,7 +31,7 @@ json load_runs(schema::Database& db) {
     auto runs = db.prepare(
         "SELECT run_id, scenario, command, pid, allocations, frees, reallocs, bytes_allocated, "
         "peak_live_bytes, unfreed_blocks, unfreed_bytes, temporary_allocations, "
-        "temporary_allocations_k1, unmatched_frees, ops, ops_source, duration_s, exit_status, "
+        "temporary_allocations_k1, temporary_heaptrack, unmatched_frees, ops, ops_source, duration_s, exit_status, "
         "term_signal, truncated, complete, traced, threads, mmap_calls, mmap_bytes, "
         "peak_rss_bytes, events_stored, event_count, notes, start_unix_ns, target_user_s, "
         "target_system_s "
@@ -49,7 +49,7 @@ json load_runs(schema::Database& db) {
         r["pid"] = runs.int64(c++);
         for (const char* key : {"allocations", "frees", "reallocs", "bytes_allocated",
                                 "peak_live_bytes", "unfreed_blocks", "unfreed_bytes",
-                                "temporary_allocations", "temporary_allocations_k1",
+                                "temporary_allocations", "temporary_allocations_k1", "temporary_heaptrack",
                                 "unmatched_frees"})
             r[key] = runs.int64(c++);
         r["ops"] = nullable_int(runs, c++);
@@ -124,7 +124,8 @@ void print_text(const std::string& file, const json& runs) {
         std::cout << "  unfreed at exit  " << count("unfreed_blocks") << " blocks, "
                   << bytes("unfreed_bytes") << "\n";
         std::cout << "  temporary        " << count("temporary_allocations") << " (K=0), "
-                  << count("temporary_allocations_k1") << " (K=1)\n";
+                  << count("temporary_allocations_k1") << " (K=1), " << count("temporary_heaptrack")
+                  << " by heaptrack's rule\n";
         std::cout << "  ops              "
                   << (r["ops"].is_null() ? std::string("not counted (per-op metrics are per run)")
                                          : format_count(r["ops"].get<uint64_t>()) + " (" +

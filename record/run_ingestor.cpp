@@ -71,6 +71,7 @@ uint64_t RunIngestor::add_block(uint32_t thread, uint32_t node, uint64_t address
         release_block(lost, thread);
         emit(Event{.kind = EventKind::Free, .thread = thread, .block = lost.block});
     }
+    heaptrack_temporaries_.on_alloc(size, native_leaf(node));
     NodeStats& s = stats(node);
     peak_.before_change(s.peak, s.live_bytes);
     ++s.allocations;
@@ -103,6 +104,7 @@ uint64_t RunIngestor::add_block(uint32_t thread, uint32_t node, uint64_t address
 }
 
 void RunIngestor::release_block(const LiveBlock& block, uint32_t thread) {
+    heaptrack_temporaries_.on_free(block.size, native_leaf(block.node));
     NodeStats& s = stats(block.node);
     peak_.before_change(s.peak, s.live_bytes);
     ++s.frees;
@@ -194,9 +196,11 @@ void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
     if (is_script_frame_ip(ip)) {  // renumbered past the functions of earlier images
         n.script_function = script_frame_function(ip) + script_base_;
         n.script_line = script_frame_line(ip);
+        n.native_leaf = n.parent < nodes_.size() ? nodes_[n.parent].native_leaf : n.parent;
         return;
     }
     n.ip = ip;
+    n.native_leaf = id;
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), ip,
                                [](uint64_t a, const CodeRange& c) { return a < c.start; });
     if (it != ranges_.begin() && ip < (it - 1)->end) {
@@ -364,7 +368,7 @@ void RunIngestor::write_run_row(const RunEnd& end) {
         "term_signal = ?, truncated = ?, complete = 1, traced = ?, ops = ?, ops_source = ?, "
         "allocations = ?, frees = ?, reallocs = ?, bytes_allocated = ?, peak_live_bytes = ?, "
         "peak_live_event = ?, peak_live_ns = ?, unfreed_blocks = ?, unfreed_bytes = ?, "
-        "temporary_allocations = ?, temporary_allocations_k1 = ?, unmatched_frees = ?, "
+        "temporary_allocations = ?, temporary_allocations_k1 = ?, temporary_heaptrack = ?, unmatched_frees = ?, "
         "mmap_calls = ?, mmap_bytes = ?, munmap_calls = ?, threads = ?, peak_rss_bytes = ?, "
         "target_user_s = ?, target_system_s = ?, event_count = ?, notes = ? WHERE run_id = ?");
     int i = 1;
@@ -392,7 +396,7 @@ void RunIngestor::write_run_row(const RunEnd& end) {
     }
     for (uint64_t v : {t.allocations, t.frees, t.reallocs, t.bytes_allocated, t.peak_live_bytes,
                        t.peak_live_event, t.peak_live_ns, t.live_blocks, t.live_bytes,
-                       t.temporary_k0, t.temporary_k1, t.unmatched_frees, t.mmap_calls,
+                       t.temporary_k0, t.temporary_k1, heaptrack_temporaries_.count(), t.unmatched_frees, t.mmap_calls,
                        t.mmap_bytes, t.munmap_calls, thread_count()})
         update.bind(i++, v);
     update.bind(i++, static_cast<int64_t>(end.exit.usage.ru_maxrss) * 1024);

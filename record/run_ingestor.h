@@ -22,6 +22,7 @@
 
 #include "schema/event_codec.h"
 #include "schema/live_accounting.h"
+#include "record/heaptrack_temporaries.h"
 #include "record/live_block_map.h"
 #include "record/target_launcher.h"
 #include "schema/run_database.h"
@@ -146,6 +147,7 @@ private:
         uint64_t rel_pc = 0;
         uint32_t script_function = 0;  // a script frame's function (>= 1); 0 for native frames
         uint32_t script_line = 0;
+        uint32_t native_leaf = 0;      // this node, or for a script frame its innermost native ancestor
         bool announced = false;
     };
     struct Module {
@@ -190,6 +192,7 @@ private:
 
     uint32_t node_id(uint32_t wire_node) const { return wire_node ? node_base_ + wire_node : 0; }
     uint32_t thread_id(uint32_t wire_thread);
+    uint32_t native_leaf(uint32_t node) const { return node < nodes_.size() ? nodes_[node].native_leaf : node; }
     NodeStats& stats(uint32_t node);
     void emit(const schema::Event& e);
     // Accounts a new block; returns its block id.
@@ -208,6 +211,7 @@ private:
     RunTotals totals_;
     uint64_t next_block_ = 0;
     schema::PeakAttribution peak_;
+    HeaptrackTemporaries heaptrack_temporaries_;
     uint64_t now_ns_ = 0;
 
     int hello_count_ = 0;

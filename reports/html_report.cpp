@@ -238,10 +238,10 @@ void baseline(std::ostringstream& out, const Report& r) {
     out << "<section id=\"baseline\">\n<h2>Baseline allocation rates</h2>\n"
         << "<table class=\"sortable\" id=\"baseline-table\">\n"
         << thead(real_gc ? std::vector<std::string>{"Scenario", "#Ops", "#Allocated", "#Allocs/op",
-                                                     "#Gen0/1k", "#Gen0*", "GC/1k (real)", "#Temp %",
+                                                     "#Gen0/1k", "#Gen0*", "GC/1k (real)", "#Dies young %",
                                                      "#Peak live", "#Unfreed"}
                          : std::vector<std::string>{"Scenario", "#Ops", "#Allocated", "#Allocs/op",
-                                                     "#Gen0/1k", "#Gen0*", "#Temp %", "#Peak live",
+                                                     "#Gen0/1k", "#Gen0*", "#Dies young %", "#Peak live",
                                                      "#Unfreed"})
         << "<tbody>\n";
     for (const WindowRow& w : r.windows) {
@@ -263,7 +263,7 @@ void baseline(std::ostringstream& out, const Report& r) {
            "Allocs/op counts a realloc of a block as one allocation; Gen0/1k = simulated collections of a "
         << esc(format_bytes(static_cast<double>(a.gen0_budget)))
         << " nursery per 1000 ops (allocations of " << esc(format_count(static_cast<int64_t>(a.large_object_threshold)))
-        << " B or more skip it); Gen0* = 1000 × nursery bytes / (ops × B0); Temp % = allocations that die "
+        << " B or more skip it); Gen0* = 1000 × nursery bytes / (ops × B0); Dies young % = allocations that die "
            "before the next simulated collection; Peak live = largest sum of live requested bytes; Unfreed = "
            "live at exit (reachability not checked). No ops counted: per-op columns are totals."
         << (real_gc ? " GC/1k (real) = collections the interpreter itself finished per 1000 ops." : "")
@@ -369,6 +369,8 @@ void sites(std::ostringstream& out, const Report& r) {
     if (r.sites.size() > kMaxSiteRows)
         out << "<p class=\"note\">... and " << (r.sites.size() - kMaxSiteRows)
             << " more sites (all of them: <code>allocprof report --format json</code>).</p>\n";
+    if (const std::string runtime = format_runtime(r); !runtime.empty())
+        out << "<p class=\"note\" id=\"runtime-line\">" << inline_html(runtime) << "</p>\n";
     out << "</section>\n";
 }
 
@@ -383,21 +385,28 @@ void plan(std::ostringstream& out, const Report& r) {
             if (p.phase != ph.phase) continue;
             if (!any) {
                 out << "<table class=\"sortable plan-table\" id=\"plan-phase-" << ph.phase << "\">\n"
-                    << thead({"#Priority", "Target", "Change", "#Expected saving", "Risk", "Evidence"}) << "<tbody>\n";
+                    << thead({"#Priority", "Target", "Change", "#Expected saving", "#Cumulative", "Risk", "Evidence"})
+                    << "<tbody>\n";
                 any = true;
             }
             const SiteRow* s = r.site(p.site_id);
             const std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)" +
                                                source_note_html(*s)
                                          : "site " + std::to_string(p.site_id);
-            out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target) << td(inline_html(p.change))
+            const std::string alternatives = format_alternatives(p);
+            out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target)
+                << td(inline_html(p.change) +
+                      (alternatives.empty() ? "" : "<br><span class=\"hint\">" + inline_html(alternatives) + "</span>"))
                 << td(esc_saving(p), num(p.saving_share), "saving")
+                << td(esc(format_cumulative(p, r.run_window())), num(p.cumulative_allocs_per_op))
                 << td("<span class=\"risk risk-" + esc(p.risk) + "\">" + esc(p.risk) + "</span>",
                       std::to_string(risk_rank(p.risk)))
                 << td(inline_html(p.evidence)) << "</tr>\n";
         }
         out << (any ? "</tbody></table>\n" : "<p>none found</p>\n");
     }
+    if (const std::string negligible = format_negligible(r); !negligible.empty())
+        out << "<p class=\"note\">" << esc(negligible) << "</p>\n";
     out << "</section>\n";
 }
 

@@ -134,13 +134,21 @@ json plan_json(const PlanRow& p) {
             {"tier", p.tier},
             {"change", p.change},
             {"evidence", p.evidence},
+            {"alternatives", json::parse(p.alternatives, nullptr, false).is_array()
+                                 ? json::parse(p.alternatives)
+                                 : json::array()},
             {"tier_sizes", p.tier_sizes},
             {"saving_share", p.saving_share},
             {"saving",
              {{"allocs_per_op", p.saving_allocs_per_op},
               {"bytes_per_op", p.saving_bytes_per_op},
               {"gen0_star_per_1k", p.saving_gen0_star_1k},
-              {"gen0_per_1k", opt(p.saving_gen0_1k)}}}};
+              {"gen0_per_1k", opt(p.saving_gen0_1k)},
+              {"peak_bytes", p.saving_peak_bytes}}},
+            {"cumulative",
+             {{"allocs_per_op", p.cumulative_allocs_per_op},
+              {"bytes_per_op", p.cumulative_bytes_per_op},
+              {"gen0_star_per_1k", p.cumulative_gen0_star_1k}}}};
 }
 
 json coverage_json(const CoverageRow& c) {
@@ -204,7 +212,17 @@ json report_to_json(const Report& r) {
             if (p.site_id == s.site_id && (!fix || p.phase < fix->phase)) fix = &p;
         top["first_fix"] = fix ? json(fix->priority) : json(nullptr);
     }
-    doc["summary"] = {{"sites", r.sites.size()}, {"tiers", tier_counts}, {"top_finding", top}};
+    tier_counts["runtime"] = r.runtime.sites;
+    doc["summary"] = {{"sites", r.sites.size()},
+                      {"tiers", tier_counts},
+                      {"top_finding", top},
+                      {"runtime",
+                       {{"sites", r.runtime.sites},
+                        {"modules", r.runtime.modules},
+                        {"allocations", r.runtime.allocations},
+                        {"bytes_allocated", r.runtime.bytes_allocated},
+                        {"unfreed_bytes", r.runtime.unfreed_bytes}}},
+                      {"negligible_plan_items", a.negligible_items}};
 
     doc["baseline"] = json::array();
     for (const WindowRow& w : r.windows) doc["baseline"].push_back(window_json(w));

@@ -11,9 +11,11 @@
 //   "analysis": {"analyzed_unix_ns", "date" ("YYYY-MM-DD HH:MM:SS UTC"), "tool_version",
 //                "ops", "ops_source", "unmatched_frees", "params" (as stored: B0, L, K,
 //                tiers, ...), "site_config"},
-//   "summary": {"sites", "tiers": {"critical", "high", "medium", "low"} (site counts),
-//               "top_finding": null or {"site_id", "tier", "impact", "impact_metric",
-//               "first_fix" (a plan priority or null)}},
+//   "summary": {"sites", "tiers": {"critical", "high", "medium", "low", "runtime"} (site
+//               counts), "top_finding": null or {"site_id", "tier", "impact",
+//               "impact_metric", "first_fix" (a plan priority or null)}, "runtime":
+//               {"sites", "modules", "allocations", "bytes_allocated", "unfreed_bytes"} (the
+//               runtime's own code: outside the tiers and the plan), "negligible_plan_items"},
 //   "baseline": [{"window" ("" = whole run, else the phase name), "label", "occurrences",
 //                 "ops", "per_run", "allocations", "reallocs", "frees", "bytes_allocated",
 //                 "allocs_per_op", "bytes_per_op", "collections", "gen0_per_1k",
@@ -29,10 +31,12 @@
 //              "impact", "impact_metric", "tier", "base_tier", "rule"}] (impact order, all
 //              sites: the markdown shortens long tiers, the JSON does not),
 //   "plan": [{"priority" ("P1.1": P1 = phase 2, P2 = phase 3, P3 = phase 4), "item_index",
-//             "site_id", "phase", "kind", "risk", "tier", "change", "evidence",
-//             "tier_sizes", "saving_share", "saving": {"allocs_per_op", "bytes_per_op",
-//             "gen0_star_per_1k", "gen0_per_1k" (null if not re-simulated)}}] (by phase, then
-//             priority),
+//             "site_id" (one item per site), "phase", "kind", "risk", "tier", "change",
+//             "evidence", "alternatives": [{"kind", "change"}], "tier_sizes", "saving_share",
+//             "saving": {"allocs_per_op", "bytes_per_op", "gen0_star_per_1k", "gen0_per_1k"
+//             (marginal; null if not re-simulated), "peak_bytes"}, "cumulative":
+//             {"allocs_per_op", "bytes_per_op", "gen0_star_per_1k"} (this item and every one
+//             before it)}] (by phase, then priority),
 //   "debug_coverage": [{"module_key", "path", "status", "dwarf_source", "debug_file",
 //                       "symbol_table", "package", "frames_file_line", "frames_symbol_only",
 //                       "frames_unknown", "fix"}],

@@ -1,5 +1,5 @@
 // markdown_report.cpp — see markdown_report.h. Layout only: every figure is a stored
-// number formatted by report_format.h; the three ratios shown (Temp %, share of the peak,
+// number formatted by report_format.h; the three ratios shown (Dies young %, share of the peak,
 // heap vs RSS) divide two stored numbers and the legend says which.
 #include "reports/markdown_report.h"
 
@@ -106,7 +106,7 @@ void baseline(std::ostringstream& out, const Report& r) {
     bool real_gc = false;
     for (const WindowRow& w : r.windows) real_gc = real_gc || !w.gc.empty();
     out << "| Scenario | Ops | Allocated | Allocs/op | Gen0/1k | Gen0* |"
-        << (real_gc ? " GC/1k (real) |" : "") << " Temp % | Peak live | Unfreed |\n";
+        << (real_gc ? " GC/1k (real) |" : "") << " Dies young % | Peak live | Unfreed |\n";
     out << "|---|---:|---:|---:|---:|---:|" << (real_gc ? "---:|" : "") << "---:|---:|---:|\n";
     for (const WindowRow& w : r.windows) {
         std::string ops = w.per_run ? "-" : format_count(w.ops);
@@ -143,7 +143,7 @@ void baseline(std::ostringstream& out, const Report& r) {
                       "1000 ops (Lua: cycles, seen by a finalizer sentinel; Python: gc.callbacks per "
                       "generation), next to the simulated Gen0.\n"
                     : "")
-        << "- **Temp %**: allocations freed before the next simulated collection after their birth "
+        << "- **Dies young %**: allocations freed before the next simulated collection after their birth "
            "(\"dies young\"), as a share of the window's allocations.\n"
         << "- **Peak live**: the largest sum of live requested bytes while the window was open "
            "(t-gmax).\n"
@@ -308,6 +308,7 @@ void tiers(std::ostringstream& out, const Report& r) {
                 << " sites (all of them: `allocprof report --format json`).\n";
         out << "\n";
     }
+    if (const std::string runtime = format_runtime(r); !runtime.empty()) out << runtime << "\n\n";
 }
 
 // Only for runs with script frames (Lua, Python): the same allocations by the script line
@@ -347,17 +348,20 @@ void plan(std::ostringstream& out, const Report& r) {
         for (const PlanRow& p : r.plan) {
             if (p.phase != ph.phase) continue;
             if (!any) {
-                out << "| Priority | Target | Change | Expected saving | Risk | Evidence |\n";
-                out << "|---|---|---|---|---|---|\n";
+                out << "| Priority | Target | Change | Expected saving | Cumulative | Risk | Evidence |\n";
+                out << "|---|---|---|---|---|---|---|\n";
                 any = true;
             }
             const SiteRow* s = r.site(p.site_id);
             std::string target = s ? site_with_source(*s) + " (" + md_code(s->module) + ")"
                                    : "site " + std::to_string(p.site_id);
-            out << table_row({p.priority, target, p.change, md_saving(p), p.risk, p.evidence});
+            const std::string alternatives = format_alternatives(p);
+            out << table_row({p.priority, target, p.change + (alternatives.empty() ? "" : "; " + alternatives),
+                              md_saving(p), format_cumulative(p, r.run_window()), p.risk, p.evidence});
         }
         out << (any ? "\n" : "none found\n\n");
     }
+    if (const std::string negligible = format_negligible(r); !negligible.empty()) out << negligible << "\n\n";
 }
 
 void gaps(std::ostringstream& out, const Report& r) {

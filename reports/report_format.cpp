@@ -1,6 +1,7 @@
 // report_format.cpp — see report_format.h.
 #include "reports/report_format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -168,7 +169,49 @@ std::string format_saving(const PlanRow& p, const char* gen0_star) {
                        format_rate(p.saving_gen0_star_1k) + " " + gen0_star + "/1k";
     if (p.saving_gen0_1k && *p.saving_gen0_1k > 0)
         text += ", " + format_rate(*p.saving_gen0_1k) + " Gen0/1k";
+    if (p.saving_peak_bytes > 0) text += ", " + format_bytes(static_cast<double>(p.saving_peak_bytes)) + " of the peak";
     return text;
+}
+
+std::string format_cumulative(const PlanRow& p, const WindowRow& run) {
+    auto part = [](double v, double whole) {
+        return whole > 0 ? " (" + format_percent(std::min(1.0, v / whole)) + ")" : std::string();
+    };
+    return format_rate(p.cumulative_allocs_per_op) + " allocs/op" + part(p.cumulative_allocs_per_op, run.allocs_per_op) +
+           ", " + format_bytes(p.cumulative_bytes_per_op) + "/op" + part(p.cumulative_bytes_per_op, run.bytes_per_op);
+}
+
+std::string format_alternatives(const PlanRow& p) {
+    const nlohmann::json alts = nlohmann::json::parse(p.alternatives, nullptr, false);
+    if (!alts.is_array() || alts.empty()) return "";
+    std::string out;
+    for (const nlohmann::json& a : alts) {
+        if (!a.is_object()) continue;
+        out += (out.empty() ? "" : "; ") + a.value("kind", std::string()) + " (" + a.value("change", std::string()) + ")";
+    }
+    return out.empty() ? "" : "also possible: " + out;
+}
+
+std::string format_negligible(const Report& r) {
+    const int64_t n = r.analysis.negligible_items;
+    if (n <= 0) return "";
+    return format_plural(n, "more item", "more items") + " would each save under " +
+           format_percent(r.analysis.negligible_share) + " of every metric (not listed).";
+}
+
+std::string format_runtime(const Report& r) {
+    const RuntimeSummary& rt = r.runtime;
+    if (rt.sites == 0) return "";
+    std::string modules;
+    for (const std::string& m : rt.modules) modules += (modules.empty() ? "`" : ", `") + m + "`";
+    const int64_t total = r.run_window().allocations;
+    return "Runtime: " + format_plural(rt.sites, "site", "sites") + " in " + modules + "'s own code, " +
+           format_count(static_cast<uint64_t>(rt.allocations)) + " allocations" +
+           (total > 0 ? " (" + format_ratio(rt.allocations, total) + " of the run)" : std::string()) + ", " +
+           format_bytes(static_cast<double>(rt.bytes_allocated)) + " allocated, " +
+           format_bytes(static_cast<double>(rt.unfreed_bytes)) +
+           " unfreed at exit. No change to the program's own lines removes them, so they are "
+           "outside the tiers and the plan (`allocprof top` lists them).";
 }
 
 }  // namespace allocprof::reports

@@ -54,9 +54,11 @@ inline constexpr PlanPhase kPlanPhases[] = {
     {3, "Phase 3: medium risk or medium tier"},
     {4, "Phase 4: the rest"}};
 inline constexpr const char* kPlanIntro =
-    "Phase 1 is the baseline above. Each item takes its site out of the simulation to compute "
-    "the expected saving; priorities are numbered in order of that saving within a phase "
-    "(P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).";
+    "Phase 1 is the baseline above. One item per site: its best-supported change, with the "
+    "other changes its evidence allows listed as alternatives. The expected saving is what "
+    "that change removes, with the items before it already done, so savings add up: the "
+    "cumulative column is the plan's running total. Priorities are numbered in order of "
+    "saving within a phase (P1.n: Phase 2, P2.n: Phase 3, P3.n: Phase 4).";
 
 // How the run ended ("exit status 0", "killed by signal 9, truncated") and how long it
 // took ("0.52 s", "?" when unknown).
@@ -83,5 +85,13 @@ std::string format_more_source_gaps(const Report& r);
 
 // A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
 std::string format_saving(const PlanRow& item, const char* gen0_star);
+// The plan's running total after the item ("cumulative: 12.3 allocs/op (54 %), ...").
+std::string format_cumulative(const PlanRow& item, const WindowRow& run);
+// The item's alternatives, "also possible: pool (use a pool ...); ..."; '' without any.
+std::string format_alternatives(const PlanRow& item);
+// "N more items would each save under 0.5 % of every metric (not listed)."; '' when none.
+std::string format_negligible(const Report& r);
+// The runtime sites in one line; '' when there are none. Names are `code spans`.
+std::string format_runtime(const Report& r);
 
 }  // namespace allocprof::reports

@@ -87,6 +87,9 @@ AnalysisInfo analysis_info(const analyzers::AnalysisRecord& stored) {
     a.ops = stored.ops;
     a.ops_source = stored.ops_source;
     a.unmatched_frees = stored.unmatched_frees;
+    a.negligible_items = stored.negligible_items;
+    if (const auto p = a.params.find("planner"); p != a.params.end() && p->is_object())
+        a.negligible_share = p->value("negligible_share", a.negligible_share);
     a.gen0_budget = a.params.value("gen0_budget", uint64_t{0});
     a.gen0_budget_rule = a.params.value("gen0_budget_rule", std::string());
     a.large_object_threshold = a.params.value("large_object_threshold", uint64_t{0});
@@ -484,6 +487,15 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
     r.sites = sites_of(db, run_id, stored);
     load_script_sites(db, run_id, r);
     r.plan = plan_of(stored);
+    for (const SiteRow& s : r.sites) {
+        if (s.tier != "runtime") continue;
+        ++r.runtime.sites;
+        r.runtime.allocations += s.allocations;
+        r.runtime.bytes_allocated += s.bytes_allocated;
+        r.runtime.unfreed_bytes += s.unfreed_bytes;
+        if (std::find(r.runtime.modules.begin(), r.runtime.modules.end(), s.module) == r.runtime.modules.end())
+            r.runtime.modules.push_back(s.module);
+    }
     r.coverage = load_coverage(db, run_id);
     r.hooks = load_hooks(db, run_id);
     load_source_analysis(db, run_id, r);

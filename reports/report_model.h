@@ -7,7 +7,7 @@
 // (ReportParts).
 //
 // Every number is a column of a table (named in the comments; the analysis rows are
-// analyzers/analysis_store.h's); the loader only selects, orders and groups rows. The few ratios a renderer shows (Temp %, share of the peak, heap
+// analyzers/analysis_store.h's); the loader only selects, orders and groups rows. The few ratios a renderer shows (Dies young %, share of the peak, heap
 // vs RSS) divide two stored numbers and say so in the legend.
 #pragma once
 
@@ -56,6 +56,8 @@ struct AnalysisInfo {
     int64_t ops = 0;
     std::string ops_source;             // 'command-line', 'markers', 'none'
     int64_t unmatched_frees = 0;
+    int64_t negligible_items = 0;       // plan items too small to list (counted only)
+    double negligible_share = 0.005;    // params.planner.negligible_share
     // From params, for the legend.
     uint64_t gen0_budget = 0;
     std::string gen0_budget_rule;
@@ -203,6 +205,15 @@ struct PhaseSpan {
     int64_t bytes_allocated = 0;
 };
 
+// The sites of tier "runtime" (libc's, the loader's, libstdc++'s own code), as one line.
+struct RuntimeSummary {
+    int64_t sites = 0;
+    int64_t allocations = 0;
+    int64_t bytes_allocated = 0;
+    int64_t unfreed_bytes = 0;
+    std::vector<std::string> modules;   // in order of first appearance (impact order)
+};
+
 struct Report {
     std::string file;                   // the database's file name (no directory)
     RunInfo run;
@@ -210,6 +221,7 @@ struct Report {
     std::vector<WindowRow> windows;     // the run first, then phases by first occurrence
     std::vector<SiteRow> sites;         // by position (impact order)
     std::vector<PlanRow> plan;          // by phase, then priority
+    RuntimeSummary runtime;
     std::vector<CoverageRow> coverage;  // by path
     std::vector<HookCalls> hooks;
     std::vector<Gap> gaps;

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS runs (
     unfreed_bytes             INTEGER NOT NULL DEFAULT 0, -- their requested bytes
     temporary_allocations     INTEGER NOT NULL DEFAULT 0, -- temp_K with K=0: freed on the allocating thread with no allocation on that thread in between
     temporary_allocations_k1  INTEGER NOT NULL DEFAULT 0, -- temp_K with K=1: at most one other allocation on that thread in between
+    temporary_heaptrack       INTEGER NOT NULL DEFAULT 0, -- heaptrack 1.4's "temporary memory allocations": frees whose
+                                                          -- previous record (all threads) allocated the same size from the
+                                                          -- same native stack (record/heaptrack_temporaries.h)
     unmatched_frees           INTEGER NOT NULL DEFAULT 0, -- frees of addresses not live in the stream (should be 0)
     mmap_calls                INTEGER NOT NULL DEFAULT 0, -- anonymous mmap calls by the target (outside heap metrics)
     mmap_bytes                INTEGER NOT NULL DEFAULT 0, -- bytes mapped by them
@@ -388,6 +391,8 @@ CREATE TABLE IF NOT EXISTS analysis (
     ops               INTEGER NOT NULL,  -- ops the whole-run per-op values divide by (0 = per run)
     ops_source        TEXT NOT NULL,     -- 'command-line', 'markers' or 'none'
     unmatched_frees   INTEGER NOT NULL,  -- frees of blocks not live in the stream (should be 0)
+    negligible_items  INTEGER NOT NULL DEFAULT 0, -- sites whose plan item would save under
+                                         -- planner.negligible_share of every metric: counted, not listed
     seconds           REAL NOT NULL      -- time the analysis took
 );
 
@@ -415,8 +420,8 @@ CREATE TABLE IF NOT EXISTS analysis_windows (
     collected_bytes   INTEGER NOT NULL,  -- nursery bytes of collected epochs
     survival_rate     REAL,              -- survived / collected; NULL without a collection
     dies_young        INTEGER NOT NULL,  -- freed before the next collection after birth
-    temporary_k0      INTEGER NOT NULL,  -- temp_K, K=0 (heaptrack's definition)
-    temporary_k1      INTEGER NOT NULL,  -- temp_K, K=1 (memray's)
+    temporary_k0      INTEGER NOT NULL,  -- temp_K, K=0
+    temporary_k1      INTEGER NOT NULL,  -- temp_K, K=1
     peak_live_bytes   INTEGER NOT NULL,  -- largest process-wide live bytes while the window was open
     peak_live_event   INTEGER NOT NULL,  -- event index where it was first reached
     unfreed_blocks    INTEGER,           -- whole run only (NULL for phases)
@@ -459,7 +464,8 @@ CREATE TABLE IF NOT EXISTS analysis_sites (
     impact              REAL NOT NULL,     -- largest share of allocs/op, B/op, Gen0*
     impact_metric       TEXT NOT NULL,     -- which of the three
     position            INTEGER NOT NULL,  -- 1-based impact order
-    tier                TEXT NOT NULL,     -- 'critical', 'high', 'medium', 'low' (after promotion)
+    tier                TEXT NOT NULL,     -- 'critical', 'high', 'medium', 'low' (after promotion), or 'runtime'
+                                           -- (the runtime's own code: outside the tiers and the plan)
     base_tier           TEXT NOT NULL,     -- before promotion
     rule                TEXT NOT NULL,     -- why this tier, in words
     PRIMARY KEY (run_id, site_id)
@@ -468,13 +474,12 @@ CREATE TABLE IF NOT EXISTS analysis_sites (
 -- The phased remediation plan.  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS plan_items (
     run_id               INTEGER NOT NULL REFERENCES runs(run_id),
-    item_index           INTEGER NOT NULL,  -- 0-based, plan order (phase, site position, kind)
+    item_index           INTEGER NOT NULL,  -- 0-based, plan order = priority order
     priority             TEXT NOT NULL,     -- 'P1.1': P1 = phase 2, P2 = phase 3, P3 = phase 4; within a
-                                            -- phase by the largest share of the run's allocs/op, B/op and
-                                            -- Gen0* the saving removes
-    saving_share         REAL NOT NULL,     -- that share: the largest of the saving's shares of the
-                                            -- run's allocs/op, B/op and Gen0*
-    site_id              INTEGER NOT NULL,
+                                            -- phase by the largest share of the run's allocs/op, B/op,
+                                            -- Gen0* and peak bytes the saving removes
+    saving_share         REAL NOT NULL,     -- that share
+    site_id              INTEGER NOT NULL,  -- one item per site
     phase                INTEGER NOT NULL,  -- 2 (immediate), 3 or 4
     kind                 TEXT NOT NULL,     -- 'reserve', 'hoist', 'static', 'pool', 'size_tiers',
                                             -- 'closure', 'string_builder', 'arena', 'fix_leak', 'reduce_peak'
@@ -482,11 +487,19 @@ CREATE TABLE IF NOT EXISTS plan_items (
     tier                 TEXT NOT NULL,
     change               TEXT NOT NULL,     -- what to do
     evidence             TEXT NOT NULL,     -- what triggered it, with numbers
+    alternatives         TEXT NOT NULL DEFAULT '[]', -- JSON [{"kind", "change"}]: the site's other
+                                            -- triggered changes, alternatives to this one (no saving of their own)
     tier_sizes           TEXT NOT NULL,     -- JSON array of bytes (size_tiers), else '[]'
-    saving_allocs_per_op REAL NOT NULL,     -- the site taken out: its allocs/op
-    saving_bytes_per_op  REAL NOT NULL,
+    saving_allocs_per_op REAL NOT NULL,     -- by kind (analyzers/remediation_planner.h): the site's
+                                            -- allocs/op; reserve: its chains' links; 0 for fix_leak, reduce_peak
+    saving_bytes_per_op  REAL NOT NULL,     -- likewise; reserve: the avoidable bytes
     saving_gen0_star_1k  REAL NOT NULL,
-    saving_gen0_1k       REAL,              -- simulated collections removed per 1000 ops; NULL if not re-simulated
+    saving_gen0_1k       REAL,              -- simulated collections removed per 1000 ops, marginal (with the
+                                            -- earlier items' sites already out); NULL if not re-simulated
+    saving_peak_bytes    INTEGER NOT NULL DEFAULT 0, -- bytes live at t-gmax removed (fix_leak, reduce_peak)
+    cumulative_allocs_per_op REAL NOT NULL DEFAULT 0, -- this item's saving plus every earlier item's:
+    cumulative_bytes_per_op  REAL NOT NULL DEFAULT 0, -- never more than the run's own figure
+    cumulative_gen0_star_1k  REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, item_index)
 );
 

@@ -226,6 +226,48 @@ void Transaction::commit() {
     done_ = true;
 }
 
+namespace {
+
+// Columns added to schema version 2 after its first release, with their definitions in
+// allocprof_v2.sql: add_missing_tables() adds them to files written before.
+struct AddedColumn {
+    const char* table;
+    const char* column;
+    const char* definition;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"runs", "temporary_heaptrack", "INTEGER NOT NULL DEFAULT 0"},
+    {"analysis", "negligible_items", "INTEGER NOT NULL DEFAULT 0"},
+    {"plan_items", "alternatives", "TEXT NOT NULL DEFAULT '[]'"},
+    {"plan_items", "saving_peak_bytes", "INTEGER NOT NULL DEFAULT 0"},
+    {"plan_items", "cumulative_allocs_per_op", "REAL NOT NULL DEFAULT 0"},
+    {"plan_items", "cumulative_bytes_per_op", "REAL NOT NULL DEFAULT 0"},
+    {"plan_items", "cumulative_gen0_star_1k", "REAL NOT NULL DEFAULT 0"},
+};
+
+}  // namespace
+
+void Database::add_missing_tables() {
+    exec(schema_sql());
+    for (const AddedColumn& c : kAddedColumns)
+        if (!has_column(c.table, c.column))
+            exec(std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " + c.definition + ";");
+}
+
+bool Database::has_column(std::string_view table, std::string_view column) {
+    auto s = prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+    s.bind(1, table);
+    s.bind(2, column);
+    return s.step();
+}
+
+bool Database::lacks_added_columns(std::string_view table) {
+    if (!has_table(table)) return false;
+    for (const AddedColumn& c : kAddedColumns)
+        if (table == c.table && !has_column(c.table, c.column)) return true;
+    return false;
+}
+
 bool Database::has_table(std::string_view name) {
     auto s = prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
     s.bind(1, name);

@@ -97,13 +97,19 @@ public:
     Database& operator=(Database&&) = delete;
     ~Database();
 
-    // Creates the tables of this schema version that the file lacks (it was written by an
-    // allocprof of the same version from before they were added). Needs a writable file.
-    void add_missing_tables() { exec(schema_sql()); }
+    // Creates the tables and columns of this schema version that the file lacks (it was
+    // written by an allocprof of the same version from before they were added; every column
+    // added since has a default, see kAddedColumns in run_database.cpp). Needs a writable file.
+    void add_missing_tables();
 
     void exec(std::string_view sql);
     // Whether the file has the table (a later stage's tables exist once it wrote them).
     bool has_table(std::string_view name);
+    // Whether the table exists and has the column.
+    bool has_column(std::string_view table, std::string_view column);
+    // Whether `table` exists but lacks a column added to this schema version since its first
+    // release: the file was written (that table at least) by an earlier allocprof.
+    bool lacks_added_columns(std::string_view table);
     Statement prepare(std::string_view sql) { return Statement(db_, sql); }
     int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
     sqlite3* handle() const { return db_; }

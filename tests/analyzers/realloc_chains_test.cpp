@@ -124,5 +124,40 @@ TEST(ReallocChains, TwoAllocationsInBetweenOrAnotherThreadBreakTheInference) {
     EXPECT_EQ(m.sites[3].chains.chains, 0u);
 }
 
+// A collector's sweep: independent objects of one site, each larger than the one before,
+// freed in a row when the collector runs. The sweep's first free may be an older object; a
+// later one frees the predecessor of a newer block, right after another free: no growth.
+TEST(ReallocChains, ASweepOfIndependentObjectsIsNoChain) {
+    EventBuilder b;
+    std::vector<uint64_t> objects;
+    for (uint64_t size : {24, 40, 56, 72}) objects.push_back(b.alloc(0, size));  // each larger
+    uint64_t newest = b.alloc(0, 88);  // made just before the sweep, survives it
+    // The sweep starts at the oldest object, then frees the others; each predecessor of a
+    // larger block is freed right after another free.
+    b.free(objects[0]);
+    b.free(objects[2]);
+    b.free(objects[1]);
+    b.free(objects[3]);  // newest's predecessor
+    b.free(newest);
+    RunMetrics m = analyze(b, 1);
+    EXPECT_EQ(m.sites[0].chains.chains, 0u);
+    EXPECT_EQ(m.sites[0].chains.inferred_chains, 0u);
+}
+
+// The same blocks as a container's growth (the old block freed at once): one chain.
+TEST(ReallocChains, TheSameSizesAsGrowthAreAChain) {
+    EventBuilder b;
+    uint64_t p = b.alloc(0, 24);
+    for (uint64_t size : {40, 56, 72, 88}) {
+        uint64_t next = b.alloc(0, size);
+        b.free(p);
+        p = next;
+    }
+    b.free(p);
+    RunMetrics m = analyze(b, 1);
+    EXPECT_EQ(m.sites[0].chains.chains, 1u);
+    EXPECT_EQ(m.sites[0].chains.links, 4u);
+}
+
 }  // namespace
 }  // namespace allocprof::analyzers

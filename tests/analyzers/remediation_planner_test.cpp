@@ -32,6 +32,7 @@ TEST(RemediationPlanner, KindsFromTheirEvidence) {
     AnalysisParams p;
     WindowMetrics run;
     run.peak_live_bytes = 1000;
+    run.ops = 100;
 
     SiteMetrics chains = site(10, 0.1);
     chains.chains.chains = 2;
@@ -62,7 +63,30 @@ TEST(RemediationPlanner, KindsFromTheirEvidence) {
     SiteMetrics cache = constants;  // process-lifetime but growing: a leak, not a static
     cache.leak_slope = 24.0;
     cache.unfreed_bytes = 2400;
+    cache.max_live_bytes = 2400;
     EXPECT_EQ(triggered_kinds(cache, run, true, p), std::vector<RemediationKind>{RemediationKind::FixLeak});
+    // A cache that grows every op and is freed only at teardown: still fix the growth,
+    // never "make it static".
+    SiteMetrics teardown_cache = cache;
+    teardown_cache.unfreed_bytes = 0;
+    teardown_cache.unfreed_blocks = 0;
+    teardown_cache.frees = teardown_cache.allocations;
+    EXPECT_EQ(triggered_kinds(teardown_cache, run, true, p), std::vector<RemediationKind>{RemediationKind::FixLeak});
+    // A steady table whose live bytes wobble: a small slope over the ops is no growth.
+    SiteMetrics steady = constants;
+    steady.leak_slope = 1.0;  // 100 B over 100 ops, of a 2,400 B maximum
+    steady.max_live_bytes = 2400;
+    EXPECT_EQ(triggered_kinds(steady, run, true, p), std::vector<RemediationKind>{RemediationKind::StaticOrCached});
+    // Without ops there is no growth per op to speak of.
+    WindowMetrics no_ops = run;
+    no_ops.ops = 0;
+    no_ops.per_run = true;
+    EXPECT_FALSE(has(triggered_kinds(cache, no_ops, true, p), RemediationKind::FixLeak));
+
+    // The runtime's own code gets no item, whatever its pattern.
+    SiteMetrics pool_of_runtime = constants;
+    pool_of_runtime.runtime_module = "libstdc++.so.6";
+    EXPECT_TRUE(triggered_kinds(pool_of_runtime, run, true, p).empty());
 
     SiteMetrics ast = site(300, 3);
     ast.lifetime = LifetimeClass::PhaseScoped;
@@ -123,33 +147,108 @@ TEST(RemediationPlanner, ExpectedSavingTakesTheSiteOutOfTheSimulation) {
     RunAnalysis a = analyze_run(replay_vector(b.events), input, small_params(100));
     EXPECT_EQ(a.metrics.run.collections, 3u);
     EXPECT_DOUBLE_EQ(a.metrics.run.gen0_per_1k, 1500.0);
-    ASSERT_EQ(a.plan.items.size(), 3u);
+    ASSERT_EQ(a.plan.items.size(), 2u);
 
+    // One item per site: s0's reduce peak is an alternative inside its hoist item.
     const PlanItem& first = a.plan.items[0];
     EXPECT_EQ(first.site, 0u);
     EXPECT_EQ(first.kind, RemediationKind::Hoist);
     EXPECT_EQ(first.phase, 2);
     EXPECT_EQ(first.tier, Tier::Critical);
+    EXPECT_EQ(first.priority, "P1.1");
     EXPECT_DOUBLE_EQ(first.saving.allocs_per_op, 1.0);
     EXPECT_DOUBLE_EQ(first.saving.bytes_per_op, 60.0);
     EXPECT_DOUBLE_EQ(first.saving.gen0_star_per_1k, 600.0);
     EXPECT_TRUE(first.saving.simulated);
     EXPECT_DOUBLE_EQ(first.saving.gen0_per_1k, 1500.0);
+    ASSERT_EQ(first.alternatives.size(), 1u);
+    EXPECT_EQ(first.alternatives[0].kind, RemediationKind::ReducePeak);
+    EXPECT_EQ(first.alternatives[0].change, "reduce the peak: stream, shrink or free this data earlier");
 
+    // Marginal: without s0 the nursery already never collects, so taking s1 out as well
+    // saves no further collection (alone it would have saved 1000 per 1k ops).
     const PlanItem& second = a.plan.items[1];
     EXPECT_EQ(second.site, 1u);
     EXPECT_EQ(second.kind, RemediationKind::Hoist);
     EXPECT_EQ(second.phase, 2);
+    EXPECT_EQ(second.priority, "P1.2");
     EXPECT_DOUBLE_EQ(second.saving.bytes_per_op, 50.0);
     EXPECT_DOUBLE_EQ(second.saving.gen0_star_per_1k, 500.0);
-    EXPECT_DOUBLE_EQ(second.saving.gen0_per_1k, 1000.0);
+    EXPECT_DOUBLE_EQ(second.saving.gen0_per_1k, 0.0);
+    EXPECT_TRUE(second.alternatives.empty());
 
-    const PlanItem& third = a.plan.items[2];
-    EXPECT_EQ(third.site, 0u);
-    EXPECT_EQ(third.kind, RemediationKind::ReducePeak);
-    EXPECT_EQ(third.risk, Risk::High);
-    EXPECT_EQ(third.phase, 4);
-    EXPECT_EQ(third.evidence, "60 B live at t-gmax, 100 % of the peak 60 B");
+    // The running totals end at the run's own figures, never above.
+    EXPECT_DOUBLE_EQ(second.cumulative.allocs_per_op, a.metrics.run.allocs_per_op);
+    EXPECT_DOUBLE_EQ(second.cumulative.bytes_per_op, a.metrics.run.bytes_per_op);
+    EXPECT_DOUBLE_EQ(second.cumulative.gen0_per_1k, a.metrics.run.gen0_per_1k);
+}
+
+// The change an item carries, of the kinds its site triggered.
+TEST(RemediationPlanner, OneChangePerSiteTheBestSupported) {
+    using K = RemediationKind;
+    SiteMetrics s = site(100, 1);
+    // Growth chains behind most allocations: reserve, even though pool also fits.
+    s.chains.links = 60;
+    EXPECT_EQ(primary_kind({K::Reserve, K::Pool}, s), K::Reserve);
+    // A few chains among many independent blocks (an unordered_set's bucket array among its
+    // nodes): reserve would not remove the per-insert allocations; the pool does.
+    s.chains.links = 3;
+    EXPECT_EQ(primary_kind({K::Reserve, K::Pool}, s), K::Pool);
+    EXPECT_EQ(primary_kind({K::Reserve, K::ReducePeak}, s), K::Reserve);
+    // What the source names wins; growth comes before any way of allocating faster.
+    EXPECT_EQ(primary_kind({K::Hoist, K::Closure}, s), K::Closure);
+    EXPECT_EQ(primary_kind({K::Pool, K::FixLeak, K::ReducePeak}, s), K::FixLeak);
+    EXPECT_EQ(primary_kind({K::SizeTiers, K::Hoist}, s), K::Hoist);
+}
+
+// Reserve saves the chains' links and avoidable bytes, not the site; a weak reserve whose
+// saving is under 0.5 % of every metric is counted, not listed.
+TEST(RemediationPlanner, SavingsByKindAddUpAndNegligibleItemsAreCounted) {
+    RunMetrics m;
+    m.run.ops = 100;
+    m.ops_from_events = 100;
+    m.run.allocs_per_op = 20;
+    m.run.bytes_per_op = 2000;
+    m.run.peak_live_bytes = 1'000'000;
+    SiteMetrics vec = site(1000, 10);  // 10 allocs/op, 1,000 B/op; 800 links, 600 B/op avoidable
+    vec.bytes_allocated = 100'000;
+    vec.bytes_per_op = 1000;
+    vec.few_sizes = 0;
+    vec.chains.chains = 200;
+    vec.chains.links = 800;
+    vec.chains.avoidable_bytes = 60'000;
+    SiteMetrics boxes = site(900, 9);  // a pool
+    boxes.site = 1;
+    boxes.bytes_allocated = 90'000;
+    boxes.bytes_per_op = 900;
+    boxes.dies_young = 900;
+    SiteMetrics tiny = site(100, 1);  // three growth links in a hundred: 0.03 allocs/op of the run's 20
+    tiny.site = 2;
+    tiny.bytes_allocated = 10'000;
+    tiny.bytes_per_op = 100;
+    tiny.frees = 0;
+    tiny.chains.chains = 1;
+    tiny.chains.links = 3;
+    tiny.chains.avoidable_bytes = 40;
+    m.sites = {vec, boxes, tiny};
+    std::vector<SiteRank> ranks(3);
+    for (uint32_t i = 0; i < 3; ++i) {
+        ranks[i].site = i;
+        ranks[i].position = i + 1;
+        ranks[i].tier = Tier::Critical;
+    }
+    RemediationPlan plan = plan_remediations(m, ranks, AnalysisParams{});
+    ASSERT_EQ(plan.items.size(), 2u);
+    EXPECT_EQ(plan.negligible_items, 1u);
+    EXPECT_EQ(plan.items[0].site, 0u);
+    EXPECT_EQ(plan.items[0].kind, RemediationKind::Reserve);
+    EXPECT_DOUBLE_EQ(plan.items[0].saving.allocs_per_op, 8.0);
+    EXPECT_DOUBLE_EQ(plan.items[0].saving.bytes_per_op, 600.0);
+    EXPECT_EQ(plan.items[1].kind, RemediationKind::Pool);
+    EXPECT_DOUBLE_EQ(plan.items[1].saving.allocs_per_op, 9.0);
+    EXPECT_DOUBLE_EQ(plan.items[1].cumulative.allocs_per_op, 17.0);
+    EXPECT_LE(plan.items[1].cumulative.allocs_per_op, m.run.allocs_per_op);
+    EXPECT_LE(plan.items[1].cumulative.bytes_per_op, m.run.bytes_per_op);
 }
 
 TEST(RemediationPlanner, PhasesFollowTierAndRisk) {
@@ -158,6 +257,7 @@ TEST(RemediationPlanner, PhasesFollowTierAndRisk) {
     RunMetrics m;
     m.run.ops = 100;
     m.ops_from_events = 100;
+    m.run.allocs_per_op = 3;
     for (uint32_t i = 0; i < 3; ++i) {
         SiteMetrics s = site(100, 1);
         s.site = i;
@@ -165,7 +265,9 @@ TEST(RemediationPlanner, PhasesFollowTierAndRisk) {
     }
     m.sites[0].dies_young = 100;         // pool (medium risk)
     m.sites[1].chains.chains = 1;        // reserve (low risk)
+    m.sites[1].chains.links = 99;
     m.sites[2].chains.chains = 1;
+    m.sites[2].chains.links = 99;
     std::vector<SiteRank> ranks(3);
     for (uint32_t i = 0; i < 3; ++i) {
         ranks[i].site = i;

@@ -47,6 +47,27 @@ TEST(SiteRanker, BandsAtTheirExactBoundaries) {
     EXPECT_EQ(ranks[4].rule, "low: 5.0 % of allocations/op; the 4 larger sites already reach 95 % of cumulative impact");
 }
 
+// The runtime's own sites (libstdc++'s emergency pool, libc's stdio buffer) are ranked
+// after the program's, in tier "runtime", and the program's tiers are computed without
+// them: B alone is then 100 % of the program's impact.
+TEST(SiteRanker, RuntimeSitesAreOutsideTheTiers) {
+    RunMetrics m = metrics_with({60, 40});
+    m.sites[0].runtime_module = "libstdc++.so.6";
+    auto ranks = rank_sites(m, AnalysisParams{});
+    ASSERT_EQ(ranks.size(), 2u);
+    EXPECT_EQ(ranks[0].site, 1u);
+    EXPECT_EQ(ranks[0].tier, Tier::Critical);
+    EXPECT_EQ(ranks[0].position, 1u);
+    EXPECT_DOUBLE_EQ(ranks[0].cumulative_after, 1.0);
+    EXPECT_EQ(ranks[1].site, 0u);
+    EXPECT_EQ(ranks[1].tier, Tier::Runtime);
+    EXPECT_EQ(ranks[1].position, 2u);
+    EXPECT_EQ(ranks[1].rule,
+              "runtime: 60 % of allocations/op in libstdc++.so.6's own code, not the program's; counted in the "
+              "runtime line, outside the tiers and the plan");
+    EXPECT_STREQ(to_string(Tier::Runtime), "runtime");
+}
+
 TEST(SiteRanker, ASingleSiteAtTwentyPercentIsCritical) {
     // 40, 35, 25: A critical; B crosses 50 % (75): critical; C comes after 75 % but has 25 % >= 20 %.
     auto ranks = rank_sites(metrics_with({40, 35, 25}), AnalysisParams{});

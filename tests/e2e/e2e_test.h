@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/allocprof_cli.h"
+#include "support/heaptrack.h"
 #include "support/paths.h"
 #include "support/process.h"
 #include "support/run_database.h"

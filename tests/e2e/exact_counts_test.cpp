@@ -144,5 +144,43 @@ TEST_F(ExactCounts, LuaScriptMatchesValgrind) {
     expect_matches_valgrind(run, vg);
 }
 
+// heaptrack's own figures for the same workloads: its "calls to allocation functions" is
+// our allocations, and runs.temporary_heaptrack follows its rule for "temporary memory
+// allocations" (docs/definitions.md), so both must equal heaptrack_print's lines.
+void expect_matches_heaptrack(const json& run, const HeaptrackSummary& ht) {
+    expect_count(run, "allocations", static_cast<long long>(ht.allocation_calls));
+    expect_count(run, "temporary_heaptrack", static_cast<long long>(ht.temporary));
+}
+
+TEST_F(ExactCounts, CWorkloadMatchesHeaptrack) {
+    if (!heaptrack_available()) GTEST_SKIP() << "heaptrack not installed";
+    const std::vector<std::string> command = {sample_binary("word_index").string(), "20"};
+    HeaptrackSummary ht = heaptrack_summary(command, dir_.path());
+    ASSERT_EQ(ht.exit_code, 0);
+    ASSERT_GT(ht.temporary, 10u);  // the workload must exercise the rule
+
+    Recording rec = record_to_db(command);
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    json run = single_run(db());
+    expect_matches_heaptrack(run, ht);
+    // Not temp_K: heaptrack's rule looks at the last record of any block of the same stack.
+    EXPECT_NE(run["temporary_heaptrack"], run["temporary_allocations"]);
+}
+
+TEST_F(ExactCounts, LuaScriptMatchesHeaptrack) {
+    if (!heaptrack_available()) GTEST_SKIP() << "heaptrack not installed";
+    auto lua = find_on_path("lua5.4");
+    if (!lua) GTEST_SKIP() << "lua5.4 not installed";
+    const std::vector<std::string> command = {
+        lua->string(), (samples_source_dir() / "lua" / "churn.lua").string(), "200"};
+    HeaptrackSummary ht = heaptrack_summary(command, dir_.path());
+    ASSERT_EQ(ht.exit_code, 0);
+    ASSERT_GT(ht.temporary, 100u);
+
+    Recording rec = record_to_db(command, {"--no-script-frames"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    expect_matches_heaptrack(single_run(db()), ht);
+}
+
 }  // namespace
 }  // namespace allocprof::e2e

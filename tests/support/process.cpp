@@ -267,4 +267,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     return start_process(argv, options).wait();
 }
 
+ProcessResult run_reference_tool(const std::vector<std::string>& argv, const std::string& what) {
+    ProcessOptions options;
+    options.timeout = std::chrono::seconds(120);
+    ProcessResult p = run_process(argv, options);
+    if (p.timed_out || p.term_signal != 0) throw std::runtime_error(what + " did not finish: " + p.describe());
+    return p;
+}
+
 }  // namespace allocprof::test_support

@@ -74,4 +74,9 @@ void decode_wait_status(int status, ProcessResult& result);
 // The absolute path of an executable found on PATH, if any.
 std::optional<std::filesystem::path> find_on_path(const std::string& name);
 
+// Runs a reference tool (valgrind, heaptrack) with a 120 s timeout; throws
+// std::runtime_error naming `what` when it timed out or was killed by a signal. Its exit
+// status is the caller's to judge (the tools exit with the program's).
+ProcessResult run_reference_tool(const std::vector<std::string>& argv, const std::string& what);
+
 }  // namespace allocprof::test_support

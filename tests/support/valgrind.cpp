@@ -52,11 +52,7 @@ HeapUsage valgrind_heap_usage(const std::vector<std::string>& command,
                                      "--trace-children=no",
                                      "--log-file=" + log_path.string()};
     argv.insert(argv.end(), command.begin(), command.end());
-    ProcessOptions options;
-    options.timeout = std::chrono::seconds(120);
-    ProcessResult p = run_process(argv, options);
-    if (p.timed_out || p.term_signal != 0)
-        throw std::runtime_error("valgrind did not finish: " + p.describe());
+    ProcessResult p = run_reference_tool(argv, "valgrind");
     std::ifstream in(log_path);
     std::stringstream log;
     log << in.rdbuf();
