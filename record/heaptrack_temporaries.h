@@ -1,16 +1,16 @@
 // heaptrack_temporaries.h — temporary allocations counted by heaptrack 1.4's own rule, so
 // that runs.temporary_heaptrack equals heaptrack_print's "temporary memory allocations" for
-// the same workload.
+// the same workload (docs/definitions.md says where the two can differ).
 //
 // heaptrack calls a free temporary when the record just before it, in the one stream of all
 // threads, is an allocation of the same "allocation info" — the same requested size and the
 // same stack — as the block being freed (not necessarily the same block). A free resets that
-// memory. heaptrack keeps it as the info's index, 0-based in order of first appearance, and
-// resets it to 0: so a free that follows another free counts as temporary when its block's
-// info is the run's very first one. The rule is kept as it is, quirk included, because the
-// point is to equal heaptrack's count. A realloc is a free of the old block, then an
-// allocation of the new one (heaptrack writes them in that order). The stack is the native
-// one: heaptrack has no script frames.
+// memory, so a free right after another free is never temporary. (heaptrack resets to info
+// index 0, which would make a free of the first info count after a free; under heaptrack
+// that first info is libstdc++'s emergency pool, allocated before main and freed only by
+// heaptrack's own exit, so for the program's frees the reset counts nothing.) A realloc is a
+// free of the old block, then an allocation of the new one, in that order, as heaptrack
+// writes it. The stack is the native one: heaptrack has no script frames.
 #pragma once
 
 #include <cstdint>
@@ -20,17 +20,12 @@ namespace allocprof::record {
 class HeaptrackTemporaries {
 public:
     void on_alloc(uint64_t size, uint32_t native_node) {
-        if (!have_first_) {
-            first_ = Info{size, native_node};
-            have_first_ = true;
-        }
         last_ = Info{size, native_node};
-        last_is_reset_ = false;
+        have_last_ = true;
     }
     void on_free(uint64_t size, uint32_t native_node) {
-        const Info freed{size, native_node};
-        if (last_is_reset_ ? (have_first_ && freed == first_) : freed == last_) ++count_;
-        last_is_reset_ = true;
+        if (have_last_ && Info{size, native_node} == last_) ++count_;
+        have_last_ = false;
     }
     uint64_t count() const { return count_; }
 
@@ -40,9 +35,8 @@ private:
         uint32_t node = 0;
         bool operator==(const Info&) const = default;
     };
-    Info first_, last_;
-    bool have_first_ = false;
-    bool last_is_reset_ = true;
+    Info last_;
+    bool have_last_ = false;  // false at the start and after every free
     uint64_t count_ = 0;
 };
 

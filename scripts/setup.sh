@@ -21,6 +21,7 @@ packages=(
   python3                  # Debian's python3 (tests also use the python3 on PATH)
   valgrind                 # reference counts for the exact-count tests
   heaptrack                # the peer the benchmarks compare against
+  zstd                     # zstdcat: the tests read heaptrack's .zst recordings
   libjemalloc-dev          # tests/stress: a program with a statically linked jemalloc
   time linux-perf          # bench/: peak RSS and the where-the-time-goes breakdown
   chromium                 # headless: the HTML report's render test and scripts/screenshot-report.sh

@@ -14,6 +14,11 @@ struct HeaptrackSummary {
     uint64_t allocation_calls = 0;    // "calls to allocation functions: N"
     uint64_t temporary = 0;           // "temporary memory allocations: N"
     int exit_code = -1;               // the command's exit status under heaptrack
+    // At exit heaptrack calls libstdc++'s __gnu_cxx::__freeres, which frees the emergency
+    // exception pool: a free the program itself never makes. The pool is the run's first
+    // allocation info, and by heaptrack's rule a free of the first info right after another
+    // free is temporary. 1 when the recording ends with that free and heaptrack counted it.
+    uint64_t exit_pool_temporary = 0;
 };
 
 bool heaptrack_available();
