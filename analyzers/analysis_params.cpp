@@ -121,7 +121,7 @@ void validate(const AnalysisParams& p) {
     check_fraction("planner.tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction);
     check_fraction("planner.peak_min_share", p.planner.peak_min_share);
     check_fraction("planner.growth_min_share", p.planner.growth_min_share);
-    check_fraction("planner.negligible_share", p.planner.negligible_share);
+    check_fraction("planner.negligible_share", p.planner.negligible_share, true);  // 0 lists every item
     if (p.planner.few_sizes < 1) fail(where, "planner.few_sizes", "must be >= 1");
 }
 
@@ -202,7 +202,7 @@ AnalysisParams params_from_json(const json& config, const std::string& origin) {
             r.fraction("tiers_min_temporary_fraction", p.planner.tiers_min_temporary_fraction);
             r.fraction("peak_min_share", p.planner.peak_min_share);
             r.fraction("growth_min_share", p.planner.growth_min_share);
-            r.fraction("negligible_share", p.planner.negligible_share);
+            r.fraction("negligible_share", p.planner.negligible_share, true);
             r.integer("max_simulated_sites", p.planner.max_simulated_sites, 0, 100000);
             r.done();
         }

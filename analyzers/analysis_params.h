@@ -77,7 +77,7 @@ struct PlannerParams {
     double peak_min_share = 0.25;               // share of t-gmax bytes that triggers "reduce peak"
     double growth_min_share = 0.5;              // "fix growth": slope x ops reaches this share of
                                                 // the site's own maximum live bytes
-    double negligible_share = 0.005;            // items saving less of every metric are counted, not listed
+    double negligible_share = 0.005;            // items saving less of every metric are counted, not listed (0: none)
     uint32_t max_simulated_sites = 64;          // sites taken out of the simulation one by one
 
     bool operator==(const PlannerParams&) const = default;

@@ -192,6 +192,7 @@ PlanRecord plan_record(const PlanItem& p, size_t index) {
     for (const Alternative& alt : p.alternatives)
         alternatives.push_back({{"kind", to_string(alt.kind)}, {"change", alt.change}});
     r.alternatives = alternatives.dump();
+    for (uint32_t site : p.also_sites) r.also_sites.push_back(schema::site_id(schema::SiteIndex(site)).value);
     for (uint64_t size : p.tier_sizes) r.tier_sizes.push_back(signed_count(size));
     r.saving_allocs_per_op = p.saving.allocs_per_op;
     r.saving_bytes_per_op = p.saving.bytes_per_op;

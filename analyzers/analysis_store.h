@@ -109,6 +109,7 @@ namespace allocprof::analyzers {
     X(std::string, change)                                                                     \
     X(std::string, evidence)                                                                   \
     X(std::string, alternatives) /* JSON */                                                    \
+    X(std::vector<int64_t>, also_sites) /* stored as a JSON array of site ids */               \
     X(std::vector<int64_t>, tier_sizes) /* stored as a JSON array */                          \
     X(double, saving_allocs_per_op)                                                            \
     X(double, saving_bytes_per_op)                                                             \

@@ -255,11 +255,30 @@ double share_of(const Saving& v, const WindowMetrics& run) {
                      share(static_cast<double>(v.peak_bytes), static_cast<double>(run.peak_live_bytes))});
 }
 
+void add_to(Saving& total, const Saving& v) {
+    total.allocs_per_op += v.allocs_per_op;
+    total.bytes_per_op += v.bytes_per_op;
+    total.gen0_star_per_1k += v.gen0_star_per_1k;
+    total.gen0_per_1k += v.gen0_per_1k;
+    total.peak_bytes += v.peak_bytes;
+}
+
+// Folds `site`'s item into `into`, an item of the same function with the same change.
+void merge_into(PlanItem& into, const PlanItem& site) {
+    into.also_sites.push_back(site.site);
+    add_to(into.saving, site.saving);
+    for (const Alternative& alt : site.alternatives)
+        if (std::find(into.alternatives.begin(), into.alternatives.end(), alt) == into.alternatives.end())
+            into.alternatives.push_back(alt);
+}
+
 }  // namespace
 
 RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRank>& ranks, const AnalysisParams& params) {
     RemediationPlan plan;
     const bool has_ops_events = m.ops_from_events > 0;
+    std::vector<PlanItem> items;  // impact order of their first site
+    std::vector<std::string> function_of_item;
     for (const SiteRank& r : ranks) {
         const SiteMetrics& s = m.sites[r.site];
         const std::vector<RemediationKind> kinds = triggered_kinds(s, m.run, has_ops_events, params);
@@ -287,6 +306,23 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
         else
             item.phase = 4;
         item.saving = saving_of(primary, s);
+        // The lines of one function that call for the same change are one target.
+        size_t same = items.size();
+        if (!s.function.empty())
+            for (size_t i = 0; i < items.size(); ++i)
+                if (function_of_item[i] == s.function && items[i].change == item.change &&
+                    items[i].tier_sizes == item.tier_sizes) {
+                    same = i;
+                    break;
+                }
+        if (same < items.size()) {
+            merge_into(items[same], item);
+            continue;
+        }
+        items.push_back(std::move(item));
+        function_of_item.push_back(s.function);
+    }
+    for (PlanItem& item : items) {
         item.saving_share = share_of(item.saving, m.run);
         if (item.saving_share < params.planner.negligible_share - 1e-12) {
             ++plan.negligible_items;
@@ -313,21 +349,19 @@ void assign_priorities(RemediationPlan& plan, const WindowMetrics& run) {
             n = 0;
         }
         item.priority = "P" + std::to_string(item.phase - 1) + "." + std::to_string(++n);
-        total.allocs_per_op += item.saving.allocs_per_op;
-        total.bytes_per_op += item.saving.bytes_per_op;
-        total.gen0_star_per_1k += item.saving.gen0_star_per_1k;
-        total.gen0_per_1k += item.saving.gen0_per_1k;
-        total.peak_bytes += item.saving.peak_bytes;
+        add_to(total, item.saving);
         item.cumulative = total;
     }
 }
 
 std::vector<uint32_t> sites_to_simulate(const RemediationPlan& plan, uint32_t max) {
+    // An item's sites go in together, so that its marginal saving is one step of the list.
     std::vector<uint32_t> sites;
     for (const PlanItem& item : plan.items) {
-        if (sites.size() >= max) break;
-        if (removes_allocations(item.kind) && std::find(sites.begin(), sites.end(), item.site) == sites.end())
-            sites.push_back(item.site);
+        if (!removes_allocations(item.kind)) continue;
+        if (sites.size() + 1 + item.also_sites.size() > max) break;
+        sites.push_back(item.site);
+        sites.insert(sites.end(), item.also_sites.begin(), item.also_sites.end());
     }
     return sites;
 }
@@ -339,9 +373,10 @@ void apply_simulation(RemediationPlan& plan, const RunMetrics& m, const std::vec
         if (!removes_allocations(item.kind)) continue;
         auto it = std::find(sites.begin(), sites.end(), item.site);
         if (it == sites.end()) continue;
-        const size_t i = static_cast<size_t>(it - sites.begin());
-        const uint64_t before = i == 0 ? m.run.collections : collections_without[i - 1];
-        const uint64_t without = collections_without[i];
+        const size_t first = static_cast<size_t>(it - sites.begin());
+        const size_t last = first + item.also_sites.size();  // its sites follow it in the list
+        const uint64_t before = first == 0 ? m.run.collections : collections_without[first - 1];
+        const uint64_t without = collections_without[last];
         // Taking a site out never adds a collection in this nursery model; clamp anyway.
         item.saving.gen0_per_1k = before > without ? 1000.0 * static_cast<double>(before - without) / ops : 0.0;
         item.saving.simulated = true;

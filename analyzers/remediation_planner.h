@@ -25,11 +25,13 @@
 // kinds, their risk and their wording: source_remediation.h has the rules.
 // (The planner's own risk for size tiers: medium, a lifetime change of per-call buffers
 // into per-frame storage; the definitions name no risk for it.)
-// One item per site: of the kinds a site triggers, the best-supported one is the item's
+// One item per target: of the kinds a site triggers, the best-supported one is the item's
 // change (kPrimaryOrder in remediation_planner.cpp: what the source or the stack names
 // first, then growth, then reserve where the growth chains are most of the site's
 // allocations, then hoist, arena, pool, size tiers, static, a weak reserve, reduce peak);
-// the others are listed in the item as alternatives, with no saving of their own.
+// the others are listed in the item as alternatives, with no saving of their own. Sites of
+// one function (SiteMetrics::function) whose items would have the same change are one item:
+// the best-ranked site's, with the others in `also_sites` and their savings added.
 // Phase 2 = critical or high tier with a low-risk kind; phase 3 = medium risk or medium
 // tier; phase 4 = the rest. Within a phase, items are ordered by the largest share of the
 // run's allocs/op, B/op, Gen0* and peak bytes their saving removes (ties: impact position),
@@ -92,6 +94,7 @@ struct Alternative {
 
 struct PlanItem {
     uint32_t site = 0;
+    std::vector<uint32_t> also_sites;  // other sites of the same function with the same change
     RemediationKind kind = RemediationKind::Reserve;
     Risk risk = Risk::Low;
     Tier tier = Tier::Low;

@@ -40,16 +40,26 @@ SiteMap load_site_map(schema::Database& db, int64_t run_id) {
     return SiteMap(std::move(node_to_site), sites);
 }
 
-// Per site index: the runtime module its code is in, or "" for the program's own code.
-std::vector<std::string> load_runtime_modules(schema::Database& db, int64_t run_id) {
-    std::vector<std::string> out;
-    auto s = db.prepare("SELECT site_id, module FROM sites WHERE run_id = ? ORDER BY site_id");
+struct SiteNames {
+    std::vector<std::string> runtime_modules;  // per site index: its runtime module, or ""
+    std::vector<std::string> functions;        // per site index: "module\tfunction"
+};
+
+// Per site index: the runtime module its code is in ("" for the program's own code), and
+// the function it is in.
+SiteNames load_site_names(schema::Database& db, int64_t run_id) {
+    SiteNames out;
+    auto s = db.prepare("SELECT site_id, module, function FROM sites WHERE run_id = ? ORDER BY site_id");
     s.bind(1, run_id);
     while (s.step()) {
         const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
-        if (index >= out.size()) out.resize(index + 1);
+        if (index >= out.functions.size()) {
+            out.runtime_modules.resize(index + 1);
+            out.functions.resize(index + 1);
+        }
         const std::string module = s.text(1);
-        if (is_runtime_module(module)) out[index] = module;
+        if (is_runtime_module(module)) out.runtime_modules[index] = module;
+        if (!s.is_null(2) && !s.text(2).empty()) out.functions[index] = module + "\t" + s.text(2);
     }
     return out;
 }
@@ -140,11 +150,12 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
     result.run_id = run_id;
     if (settings.sources) result.sources = settings.sources->analyze(db, run_id);
     const auto start = std::chrono::steady_clock::now();
+    SiteNames names = load_site_names(db, run_id);
     AnalysisInput input{load_site_map(db, run_id), facts.ops,
                         merge_constructs(result.sources ? source::constructs_by_site(*result.sources)
                                                         : std::vector<source::SourceConstruct>{},
                                          load_stack_constructs(db, run_id)),
-                        load_runtime_modules(db, run_id)};
+                        std::move(names.runtime_modules), std::move(names.functions)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

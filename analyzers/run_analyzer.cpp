@@ -16,6 +16,8 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     out.metrics = analyzer.finish();
     for (size_t i = 0; i < input.runtime_modules.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].runtime_module = input.runtime_modules[i];
+    for (size_t i = 0; i < input.functions.size() && i < out.metrics.sites.size(); ++i)
+        out.metrics.sites[i].function = input.functions[i];
 
     out.ranks = rank_sites(out.metrics, params);
     out.plan = plan_remediations(out.metrics, out.ranks, params);

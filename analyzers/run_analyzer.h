@@ -32,6 +32,7 @@ struct AnalysisInput {
                                                       // "unknown" without source analysis
     std::vector<std::string> runtime_modules;  // per site (may be shorter): the runtime
                                                // module of its code, or "" (runtime_sites.h)
+    std::vector<std::string> functions;        // per site (may be shorter): module and function
 };
 
 struct RunAnalysis {

@@ -65,6 +65,9 @@ struct SiteMetrics {
     // site's code is the runtime's own, else empty (runtime_sites.h). Runtime sites are
     // ranked apart and get no plan item.
     std::string runtime_module;
+    // The module and function of the site's frame ("" when unknown): the plan gives one item
+    // to the lines of one function that call for the same change.
+    std::string function;
     source::SourceConstruct construct;  // what the source says allocates here (analyzers/source/);
                                         // kind "unknown" without source analysis
 

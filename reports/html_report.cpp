@@ -390,9 +390,11 @@ void plan(std::ostringstream& out, const Report& r) {
                 any = true;
             }
             const SiteRow* s = r.site(p.site_id);
-            const std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)" +
-                                               source_note_html(*s)
-                                         : "site " + std::to_string(p.site_id);
+            std::string target = s ? site_html(*s, true) + " (<code>" + esc(s->module) + "</code>)" +
+                                         source_note_html(*s)
+                                   : "site " + std::to_string(p.site_id);
+            if (const std::string also = format_also_sites(r, p); !also.empty())
+                target += "<br><span class=\"hint\">" + esc(also) + "</span>";
             const std::string alternatives = format_alternatives(p);
             out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target)
                 << td(inline_html(p.change) +

@@ -137,6 +137,7 @@ json plan_json(const PlanRow& p) {
             {"alternatives", json::parse(p.alternatives, nullptr, false).is_array()
                                  ? json::parse(p.alternatives)
                                  : json::array()},
+            {"also_sites", p.also_sites},
             {"tier_sizes", p.tier_sizes},
             {"saving_share", p.saving_share},
             {"saving",

@@ -32,7 +32,7 @@
 //              sites: the markdown shortens long tiers, the JSON does not),
 //   "plan": [{"priority" ("P1.1": P1 = phase 2, P2 = phase 3, P3 = phase 4), "item_index",
 //             "site_id" (one item per site), "phase", "kind", "risk", "tier", "change",
-//             "evidence", "alternatives": [{"kind", "change"}], "tier_sizes", "saving_share",
+//             "evidence", "alternatives": [{"kind", "change"}], "also_sites" (site ids), "tier_sizes", "saving_share",
 //             "saving": {"allocs_per_op", "bytes_per_op", "gen0_star_per_1k", "gen0_per_1k"
 //             (marginal; null if not re-simulated), "peak_bytes"}, "cumulative":
 //             {"allocs_per_op", "bytes_per_op", "gen0_star_per_1k"} (this item and every one

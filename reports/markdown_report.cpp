@@ -355,6 +355,7 @@ void plan(std::ostringstream& out, const Report& r) {
             const SiteRow* s = r.site(p.site_id);
             std::string target = s ? site_with_source(*s) + " (" + md_code(s->module) + ")"
                                    : "site " + std::to_string(p.site_id);
+            if (const std::string also = format_also_sites(r, p); !also.empty()) target += "; " + also;
             const std::string alternatives = format_alternatives(p);
             out << table_row({p.priority, target, p.change + (alternatives.empty() ? "" : "; " + alternatives),
                               md_saving(p), format_cumulative(p, r.run_window()), p.risk, p.evidence});

@@ -187,9 +187,29 @@ std::string format_alternatives(const PlanRow& p) {
     std::string out;
     for (const nlohmann::json& a : alts) {
         if (!a.is_object()) continue;
-        out += (out.empty() ? "" : "; ") + a.value("kind", std::string()) + " (" + a.value("change", std::string()) + ")";
+        out += (out.empty() ? "" : "; ") + a.value("change", std::string());
     }
     return out.empty() ? "" : "also possible: " + out;
+}
+
+std::string format_also_sites(const Report& r, const PlanRow& p) {
+    if (p.also_sites.empty()) return "";
+    const SiteRow* first = r.site(p.site_id);
+    std::string lines;
+    bool same_file = true;
+    for (int64_t id : p.also_sites) {
+        const SiteRow* s = r.site(id);
+        if (!s || !first || s->file != first->file || s->file.empty()) same_file = false;
+    }
+    for (int64_t id : p.also_sites) {
+        const SiteRow* s = r.site(id);
+        std::string where = !s                ? "site " + std::to_string(id)
+                            : same_file       ? std::to_string(s->line)
+                            : s->file.empty() ? s->function
+                                              : s->file + ":" + std::to_string(s->line);
+        lines += (lines.empty() ? "" : ", ") + where;
+    }
+    return (same_file ? (p.also_sites.size() == 1 ? "also line " : "also lines ") : "also ") + lines;
 }
 
 std::string format_negligible(const Report& r) {

@@ -54,7 +54,8 @@ inline constexpr PlanPhase kPlanPhases[] = {
     {3, "Phase 3: medium risk or medium tier"},
     {4, "Phase 4: the rest"}};
 inline constexpr const char* kPlanIntro =
-    "Phase 1 is the baseline above. One item per site: its best-supported change, with the "
+    "Phase 1 is the baseline above. One item per target (a site, or the lines of one function "
+    "that call for the same change): its best-supported change, with the "
     "other changes its evidence allows listed as alternatives. The expected saving is what "
     "that change removes, with the items before it already done, so savings add up: the "
     "cumulative column is the plan's running total. Priorities are numbered in order of "
@@ -87,8 +88,12 @@ std::string format_more_source_gaps(const Report& r);
 std::string format_saving(const PlanRow& item, const char* gen0_star);
 // The plan's running total after the item ("cumulative: 12.3 allocs/op (54 %), ...").
 std::string format_cumulative(const PlanRow& item, const WindowRow& run);
-// The item's alternatives, "also possible: pool (use a pool ...); ..."; '' without any.
+// The item's alternatives, "also possible: use a pool ...; reduce the peak ..."; '' without
+// any. (The kinds stay in the JSON report.)
 std::string format_alternatives(const PlanRow& item);
+// The other lines an item covers (its also_sites, same function, same change): "also lines
+// 34, 33" when they are in the item's file, else "also file:line, ..."; '' without any.
+std::string format_also_sites(const Report& r, const PlanRow& item);
 // "N more items would each save under 0.5 % of every metric (not listed)."; '' when none.
 std::string format_negligible(const Report& r);
 // The runtime sites in one line; '' when there are none. Names are `code spans`.

@@ -479,7 +479,9 @@ CREATE TABLE IF NOT EXISTS plan_items (
                                             -- phase by the largest share of the run's allocs/op, B/op,
                                             -- Gen0* and peak bytes the saving removes
     saving_share         REAL NOT NULL,     -- that share
-    site_id              INTEGER NOT NULL,  -- one item per site
+    site_id              INTEGER NOT NULL,  -- one item per target: its best-ranked site
+    also_sites           TEXT NOT NULL DEFAULT '[]', -- JSON array of site ids: the other sites of the
+                                            -- same function with the same change, folded into this item
     phase                INTEGER NOT NULL,  -- 2 (immediate), 3 or 4
     kind                 TEXT NOT NULL,     -- 'reserve', 'hoist', 'static', 'pool', 'size_tiers',
                                             -- 'closure', 'string_builder', 'arena', 'fix_leak', 'reduce_peak'

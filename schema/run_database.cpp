@@ -239,6 +239,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"runs", "temporary_heaptrack", "INTEGER NOT NULL DEFAULT 0"},
     {"analysis", "negligible_items", "INTEGER NOT NULL DEFAULT 0"},
     {"plan_items", "alternatives", "TEXT NOT NULL DEFAULT '[]'"},
+    {"plan_items", "also_sites", "TEXT NOT NULL DEFAULT '[]'"},
     {"plan_items", "saving_peak_bytes", "INTEGER NOT NULL DEFAULT 0"},
     {"plan_items", "cumulative_allocs_per_op", "REAL NOT NULL DEFAULT 0"},
     {"plan_items", "cumulative_bytes_per_op", "REAL NOT NULL DEFAULT 0"},

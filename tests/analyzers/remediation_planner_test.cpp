@@ -251,6 +251,65 @@ TEST(RemediationPlanner, SavingsByKindAddUpAndNegligibleItemsAreCounted) {
     EXPECT_LE(plan.items[1].cumulative.bytes_per_op, m.run.bytes_per_op);
 }
 
+// The lines of one function that call for the same change are one target: one item, the
+// savings of its lines added. Another function, or another change, keeps its own item.
+TEST(RemediationPlanner, LinesOfOneFunctionWithOneChangeAreOneItem) {
+    RunMetrics m;
+    m.run.ops = 100;
+    m.ops_from_events = 100;
+    m.run.allocs_per_op = 40;
+    m.run.bytes_per_op = 4000;
+    auto pool_site = [](uint32_t index, const char* function) {
+        SiteMetrics s = site(1000, 10);  // a pool: 10 allocs/op, all die young, one size
+        s.site = index;
+        s.bytes_allocated = 100'000;
+        s.bytes_per_op = 1000;
+        s.dies_young = 1000;
+        s.function = function;
+        return s;
+    };
+    SiteMetrics chained = pool_site(3, "prog\tone_op");  // same function, but growth chains: reserve
+    chained.chains.chains = 500;
+    chained.chains.links = 900;
+    chained.chains.avoidable_bytes = 50'000;
+    m.sites = {pool_site(0, "prog\tone_op"), pool_site(1, "prog\tother_op"), pool_site(2, "prog\tone_op"), chained};
+    std::vector<SiteRank> ranks(4);
+    for (uint32_t i = 0; i < 4; ++i) {
+        ranks[i].site = i;
+        ranks[i].position = i + 1;
+        ranks[i].tier = Tier::Critical;
+    }
+    RemediationPlan plan = plan_remediations(m, ranks, AnalysisParams{});
+    ASSERT_EQ(plan.items.size(), 3u);
+    auto item_of = [&](uint32_t site) -> const PlanItem& {
+        for (const PlanItem& item : plan.items)
+            if (item.site == site) return item;
+        ADD_FAILURE() << "no item for site " << site;
+        return plan.items[0];
+    };
+    const PlanItem& merged = item_of(0);
+    EXPECT_EQ(merged.kind, RemediationKind::Pool);
+    EXPECT_EQ(merged.also_sites, std::vector<uint32_t>{2});
+    EXPECT_DOUBLE_EQ(merged.saving.allocs_per_op, 20.0);
+    EXPECT_DOUBLE_EQ(merged.saving.bytes_per_op, 2000.0);
+    // Another function with the same change, and the same function with another change
+    // (reserve, low risk: Phase 2, first).
+    EXPECT_TRUE(item_of(1).also_sites.empty());
+    EXPECT_EQ(item_of(3).kind, RemediationKind::Reserve);
+    EXPECT_TRUE(item_of(3).also_sites.empty());
+    EXPECT_EQ(plan.items[0].site, 3u);
+    EXPECT_LE(plan.items[2].cumulative.allocs_per_op, m.run.allocs_per_op);
+
+    // Sites whose function is unknown are never folded together.
+    m.sites[0].function.clear();
+    m.sites[2].function.clear();
+    EXPECT_EQ(plan_remediations(m, ranks, AnalysisParams{}).items.size(), 4u);
+
+    // The simulation takes a folded item's sites out together, in one step.
+    const std::vector<uint32_t> sites = sites_to_simulate(plan, 64);
+    EXPECT_EQ(sites, (std::vector<uint32_t>{0, 2, 1}));
+}
+
 TEST(RemediationPlanner, PhasesFollowTierAndRisk) {
     // A medium-tier site with a low-risk fix goes to phase 3; a low-tier one to phase 4;
     // a critical site with a medium-risk fix to phase 3.

@@ -73,10 +73,13 @@ protected:
         return run_process(argv);
     }
 
-    // analyze with the interpreter's sources and this build's compile_commands.json.
+    // analyze with the interpreter's sources and this build's compile_commands.json, every
+    // plan item listed (the once-per-run sites would otherwise be counted as negligible).
     ProcessResult analyze_interpreter() {
+        const fs::path config = dir_ / "list-all.json";
+        write(config, R"({"analysis": {"planner": {"negligible_share": 0}}})");
         return analyze({"--source-root", (samples_source_dir() / "interp").string(), "--compile-commands",
-                        kCompileCommands.string(), "--source-cache", cache().string()});
+                        kCompileCommands.string(), "--source-cache", cache().string(), "--config", config.string()});
     }
 
     std::string report(const std::string& format) {
