@@ -1,6 +1,8 @@
 // run_analyzer.cpp — see run_analyzer.h.
 #include "analyzers/run_analyzer.h"
 
+#include <algorithm>
+
 #include "analyzers/event_analyzer.h"
 #include "analyzers/site_exclusion.h"
 
@@ -16,6 +18,13 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     out.metrics = analyzer.finish();
     for (size_t i = 0; i < input.runtime_modules.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].runtime_module = input.runtime_modules[i];
+    // What the runtime keeps to exit (libstdc++'s emergency pool, stdio's buffers) is not the
+    // program's: the run's unfreed totals are the program's own sites'.
+    for (const SiteMetrics& s : out.metrics.sites) {
+        if (s.runtime_module.empty()) continue;
+        out.metrics.run.unfreed_blocks -= std::min(out.metrics.run.unfreed_blocks, s.unfreed_blocks);
+        out.metrics.run.unfreed_bytes -= std::min(out.metrics.run.unfreed_bytes, s.unfreed_bytes);
+    }
     for (size_t i = 0; i < input.functions.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].function = input.functions[i];
 

@@ -424,7 +424,9 @@ CREATE TABLE IF NOT EXISTS analysis_windows (
     temporary_k1      INTEGER NOT NULL,  -- temp_K, K=1
     peak_live_bytes   INTEGER NOT NULL,  -- largest process-wide live bytes while the window was open
     peak_live_event   INTEGER NOT NULL,  -- event index where it was first reached
-    unfreed_blocks    INTEGER,           -- whole run only (NULL for phases)
+    unfreed_blocks    INTEGER,           -- whole run only (NULL for phases); the program's own sites:
+                                         -- runtime sites' (tier 'runtime') are left out, the runs
+                                         -- row keeps every block
     unfreed_bytes     INTEGER,
     leak_slope        REAL,              -- bytes per op (least squares over Ops events); NULL with < 2
     size_p50          INTEGER NOT NULL,  -- requested bytes, nearest rank

@@ -1,0 +1,57 @@
+// runtime_sites_test.cpp — a leak-free C++ program (samples/cpp/leak_free.cpp): what the
+// runtime keeps to exit (libstdc++'s emergency pool, libc's stdout buffer) is a runtime
+// site, outside the tiers and the plan, and the program's own unfreed total is 0 B; the
+// runs row still counts every block, as valgrind does.
+#include "e2e/e2e_test.h"
+
+namespace allocprof::e2e {
+namespace {
+
+class RuntimeSites : public E2eTest {};
+
+TEST_F(RuntimeSites, ALeakFreeCppProgramHasNoRuntimeItemsAndNothingUnfreed) {
+    Recording rec = record_to_db({sample_binary("leak_free").string(), "200"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    ProcessResult analyzed = run_process({allocprof_binary().string(), "analyze", db().string()});
+    ASSERT_TRUE(analyzed.exited_with(0)) << analyzed.describe();
+    RunDatabase d(db());
+
+    // The runtime's blocks are live at exit in the recording...
+    EXPECT_GT(d.scalar("SELECT unfreed_bytes FROM runs"), 0);
+    std::vector<Row> runtime = d.query(
+        "SELECT s.module, a.unfreed_bytes FROM analysis_sites a JOIN sites s USING (run_id, site_id)"
+        " WHERE a.tier = 'runtime' ORDER BY s.module");
+    ASSERT_FALSE(runtime.empty());
+    int64_t runtime_unfreed = 0;
+    bool libstdcxx = false;
+    for (const Row& r : runtime) {
+        runtime_unfreed += r.int64(1);
+        libstdcxx = libstdcxx || r.text(0).rfind("libstdc++", 0) == 0;
+    }
+    EXPECT_TRUE(libstdcxx) << "libstdc++'s emergency pool is a runtime site";
+    EXPECT_EQ(runtime_unfreed, d.scalar("SELECT unfreed_bytes FROM runs")) << "only the runtime's blocks stay";
+
+    // ...but not the program's: no plan item from libc or libstdc++, nothing unfreed.
+    EXPECT_EQ(d.scalar("SELECT count(*) FROM plan_items p JOIN sites s USING (run_id, site_id)"
+                       " WHERE s.module LIKE 'libc.so%' OR s.module LIKE 'libstdc++%' OR s.module LIKE 'ld-linux%'"),
+              0);
+    EXPECT_EQ(d.scalar("SELECT count(*) FROM plan_items p JOIN analysis_sites a USING (run_id, site_id)"
+                       " WHERE a.tier = 'runtime'"),
+              0);
+    EXPECT_EQ(d.scalar("SELECT unfreed_bytes FROM analysis_windows WHERE window = ''"), 0);
+    EXPECT_EQ(d.scalar("SELECT unfreed_blocks FROM analysis_windows WHERE window = ''"), 0);
+
+    ProcessResult report = run_process({allocprof_binary().string(), "report", db().string()});
+    ASSERT_TRUE(report.exited_with(0)) << report.describe();
+    EXPECT_NE(report.out.find("- Whole run: 0 B in 0 blocks unfreed at exit in the program's own sites;"),
+              std::string::npos)
+        << report.out;
+    EXPECT_NE(report.out.find("\nRuntime: "), std::string::npos) << report.out;
+    const size_t leaks = report.out.find("### Leaks and unfreed memory");
+    ASSERT_NE(leaks, std::string::npos);
+    const std::string leak_section = report.out.substr(leaks, report.out.find("###", leaks + 5) - leaks);
+    EXPECT_NE(leak_section.find("- Sites: none found."), std::string::npos) << leak_section;
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
