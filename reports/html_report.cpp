@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/readable_names.h"
 #include "reports/report_format.h"
 
 namespace allocprof::reports {
@@ -176,6 +177,7 @@ void title(std::ostringstream& out, const Report& r) {
     if (run.recorded_with != r.analysis.tool_version) version += " (recorded with " + esc(run.recorded_with) + ")";
     row("Tool version", version);
     row("Operations", ops_text(r));
+    if (!r.path_prefix.empty()) row("Paths", "relative to <code>" + esc(r.path_prefix) + "</code>");
     row("Analysis parameters", esc_parameters(r.analysis));
     out << "</dl>\n</header>\n";
 }
@@ -533,7 +535,8 @@ std::string script_json(const json& data) {
 
 }  // namespace
 
-std::string render_html(const Report& report) {
+std::string render_html(const Report& full) {
+    const Report report = readable(full);
     std::ostringstream out;
     out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "reports/readable_names.h"
 #include "reports/report_format.h"
 
 namespace allocprof::reports {
@@ -65,6 +66,7 @@ void title(std::ostringstream& out, const Report& r) {
     if (run.recorded_with != r.analysis.tool_version) out << " (recorded with " << run.recorded_with << ")";
     out << "\n";
     out << "- **Operations**: " << ops_text(r) << "\n";
+    if (!r.path_prefix.empty()) out << "- **Paths**: relative to " << md_code(r.path_prefix) << "\n";
     out << "- **Analysis parameters**: " << format_parameters(r.analysis) << "\n\n";
 }
 
@@ -408,7 +410,8 @@ void next_steps(std::ostringstream& out, const Report& r) {
 
 }  // namespace
 
-std::string render_markdown(const Report& report) {
+std::string render_markdown(const Report& full) {
+    const Report report = readable(full);
     std::ostringstream out;
     title(out, report);
     summary(out, report);

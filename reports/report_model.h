@@ -216,6 +216,8 @@ struct RuntimeSummary {
 
 struct Report {
     std::string file;                   // the database's file name (no directory)
+    std::string path_prefix;            // markdown/HTML: the directory site paths are shown
+                                        // relative to ('' = full paths; readable_names.h)
     RunInfo run;
     AnalysisInfo analysis;
     std::vector<WindowRow> windows;     // the run first, then phases by first occurrence
