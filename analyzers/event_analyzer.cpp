@@ -144,6 +144,7 @@ void EventAnalyzer::open_phase(const std::string& name) {
 void EventAnalyzer::close_phase(uint64_t end_event) {
     if (open_window_ == kNoWindow) return;
     windows_[open_window_].end_event = end_event;
+    last_window_ = open_window_;
     open_window_ = kNoWindow;
 }
 
@@ -180,11 +181,11 @@ void EventAnalyzer::on_event(const Event& e) {
         break;
     }
     case EventKind::PhaseBegin:
-        lifetime_.on_boundary();
+        lifetime_.on_boundary(open_window_ != kNoWindow ? open_window_ : last_window_);
         open_phase(e.name);
         break;
     case EventKind::PhaseEnd:
-        lifetime_.on_boundary();
+        lifetime_.on_boundary(open_window_ != kNoWindow ? open_window_ : last_window_);
         close_phase(current_event_ + 1);  // the PhaseEnd event is inside the phase
         break;
     case EventKind::Ops: {
@@ -295,6 +296,8 @@ RunMetrics EventAnalyzer::finish() {
         m.lifetime_counts = LifetimeCounts{s.allocations, s.frees, s.dies_young, lifetime_.teardown_frees(i),
                                            lifetime_.phase_end_frees(i)};
         m.lifetime = classify_lifetime(m.lifetime_counts, params_.lifetime);
+        if (const uint32_t phase = lifetime_.freeing_phase(i); phase < windows_.size())
+            m.freed_at_end_of = windows_[phase].name;
         m.chains = chains_.site_summary(i);
         r.sites.push_back(std::move(m));
     }

@@ -107,6 +107,7 @@ private:
     std::vector<WindowState> windows_;  // phases by name
     std::unordered_map<std::string, uint32_t> window_index_;
     uint32_t open_window_ = kNoWindow;
+    uint32_t last_window_ = kNoWindow;  // the phase that closed last
 
     uint64_t events_ = 0;
     uint64_t current_event_ = 0;

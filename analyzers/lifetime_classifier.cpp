@@ -27,11 +27,17 @@ LifetimeClass classify_lifetime(const LifetimeCounts& c, const LifetimeParams& p
 // The site's tail belongs to an older segment, which a boundary closed: it was a bulk
 // free at a phase boundary. Start counting in the current segment.
 void LifetimeTracker::roll_segment(Site& s) {
-    if (s.segment != segment_) {
-        s.phase_end_frees += s.tail;
-        s.tail = 0;
-        s.segment = segment_;
+    if (s.segment != segment_) commit_tail(s);
+}
+
+void LifetimeTracker::commit_tail(Site& s) {
+    s.phase_end_frees += s.tail;
+    if (s.tail > s.largest_tail && s.segment < segment_phase_.size()) {
+        s.largest_tail = s.tail;
+        s.freeing_phase = segment_phase_[s.segment];
     }
+    s.tail = 0;
+    s.segment = segment_;
 }
 
 void LifetimeTracker::on_alloc(uint32_t site) {
@@ -54,11 +60,7 @@ void LifetimeTracker::on_free(uint32_t site, uint64_t born_ops_interval, uint64_
 void LifetimeTracker::finish() {
     for (Site& s : site_) {
         // The last segment was closed by the end of the run, not by a boundary: not committed.
-        if (s.segment != segment_) {
-            s.phase_end_frees += s.tail;
-            s.tail = 0;
-            s.segment = segment_;
-        }
+        if (s.segment != segment_) commit_tail(s);
         s.teardown_frees = (ops_interval_ > 0 && s.interval == ops_interval_) ? s.interval_frees : 0;
     }
 }

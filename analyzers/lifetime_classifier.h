@@ -49,7 +49,13 @@ class LifetimeTracker {
 public:
     explicit LifetimeTracker(uint32_t sites) : site_(sites) {}
 
-    void on_boundary() { ++segment_; }   // a PhaseBegin or PhaseEnd
+    // A PhaseBegin or PhaseEnd. `phase`: the phase this boundary ends (a PhaseEnd's; a
+    // PhaseBegin's, the phase that ended last, whose aftermath it closes), or kNoPhase.
+    static constexpr uint32_t kNoPhase = UINT32_MAX;
+    void on_boundary(uint32_t phase) {
+        segment_phase_.push_back(phase);
+        ++segment_;
+    }
     void on_ops() { ++ops_interval_; }   // an Ops event
     void on_alloc(uint32_t site);
     // `born_ops_interval`: the Ops interval (Ops events seen) when the block was born;
@@ -61,6 +67,8 @@ public:
     uint64_t segment() const { return segment_; }
     uint64_t phase_end_frees(uint32_t site) const { return site_[site].phase_end_frees; }
     uint64_t teardown_frees(uint32_t site) const { return site_[site].teardown_frees; }
+    // The phase whose end freed most of the site's phase-end frees, or kNoPhase.
+    uint32_t freeing_phase(uint32_t site) const { return site_[site].freeing_phase; }
 
 private:
     struct Site {
@@ -70,10 +78,14 @@ private:
         uint64_t interval = 0;      // Ops interval of `interval_frees`
         uint64_t interval_frees = 0;  // frees in it of blocks born before it
         uint64_t teardown_frees = 0;  // set by finish()
+        uint64_t largest_tail = 0;    // the largest tail committed, and its phase
+        uint32_t freeing_phase = kNoPhase;
     };
     void roll_segment(Site& s);
+    void commit_tail(Site& s);
 
     std::vector<Site> site_;
+    std::vector<uint32_t> segment_phase_;  // per segment: the phase its closing boundary ends
     uint64_t segment_ = 0;
     uint64_t ops_interval_ = 0;
 };

@@ -99,9 +99,11 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
         item.evidence = fmt("%.3g", s.allocs_per_op) + " allocations" + po;
         break;
     case RemediationKind::Arena:
-        item.change = "allocate from an arena released at the end of the phase";
+        item.change = "allocate from an arena released at the end of the phase" +
+                      (s.freed_at_end_of.empty() ? std::string() : " `" + s.freed_at_end_of + "`");
         item.evidence = "phase-scoped: " + std::to_string(s.lifetime_counts.phase_end_frees) + " of " +
-                        std::to_string(s.frees) + " frees in bulk at phase boundaries";
+                        std::to_string(s.frees) + " frees in bulk at phase boundaries" +
+                        (s.freed_at_end_of.empty() ? std::string() : ", most at the end of `" + s.freed_at_end_of + "`");
         break;
     case RemediationKind::FixLeak:
         item.change = "fix the growth: bound or evict what this site keeps (it grows with every op)";

@@ -68,6 +68,7 @@ struct SiteMetrics {
     // The module and function of the site's frame ("" when unknown): the plan gives one item
     // to the lines of one function that call for the same change.
     std::string function;
+    std::string freed_at_end_of;  // the phase whose end frees most of its phase-end frees, or ""
     source::SourceConstruct construct;  // what the source says allocates here (analyzers/source/);
                                         // kind "unknown" without source analysis
 

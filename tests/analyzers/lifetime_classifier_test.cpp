@@ -61,10 +61,39 @@ TEST(LifetimeClassifier, ClassesFromAStream) {
     EXPECT_EQ(m.sites[0].lifetime, LifetimeClass::ProcessLifetime);
     EXPECT_EQ(m.sites[1].lifetime_counts.phase_end_frees, 4u);
     EXPECT_EQ(m.sites[1].lifetime, LifetimeClass::PhaseScoped);
+    EXPECT_EQ(m.sites[1].freed_at_end_of, "compile");
     EXPECT_EQ(m.sites[2].lifetime_counts.phase_end_frees, 2u);
     EXPECT_EQ(m.sites[2].dies_young, 6u);
     EXPECT_EQ(m.sites[2].lifetime, LifetimeClass::ShortLived);
     EXPECT_EQ(m.sites[3].lifetime, LifetimeClass::Mixed);
+    EXPECT_EQ(m.sites[0].freed_at_end_of, "") << "never freed at a phase end";
+}
+
+TEST(LifetimeClassifier, ThePhaseWhoseEndFreesTheBlocksIsNamed) {
+    // Site 0: a parse tree made in "parse" and freed right after it ends, before "compile"
+    // begins: the end of "parse" freed it. Site 1: two blocks freed at the end of "parse",
+    // five at the end of "compile": named after "compile", where most went.
+    EventBuilder b;
+    b.phase_begin("parse");
+    std::vector<uint64_t> tree, scratch;
+    for (int i = 0; i < 3; ++i) tree.push_back(b.alloc(0, 16));
+    for (int i = 0; i < 2; ++i) scratch.push_back(b.alloc(1, 8));
+    for (uint64_t n : scratch) b.free(n);
+    b.phase_end();
+    for (uint64_t n : tree) b.free(n);
+    b.phase_begin("compile");
+    scratch.clear();
+    for (int i = 0; i < 5; ++i) scratch.push_back(b.alloc(1, 8));
+    for (uint64_t n : scratch) b.free(n);
+    b.phase_end();
+    b.alloc(0, 4);  // after every phase, never freed
+    EventAnalyzer analyzer(SiteMap::identity(2), AnalysisParams{});
+    for (const auto& e : b.events) analyzer.on_event(e);
+    RunMetrics m = analyzer.finish();
+    EXPECT_EQ(m.sites[0].lifetime_counts.phase_end_frees, 3u);
+    EXPECT_EQ(m.sites[0].freed_at_end_of, "parse");
+    EXPECT_EQ(m.sites[1].lifetime_counts.phase_end_frees, 7u);
+    EXPECT_EQ(m.sites[1].freed_at_end_of, "compile");
 }
 
 TEST(LifetimeClassifier, FreesAtTheEndOfTheRunAreNotPhaseEnd) {

@@ -198,6 +198,9 @@ TEST_F(InterpreterAnalysis, PlanHasOneRightItemPerPlantedSiteAndSavingsThatAddUp
         expect_near_exact(real_of(item, 4), allocs, "cumulative allocs/op is the running total");
         expect_near_exact(real_of(item, 5), bytes, "cumulative B/op is the running total");
     }
+    // The AST is freed at the end of the compile phase, and the item says which phase.
+    EXPECT_EQ(rows_as_text(database, "SELECT change FROM plan_items WHERE kind = 'arena'"),
+              std::vector<std::string>{"allocate from an arena released at the end of the phase `compile`"});
     Row run = database.query("SELECT allocs_per_op, bytes_per_op FROM analysis_windows WHERE window = 'run'").at(0);
     EXPECT_LE(allocs, real_of(run, 0) + 1e-9);
     EXPECT_LE(bytes, real_of(run, 1) + 1e-9);
