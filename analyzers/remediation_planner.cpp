@@ -68,8 +68,9 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
         item.change = "make it static, or cache it once instead of allocating it";
         // Process-lifetime includes blocks freed only in teardown (after the last op).
         item.evidence = "process-lifetime: " + std::to_string(s.allocations) +
-                        (s.unfreed_blocks == s.allocations ? " allocations never freed before exit, "
-                                                           : " allocations held until teardown (freed only after the last op), ") +
+                        (s.allocations == 1 ? " allocation" : " allocations") +
+                        (s.unfreed_blocks == s.allocations ? " never freed before exit, "
+                                                           : " held until teardown (freed only after the last op), ") +
                         "sizes " + sizes_text(s);
         break;
     case RemediationKind::Pool:
@@ -178,7 +179,7 @@ std::vector<RemediationKind> triggered_kinds(const SiteMetrics& s, const WindowM
                                              const AnalysisParams& params) {
     const PlannerParams& p = params.planner;
     std::vector<RemediationKind> kinds;
-    if (s.allocations == 0 || !s.runtime_module.empty()) return kinds;
+    if (s.allocations == 0 || outside_tiers(s)) return kinds;
     const bool growth = grows_with_ops(s, run, p);
     const double n = static_cast<double>(s.allocations);
     const bool few_sizes = s.few_sizes != 0;

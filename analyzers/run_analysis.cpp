@@ -43,11 +43,12 @@ SiteMap load_site_map(schema::Database& db, int64_t run_id) {
 struct SiteNames {
     std::vector<std::string> runtime_modules;  // per site index: its runtime module, or ""
     std::vector<std::string> functions;        // per site index: "module\tfunction"
+    std::vector<std::string> suppressed;       // per site index: the matching rule, or ""
 };
 
 // Per site index: the runtime module its code is in ("" for the program's own code), and
 // the function it is in.
-SiteNames load_site_names(schema::Database& db, int64_t run_id) {
+SiteNames load_site_names(schema::Database& db, int64_t run_id, const std::vector<SuppressionRule>& rules) {
     SiteNames out;
     auto s = db.prepare("SELECT site_id, module, function FROM sites WHERE run_id = ? ORDER BY site_id");
     s.bind(1, run_id);
@@ -56,10 +57,13 @@ SiteNames load_site_names(schema::Database& db, int64_t run_id) {
         if (index >= out.functions.size()) {
             out.runtime_modules.resize(index + 1);
             out.functions.resize(index + 1);
+            out.suppressed.resize(index + 1);
         }
         const std::string module = s.text(1);
         if (is_runtime_module(module)) out.runtime_modules[index] = module;
-        if (!s.is_null(2) && !s.text(2).empty()) out.functions[index] = module + "\t" + s.text(2);
+        const std::string function = s.is_null(2) ? std::string() : s.text(2);
+        if (!function.empty()) out.functions[index] = module + "\t" + function;
+        out.suppressed[index] = matching_rule(rules, module, function);
     }
     return out;
 }
@@ -150,12 +154,13 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
     result.run_id = run_id;
     if (settings.sources) result.sources = settings.sources->analyze(db, run_id);
     const auto start = std::chrono::steady_clock::now();
-    SiteNames names = load_site_names(db, run_id);
+    SiteNames names = load_site_names(db, run_id, settings.suppressions);
     AnalysisInput input{load_site_map(db, run_id), facts.ops,
                         merge_constructs(result.sources ? source::constructs_by_site(*result.sources)
                                                         : std::vector<source::SourceConstruct>{},
                                          load_stack_constructs(db, run_id)),
-                        std::move(names.runtime_modules), std::move(names.functions)};
+                        std::move(names.runtime_modules), std::move(names.functions),
+                        std::move(names.suppressed)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

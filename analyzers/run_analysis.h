@@ -17,6 +17,7 @@
 #include "analyzers/analysis_params.h"
 #include "analyzers/run_analyzer.h"
 #include "analyzers/source/site_sources.h"
+#include "analyzers/suppressions.h"
 #include "schema/run_database.h"
 #include "symbolize/site_config.h"
 
@@ -33,6 +34,7 @@ struct AnalyzeSettings {
     AnalysisParams params;
     std::optional<symbolize::SiteConfig> sites;  // attribute the sites again with these wrappers
     source::RunSourceAnalyzer* sources = nullptr;  // source-aware analysis, when given
+    std::vector<SuppressionRule> suppressions;     // the user's suppressions file, if any
     // Told what is done before the analysis itself (a run symbolized first), for stderr.
     std::function<void(const std::string&)> notice;
 };

@@ -19,9 +19,11 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     for (size_t i = 0; i < input.runtime_modules.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].runtime_module = input.runtime_modules[i];
     // What the runtime keeps to exit (libstdc++'s emergency pool, stdio's buffers) is not the
-    // program's: the run's unfreed totals are the program's own sites'.
+    // program's, nor what the user suppressed: the run's unfreed totals leave them out.
+    for (size_t i = 0; i < input.suppressed.size() && i < out.metrics.sites.size(); ++i)
+        out.metrics.sites[i].suppressed_by = input.suppressed[i];
     for (const SiteMetrics& s : out.metrics.sites) {
-        if (s.runtime_module.empty()) continue;
+        if (!outside_tiers(s)) continue;
         out.metrics.run.unfreed_blocks -= std::min(out.metrics.run.unfreed_blocks, s.unfreed_blocks);
         out.metrics.run.unfreed_bytes -= std::min(out.metrics.run.unfreed_bytes, s.unfreed_bytes);
     }

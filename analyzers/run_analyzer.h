@@ -33,6 +33,7 @@ struct AnalysisInput {
     std::vector<std::string> runtime_modules;  // per site (may be shorter): the runtime
                                                // module of its code, or "" (runtime_sites.h)
     std::vector<std::string> functions;        // per site (may be shorter): module and function
+    std::vector<std::string> suppressed;       // per site (may be shorter): the matching rule, or ""
 };
 
 struct RunAnalysis {

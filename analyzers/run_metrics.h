@@ -68,6 +68,9 @@ struct SiteMetrics {
     // The module and function of the site's frame ("" when unknown): the plan gives one item
     // to the lines of one function that call for the same change.
     std::string function;
+    // The user's suppression rule that matched the site ("FILE:LINE (key:pattern)"), or "":
+    // a suppressed site is ranked apart, in tier "suppressed", like a runtime site.
+    std::string suppressed_by;
     std::string freed_at_end_of;  // the phase whose end frees most of its phase-end frees, or ""
     source::SourceConstruct construct;  // what the source says allocates here (analyzers/source/);
                                         // kind "unknown" without source analysis
@@ -103,6 +106,10 @@ struct SiteMetrics {
     LifetimeClass lifetime = LifetimeClass::Mixed;
     ChainSummary chains;
 };
+
+// The runtime's own sites and the user's suppressed ones: outside the tiers, the plan and
+// the whole run's unfreed totals.
+inline bool outside_tiers(const SiteMetrics& s) { return !s.runtime_module.empty() || !s.suppressed_by.empty(); }
 
 struct RunMetrics {
     uint64_t events = 0;

@@ -31,6 +31,7 @@ const char* to_string(Tier tier) {
     case Tier::Medium: return "medium";
     case Tier::Low: return "low";
     case Tier::Runtime: return "runtime";
+    case Tier::Suppressed: return "suppressed";
     }
     return "low";
 }
@@ -63,11 +64,11 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
             r.impact = r.gen0_share;
             r.impact_metric = "Gen0*";
         }
-        if (s.runtime_module.empty()) total_impact += r.impact;
+        if (!outside_tiers(s)) total_impact += r.impact;
         ranks.push_back(std::move(r));
     }
     std::stable_sort(ranks.begin(), ranks.end(), [&](const SiteRank& a, const SiteRank& b) {
-        const bool ra = !m.sites[a.site].runtime_module.empty(), rb = !m.sites[b.site].runtime_module.empty();
+        const bool ra = outside_tiers(m.sites[a.site]), rb = outside_tiers(m.sites[b.site]);
         if (ra != rb) return rb;  // the program's sites first
         if (a.impact != b.impact) return a.impact > b.impact;
         return a.site < b.site;
@@ -78,6 +79,13 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         SiteRank& r = ranks[i];
         const SiteMetrics& s = m.sites[r.site];
         r.position = i + 1;
+        if (!s.suppressed_by.empty()) {
+            r.cumulative_before = r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
+            r.base_tier = r.tier = Tier::Suppressed;
+            r.rule = "suppressed by " + s.suppressed_by + ": " + units::format_percent(r.impact) + " of " +
+                     r.impact_metric + "; outside the tiers, the plan and the unfreed totals";
+            continue;
+        }
         if (!s.runtime_module.empty()) {
             r.cumulative_before = r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
             r.base_tier = r.tier = Tier::Runtime;

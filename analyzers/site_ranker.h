@@ -30,7 +30,8 @@
 namespace allocprof::analyzers {
 
 // Runtime: a site of the runtime's own code (SiteMetrics::runtime_module), outside the tiers.
-enum class Tier : uint8_t { Critical = 0, High = 1, Medium = 2, Low = 3, Runtime = 4 };
+// Suppressed: a site the user's suppressions file names (suppressions.h), outside the tiers.
+enum class Tier : uint8_t { Critical = 0, High = 1, Medium = 2, Low = 3, Runtime = 4, Suppressed = 5 };
 const char* to_string(Tier tier);
 
 struct SiteRank {

@@ -90,6 +90,7 @@ struct AnalyzeOptions {
     std::optional<std::string> config_file, gen0_budget;
     std::optional<int64_t> run;
     std::optional<std::string> source_root, compile_commands, source_cache;
+    std::optional<std::string> suppressions;
 };
 
 int analyze(const AnalyzeOptions& o) {
@@ -110,6 +111,12 @@ int analyze(const AnalyzeOptions& o) {
     // Before the database is opened: a bad root or compile_commands.json is refused first.
     std::optional<RunSourceAnalyzer> sources;
     if (config.source.enabled()) sources.emplace(config.source);
+    std::vector<an::SuppressionRule> suppressions;
+    try {
+        if (o.suppressions) suppressions = an::read_suppressions(*o.suppressions);
+    } catch (const an::SuppressionsError& e) {
+        throw UsageError(e.what());
+    }
 
     auto db = schema::Database::open_existing(file, true);
     db.add_missing_tables();
@@ -119,6 +126,7 @@ int analyze(const AnalyzeOptions& o) {
     settings.params = config.params;
     settings.sites = config.sites;
     settings.sources = sources ? &*sources : nullptr;
+    settings.suppressions = std::move(suppressions);
     settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
     for (int64_t id : runs) std::cout << an::describe(an::analyze_stored_run(db, id, settings)) << "\n" << std::flush;
     return kExitOk;
@@ -144,6 +152,10 @@ void add_analyze_command(CLI::App& app, CommandRun& run) {
                   "applied to this machine's last-level cache")
         ->type_name("B|auto");
     add_run(c, o->run, "only this run (default: every run)");
+    c->add_option("--suppressions", o->suppressions,
+                  "sites to leave out of the tiers, the plan and the unfreed totals: lines of function:GLOB or "
+                  "module:GLOB (# comments); the report counts what they took")
+        ->type_name("FILE");
     c->add_option("--source-root", o->source_root,
                   "source-aware analysis: what each site under DIR allocates (libclang), and the functions "
                   "of DIR that allocate but that no recorded stack runs")

@@ -373,6 +373,8 @@ void sites(std::ostringstream& out, const Report& r) {
             << " more sites (all of them: <code>allocprof report --format json</code>).</p>\n";
     if (const std::string runtime = format_runtime(r); !runtime.empty())
         out << "<p class=\"note\" id=\"runtime-line\">" << inline_html(runtime) << "</p>\n";
+    if (const std::string suppressed = format_suppressed(r); !suppressed.empty())
+        out << "<p class=\"note\" id=\"suppressed-line\">" << inline_html(suppressed) << "</p>\n";
     out << "</section>\n";
 }
 

@@ -223,6 +223,11 @@ json report_to_json(const Report& r) {
                         {"allocations", r.runtime.allocations},
                         {"bytes_allocated", r.runtime.bytes_allocated},
                         {"unfreed_bytes", r.runtime.unfreed_bytes}}},
+                      {"suppressed",
+                       {{"sites", r.suppressed.sites},
+                        {"allocations", r.suppressed.allocations},
+                        {"bytes_allocated", r.suppressed.bytes_allocated},
+                        {"unfreed_bytes", r.suppressed.unfreed_bytes}}},
                       {"negligible_plan_items", a.negligible_items}};
 
     doc["baseline"] = json::array();

@@ -15,7 +15,9 @@
 //               counts), "top_finding": null or {"site_id", "tier", "impact",
 //               "impact_metric", "first_fix" (a plan priority or null)}, "runtime":
 //               {"sites", "modules", "allocations", "bytes_allocated", "unfreed_bytes"} (the
-//               runtime's own code: outside the tiers and the plan), "negligible_plan_items"},
+//               runtime's own code: outside the tiers and the plan), "suppressed": {"sites",
+//               "allocations", "bytes_allocated", "unfreed_bytes"} (the sites the
+//               suppressions file named), "negligible_plan_items"},
 //   "baseline": [{"window" ("" = whole run, else the phase name), "label", "occurrences",
 //                 "ops", "per_run", "allocations", "reallocs", "frees", "bytes_allocated",
 //                 "allocs_per_op", "bytes_per_op", "collections", "gen0_per_1k",

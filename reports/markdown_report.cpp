@@ -203,13 +203,16 @@ void findings(std::ostringstream& out, const Report& r) {
     {
         out << "- Whole run: " << format_bytes(static_cast<double>(run.unfreed_bytes.value_or(0)))
             << " in " << format_plural(run.unfreed_blocks.value_or(0), "block", "blocks")
-            << " unfreed at exit" << (r.runtime.unfreed_bytes > 0 ? " in the program's own sites" : "")
+            << " unfreed at exit"
+            << (r.runtime.unfreed_bytes > 0 || r.suppressed.unfreed_bytes > 0 ? " in the program's own sites" : "")
+            << (r.suppressed.unfreed_bytes > 0 ? ", suppressed ones left out" : "")
             << "; leak slope "
             << (run.leak_slope ? format_rate(*run.leak_slope) + " B/op" : std::string("n/a (fewer than 2 op samples)"))
             << ".\n";
         std::vector<const SiteRow*> leaking;
         for (const SiteRow& s : r.sites)
-            if (s.tier != "runtime" && (s.unfreed_bytes > 0 || (s.leak_slope && *s.leak_slope > 0)))
+            if (s.tier != "runtime" && s.tier != "suppressed" &&
+                (s.unfreed_bytes > 0 || (s.leak_slope && *s.leak_slope > 0)))
                 leaking.push_back(&s);
         std::stable_sort(leaking.begin(), leaking.end(),
                          [](const SiteRow* a, const SiteRow* b) { return a->unfreed_bytes > b->unfreed_bytes; });
@@ -313,6 +316,7 @@ void tiers(std::ostringstream& out, const Report& r) {
         out << "\n";
     }
     if (const std::string runtime = format_runtime(r); !runtime.empty()) out << runtime << "\n\n";
+    if (const std::string suppressed = format_suppressed(r); !suppressed.empty()) out << suppressed << "\n\n";
 }
 
 // Only for runs with script frames (Lua, Python): the same allocations by the script line

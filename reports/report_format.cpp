@@ -219,6 +219,19 @@ std::string format_negligible(const Report& r) {
            format_percent(r.analysis.negligible_share) + " of every metric (not listed).";
 }
 
+std::string format_suppressed(const Report& r) {
+    const RuntimeSummary& sp = r.suppressed;
+    if (sp.sites == 0) return "";
+    const int64_t total = r.run_window().allocations;
+    return "Suppressed: " + format_plural(sp.sites, "site", "sites") + " matched the suppressions file, " +
+           format_plural(sp.allocations, "allocation", "allocations") +
+           (total > 0 ? " (" + format_ratio(sp.allocations, total) + " of the run)" : std::string()) + ", " +
+           format_bytes(static_cast<double>(sp.bytes_allocated)) + " allocated, " +
+           format_bytes(static_cast<double>(sp.unfreed_bytes)) +
+           " unfreed at exit; they are outside the tiers, the plan and the unfreed totals (`allocprof top` "
+           "lists them).";
+}
+
 std::string format_runtime(const Report& r) {
     const RuntimeSummary& rt = r.runtime;
     if (rt.sites == 0) return "";
@@ -226,7 +239,7 @@ std::string format_runtime(const Report& r) {
     for (const std::string& m : rt.modules) modules += (modules.empty() ? "`" : ", `") + m + "`";
     const int64_t total = r.run_window().allocations;
     return "Runtime: " + format_plural(rt.sites, "site", "sites") + " in " + modules + "'s own code, " +
-           format_count(static_cast<uint64_t>(rt.allocations)) + " allocations" +
+           format_plural(rt.allocations, "allocation", "allocations") +
            (total > 0 ? " (" + format_ratio(rt.allocations, total) + " of the run)" : std::string()) + ", " +
            format_bytes(static_cast<double>(rt.bytes_allocated)) + " allocated, " +
            format_bytes(static_cast<double>(rt.unfreed_bytes)) +

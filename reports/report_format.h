@@ -98,5 +98,7 @@ std::string format_also_sites(const Report& r, const PlanRow& item);
 std::string format_negligible(const Report& r);
 // The runtime sites in one line; '' when there are none. Names are `code spans`.
 std::string format_runtime(const Report& r);
+// The suppressed sites as one line, "Suppressed: 2 sites matched ..."; '' without any.
+std::string format_suppressed(const Report& r);
 
 }  // namespace allocprof::reports

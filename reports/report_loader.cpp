@@ -488,13 +488,14 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
     load_script_sites(db, run_id, r);
     r.plan = plan_of(stored);
     for (const SiteRow& s : r.sites) {
-        if (s.tier != "runtime") continue;
-        ++r.runtime.sites;
-        r.runtime.allocations += s.allocations;
-        r.runtime.bytes_allocated += s.bytes_allocated;
-        r.runtime.unfreed_bytes += s.unfreed_bytes;
-        if (std::find(r.runtime.modules.begin(), r.runtime.modules.end(), s.module) == r.runtime.modules.end())
-            r.runtime.modules.push_back(s.module);
+        if (s.tier != "runtime" && s.tier != "suppressed") continue;
+        RuntimeSummary& apart = s.tier == "runtime" ? r.runtime : r.suppressed;
+        ++apart.sites;
+        apart.allocations += s.allocations;
+        apart.bytes_allocated += s.bytes_allocated;
+        apart.unfreed_bytes += s.unfreed_bytes;
+        if (std::find(apart.modules.begin(), apart.modules.end(), s.module) == apart.modules.end())
+            apart.modules.push_back(s.module);
     }
     r.coverage = load_coverage(db, run_id);
     r.hooks = load_hooks(db, run_id);

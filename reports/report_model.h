@@ -224,6 +224,7 @@ struct Report {
     std::vector<SiteRow> sites;         // by position (impact order)
     std::vector<PlanRow> plan;          // by phase, then priority
     RuntimeSummary runtime;
+    RuntimeSummary suppressed;          // the sites of tier "suppressed" (allocprof analyze --suppressions)
     std::vector<CoverageRow> coverage;  // by path
     std::vector<HookCalls> hooks;
     std::vector<Gap> gaps;

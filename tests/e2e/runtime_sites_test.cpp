@@ -2,6 +2,8 @@
 // runtime keeps to exit (libstdc++'s emergency pool, libc's stdout buffer) is a runtime
 // site, outside the tiers and the plan, and the program's own unfreed total is 0 B; the
 // runs row still counts every block, as valgrind does.
+#include <fstream>
+
 #include "e2e/e2e_test.h"
 
 namespace allocprof::e2e {
@@ -51,6 +53,65 @@ TEST_F(RuntimeSites, ALeakFreeCppProgramHasNoRuntimeItemsAndNothingUnfreed) {
     ASSERT_NE(leaks, std::string::npos);
     const std::string leak_section = report.out.substr(leaks, report.out.find("###", leaks + 5) - leaks);
     EXPECT_NE(leak_section.find("- Sites: none found."), std::string::npos) << leak_section;
+}
+
+// A suppressions file takes the program's deliberately kept Widget (main's 48 B) out of the
+// tiers, the plan and the unfreed totals; the report says what it took. A bad file is
+// refused with its line, and the analysis already stored is kept.
+TEST_F(RuntimeSites, SuppressedSitesLeaveTheTiersThePlanAndTheUnfreedTotals) {
+    Recording rec = record_to_db({sample_binary("new_delete").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    const auto analyze = [&](const std::vector<std::string>& extra) {
+        std::vector<std::string> argv = {allocprof_binary().string(), "analyze", db().string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return run_process(argv);
+    };
+    const std::string main_tier = "SELECT a.tier FROM analysis_sites a JOIN sites s USING (run_id, site_id)"
+                                  " WHERE s.function = 'main'";
+    ASSERT_TRUE(analyze({}).exited_with(0));
+    {
+        RunDatabase d(db());
+        EXPECT_NE(d.query(main_tier).at(0).text(0), "suppressed");
+        EXPECT_EQ(d.scalar("SELECT unfreed_bytes FROM analysis_windows WHERE window = ''"), 48);
+    }
+
+    const auto rules = dir_ / "suppressions.txt";
+    std::ofstream(rules) << "# the Widget main keeps on purpose\nfunction:main\n";
+    ProcessResult r = analyze({"--suppressions", rules.string()});
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    {
+        RunDatabase d(db());
+        EXPECT_EQ(d.query(main_tier).at(0).text(0), "suppressed");
+        EXPECT_EQ(d.query("SELECT a.rule FROM analysis_sites a JOIN sites s USING (run_id, site_id)"
+                          " WHERE s.function = 'main'")
+                      .at(0)
+                      .text(0)
+                      .rfind("suppressed by " + rules.string() + ":2 (function:main): ", 0),
+                  0u);
+        EXPECT_EQ(d.scalar("SELECT count(*) FROM plan_items p JOIN sites s USING (run_id, site_id)"
+                           " WHERE s.function = 'main'"),
+                  0);
+        EXPECT_EQ(d.scalar("SELECT unfreed_bytes FROM analysis_windows WHERE window = ''"), 0);
+        EXPECT_EQ(d.scalar("SELECT unfreed_bytes FROM runs"), 48 + d.scalar("SELECT sum(a.unfreed_bytes) FROM"
+                                                                            " analysis_sites a WHERE a.tier = 'runtime'"));
+    }
+    ProcessResult report = run_process({allocprof_binary().string(), "report", db().string()});
+    ASSERT_TRUE(report.exited_with(0)) << report.describe();
+    EXPECT_NE(report.out.find("\nSuppressed: 1 site matched the suppressions file, 1 allocation ("), std::string::npos)
+        << report.out;
+    EXPECT_NE(report.out.find("- Whole run: 0 B in 0 blocks unfreed at exit in the program's own sites, "
+                              "suppressed ones left out;"),
+              std::string::npos)
+        << report.out;
+
+    // A wrong line: refused with the file and line, the stored analysis untouched.
+    const std::string before = RunDatabase(db()).query("SELECT analyzed_unix_ns FROM analysis").at(0).text(0);
+    std::ofstream(rules) << "function:main\nleak:main\n";
+    ProcessResult bad = analyze({"--suppressions", rules.string()});
+    EXPECT_EQ(bad.exit_code, 2) << bad.describe();
+    EXPECT_NE(bad.err.find(rules.string() + ":2: expected `function:PATTERN` or `module:PATTERN`"), std::string::npos)
+        << bad.err;
+    EXPECT_EQ(RunDatabase(db()).query("SELECT analyzed_unix_ns FROM analysis").at(0).text(0), before);
 }
 
 }  // namespace
