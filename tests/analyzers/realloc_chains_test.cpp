@@ -144,6 +144,22 @@ TEST(ReallocChains, ASweepOfIndependentObjectsIsNoChain) {
     EXPECT_EQ(m.sites[0].chains.inferred_chains, 0u);
 }
 
+// Independent objects of one size, each freed right after the next is made (a GC'd VM's
+// object allocator, an interner): no growth, so no chain, however regular the pattern.
+TEST(ReallocChains, SameSizeObjectsReplacingEachOtherAreNoChain) {
+    EventBuilder b;
+    uint64_t p = b.alloc(0, 48);
+    for (int i = 0; i < 5; ++i) {
+        uint64_t next = b.alloc(0, 48);
+        b.free(p);
+        p = next;
+    }
+    b.free(p);
+    RunMetrics m = analyze(b, 1);
+    EXPECT_EQ(m.sites[0].chains.chains, 0u);
+    EXPECT_EQ(m.sites[0].chains.inferred_chains, 0u);
+}
+
 // The same blocks as a container's growth (the old block freed at once): one chain.
 TEST(ReallocChains, TheSameSizesAsGrowthAreAChain) {
     EventBuilder b;

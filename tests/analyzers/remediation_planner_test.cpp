@@ -107,6 +107,58 @@ TEST(RemediationPlanner, KindsFromTheirEvidence) {
     EXPECT_EQ(triggered_kinds(lambda, run, true, p), std::vector<RemediationKind>{RemediationKind::StringBuilder});
 }
 
+// Evidence rules on the cases where they must not fire.
+TEST(RemediationPlanner, RulesThatMustNotFire) {
+    AnalysisParams p;
+    WindowMetrics run;
+    run.peak_live_bytes = 1000;
+    run.ops = 100;
+
+    // A compiler token made between ops and freed in a later op: one per op, short-lived,
+    // but not freed inside the op that made it: no hoist across ops (a pool fits).
+    SiteMetrics token = site(100, 1);
+    token.dies_young = 100;
+    token.freed_within_op = 0;
+    EXPECT_FALSE(has(triggered_kinds(token, run, true, p), RemediationKind::Hoist));
+    EXPECT_EQ(triggered_kinds(token, run, true, p), std::vector<RemediationKind>{RemediationKind::Pool});
+    token.freed_within_op = 89;  // just under 90 % inside the op
+    EXPECT_FALSE(has(triggered_kinds(token, run, true, p), RemediationKind::Hoist));
+
+    // An unordered_set's inserts: nodes, one per element. Whatever growth chains its bucket
+    // array shows, reserve would not remove a node allocation: never reserve, a node pool.
+    SiteMetrics nodes = site(1000, 10);
+    nodes.dies_young = 1000;
+    nodes.chains.chains = 3;
+    nodes.chains.links = 30;
+    nodes.construct.kind = "node_container";
+    const auto kinds = triggered_kinds(nodes, run, true, p);
+    EXPECT_FALSE(has(kinds, RemediationKind::Reserve));
+    EXPECT_TRUE(has(kinds, RemediationKind::Pool));
+
+    // Blocks of one size that grow in number with the ops: never "make it static".
+    SiteMetrics interned = site(100, 1);
+    interned.frees = 0;
+    interned.lifetime = LifetimeClass::ProcessLifetime;
+    interned.leak_slope = 32.0;
+    interned.max_live_bytes = 3200;
+    EXPECT_FALSE(has(triggered_kinds(interned, run, true, p), RemediationKind::StaticOrCached));
+    EXPECT_TRUE(has(triggered_kinds(interned, run, true, p), RemediationKind::FixLeak));
+
+    // Many sizes that are the steps of growth chains are not per-call sizes: no size tiers.
+    SiteMetrics growth = site(100, 1);
+    growth.few_sizes = 0;
+    growth.dies_young = 100;
+    growth.chains.chains = 10;
+    growth.chains.links = 90;
+    EXPECT_FALSE(has(triggered_kinds(growth, run, true, p), RemediationKind::SizeTiers));
+    EXPECT_TRUE(has(triggered_kinds(growth, run, true, p), RemediationKind::Reserve));
+
+    // A suppressed site gets nothing, whatever its pattern.
+    SiteMetrics known = nodes;
+    known.suppressed_by = "known.txt:1 (function:*)";
+    EXPECT_TRUE(triggered_kinds(known, run, true, p).empty());
+}
+
 TEST(RemediationPlanner, Risks) {
     EXPECT_EQ(risk_of(RemediationKind::Reserve), Risk::Low);
     EXPECT_EQ(risk_of(RemediationKind::Hoist), Risk::Low);
