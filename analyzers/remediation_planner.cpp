@@ -31,7 +31,8 @@ bool grows_with_ops(const SiteMetrics& s, const WindowMetrics& run, const Planne
 
 // Kinds whose change replaces the site's allocations (the whole site leaves the nursery).
 bool removes_allocations(RemediationKind k) {
-    return k != RemediationKind::Reserve && k != RemediationKind::FixLeak && k != RemediationKind::ReducePeak;
+    return k != RemediationKind::Reserve && k != RemediationKind::FixLeak && k != RemediationKind::ReducePeak &&
+           k != RemediationKind::NameCode;
 }
 
 // Reserve is strong when the growth chains' links are at least half the site's allocations.
@@ -114,6 +115,9 @@ void describe(PlanItem& item, const SiteMetrics& s, const WindowMetrics& run, co
                                                    std::to_string(s.unfreed_blocks) + " blocks unfreed at exit"
                                              : std::string("freed only at the end"));
         break;
+    case RemediationKind::NameCode:
+        item.change = "name this native code before changing it: " + s.unnamed_hint;
+        break;
     case RemediationKind::ReducePeak:
         item.change = "reduce the peak: stream, shrink or free this data earlier";
         item.evidence = units::format_bytes(s.live_at_peak_bytes) + " live at t-gmax, " +
@@ -137,6 +141,7 @@ const char* to_string(RemediationKind kind) {
     case RemediationKind::Arena: return "arena";
     case RemediationKind::FixLeak: return "fix_leak";  // the stored name; the change says "fix the growth"
     case RemediationKind::ReducePeak: return "reduce_peak";
+    case RemediationKind::NameCode: return "name_code";
     }
     return "reserve";
 }
@@ -154,7 +159,8 @@ Risk risk_of(RemediationKind kind) {
     switch (kind) {
     case RemediationKind::Reserve:
     case RemediationKind::Hoist:
-    case RemediationKind::StaticOrCached: return Risk::Low;
+    case RemediationKind::StaticOrCached:
+    case RemediationKind::NameCode: return Risk::Low;
     case RemediationKind::Pool:
     case RemediationKind::SizeTiers:
     case RemediationKind::Closure:
@@ -231,6 +237,7 @@ namespace {
 
 Saving saving_of(RemediationKind kind, const SiteMetrics& s) {
     Saving v;
+    if (kind == RemediationKind::NameCode) return v;  // naming removes nothing by itself
     if (kind == RemediationKind::FixLeak || kind == RemediationKind::ReducePeak) {
         v.peak_bytes = s.live_at_peak_bytes;
         return v;
@@ -297,10 +304,24 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
             refine_wording(item, s.construct);
             return item;
         };
-        const RemediationKind primary = primary_kind(kinds, s);
+        RemediationKind primary = primary_kind(kinds, s);
         PlanItem item = item_for(primary);
-        for (RemediationKind k : kinds)
-            if (k != primary) item.alternatives.push_back(Alternative{k, item_for(k).change});
+        if (!s.unnamed_hint.empty()) {
+            // No change to code nobody can see: the item names it, and says what its blocks
+            // show, as evidence for when it has a name.
+            const std::string shows = item.change + " (" + item.evidence + ")";
+            primary = RemediationKind::NameCode;
+            item = item_for(primary);
+            item.evidence = "unnamed native code; its blocks suggest: " + shows;
+            Saving stake;  // what the site holds: what a change, once it has a name, could save
+            stake.allocs_per_op = s.allocs_per_op;
+            stake.bytes_per_op = s.bytes_per_op;
+            stake.gen0_star_per_1k = s.gen0_star_per_1k;
+            item.order_share = share_of(stake, m.run);
+        } else {
+            for (RemediationKind k : kinds)
+                if (k != primary) item.alternatives.push_back(Alternative{k, item_for(k).change});
+        }
         const bool top_tier = r.tier == Tier::Critical || r.tier == Tier::High;
         if (top_tier && item.risk == Risk::Low)
             item.phase = 2;
@@ -327,7 +348,7 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
     }
     for (PlanItem& item : items) {
         item.saving_share = share_of(item.saving, m.run);
-        if (item.saving_share < params.planner.negligible_share - 1e-12) {
+        if (item.kind != RemediationKind::NameCode && item.saving_share < params.planner.negligible_share - 1e-12) {
             ++plan.negligible_items;
             continue;
         }
@@ -338,10 +359,13 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
 }
 
 void assign_priorities(RemediationPlan& plan, const WindowMetrics& run) {
-    for (PlanItem& item : plan.items) item.saving_share = share_of(item.saving, run);
+    for (PlanItem& item : plan.items) {
+        item.saving_share = share_of(item.saving, run);
+        if (item.kind != RemediationKind::NameCode) item.order_share = item.saving_share;
+    }
     std::stable_sort(plan.items.begin(), plan.items.end(), [](const PlanItem& x, const PlanItem& y) {
         if (x.phase != y.phase) return x.phase < y.phase;
-        if (x.saving_share != y.saving_share) return x.saving_share > y.saving_share;
+        if (x.order_share != y.order_share) return x.order_share > y.order_share;
         return x.site_position < y.site_position;
     });
     int phase = -1, n = 0;

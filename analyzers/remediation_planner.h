@@ -19,6 +19,9 @@
 //                the run's ops adds up to at least half of the site's own maximum
 //                (whether or not the blocks are freed at teardown)                  high
 //   reduce peak  >= 25 % of the bytes live at t-gmax                                high
+//   name code    the site is unnamed native code (SiteMetrics::unnamed_hint): whatever its
+//                blocks show, the only item is how to name it, with the script lines that
+//                feed it; it saves nothing itself and is never negligible               low
 // Tightened so the advice can apply: static only for blocks that do not grow in number
 // (never with fix growth); runtime sites (SiteMetrics::runtime_module) get no item.
 // The source construct at the site (SiteMetrics::construct, analyzers/source/) refines the
@@ -69,6 +72,7 @@ enum class RemediationKind : uint8_t {
     Arena = 7,
     FixLeak = 8,  // "fix growth"; stored as 'fix_leak'
     ReducePeak = 9,
+    NameCode = 10,  // unnamed native code: name it first (debug symbols), no change proposed
 };
 enum class Risk : uint8_t { Low = 0, Medium = 1, High = 2 };
 
@@ -106,6 +110,8 @@ struct PlanItem {
     std::vector<Alternative> alternatives;  // the site's other triggered kinds
     Saving saving;
     double saving_share = 0;     // the largest share of the run's allocs/op, B/op, Gen0*, peak saved
+    double order_share = 0;      // what orders it in its phase: saving_share, or for name code
+                                 // the share its site holds (naming it comes first for a big site)
     Saving cumulative;           // this item's saving plus every earlier item's (plan order)
     std::string priority;        // "P1.1", ...
 };

@@ -2,6 +2,7 @@
 #include "analyzers/run_analysis.h"
 
 #include <chrono>
+#include <map>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -64,6 +65,56 @@ SiteNames load_site_names(schema::Database& db, int64_t run_id, const std::vecto
         const std::string function = s.is_null(2) ? std::string() : s.text(2);
         if (!function.empty()) out.functions[index] = module + "\t" + function;
         out.suppressed[index] = matching_rule(rules, module, function);
+    }
+    return out;
+}
+
+// Per site index, for a site that is native code without a name (module+0xoffset, no
+// file): what would name it (the debug coverage's fix for its module, else a build with -g)
+// and, in a run with script frames, the script lines whose stacks reach it, the three that
+// allocate most there. "" for every other site.
+std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id) {
+    std::vector<std::string> out;
+    std::map<std::string, std::string> fix_of_module;  // file name -> fix
+    if (db.has_table("debug_coverage")) {
+        auto c = db.prepare("SELECT path, fix FROM debug_coverage WHERE run_id = ?");
+        c.bind(1, run_id);
+        while (c.step()) {
+            const std::string path = c.text(0);
+            fix_of_module[path.substr(path.rfind('/') + 1)] = c.text(1);
+        }
+    }
+    auto s = db.prepare("SELECT site_id, module, function, file FROM sites WHERE run_id = ? ORDER BY site_id");
+    s.bind(1, run_id);
+    while (s.step()) {
+        const std::string module = s.text(1), function = s.is_null(2) ? "" : s.text(2);
+        const bool unnamed = (s.is_null(3) || s.text(3).empty()) && function.rfind(module + "+0x", 0) == 0;
+        if (!unnamed || module.empty()) continue;
+        const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
+        if (index >= out.size()) out.resize(index + 1);
+        auto fix = fix_of_module.find(module);
+        out[index] = fix != fix_of_module.end() && !fix->second.empty()
+                         ? fix->second + " (`" + module + "` has no debug information here)"
+                         : "build `" + module + "` with -g, or install its debug symbols";
+    }
+    if (out.empty() || !db.has_table("stack_script_sites")) return out;
+    auto lines = db.prepare(
+        "SELECT t.site_id, x.function, x.file, x.line, sum(k.allocations) AS n FROM stack_sites t"
+        " JOIN stack_script_sites ss ON ss.run_id = t.run_id AND ss.node_id = t.node_id"
+        " JOIN script_sites x ON x.run_id = ss.run_id AND x.site_id = ss.site_id"
+        " JOIN stack_stats k ON k.run_id = t.run_id AND k.node_id = t.node_id"
+        " WHERE t.run_id = ? AND x.module <> '' GROUP BY t.site_id, x.site_id ORDER BY t.site_id, n DESC, x.site_id");
+    lines.bind(1, run_id);
+    std::vector<int> listed(out.size(), 0);
+    while (lines.step()) {
+        const uint32_t index = schema::site_index(schema::SiteId(lines.int64(0))).value;
+        if (index >= out.size() || out[index].empty() || listed[index] >= 3) continue;
+        const std::string file = lines.text(2);
+        const std::string where = lines.text(1) + " (" + file.substr(file.rfind('/') + 1) +
+                                  (lines.int64(3) > 0 ? ":" + std::to_string(lines.int64(3)) : "") + ")";
+        out[index] += std::string(listed[index] == 0 ? "; in script terms, it serves " : ", ") + "`" + where +
+                      "` (" + units::format_count(lines.int64(4)) + " allocations)";
+        ++listed[index];
     }
     return out;
 }
@@ -160,7 +211,7 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
                                                         : std::vector<source::SourceConstruct>{},
                                          load_stack_constructs(db, run_id)),
                         std::move(names.runtime_modules), std::move(names.functions),
-                        std::move(names.suppressed)};
+                        std::move(names.suppressed), load_unnamed_hints(db, run_id)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -22,6 +22,8 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     // program's, nor what the user suppressed: the run's unfreed totals leave them out.
     for (size_t i = 0; i < input.suppressed.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].suppressed_by = input.suppressed[i];
+    for (size_t i = 0; i < input.unnamed_hints.size() && i < out.metrics.sites.size(); ++i)
+        out.metrics.sites[i].unnamed_hint = input.unnamed_hints[i];
     for (const SiteMetrics& s : out.metrics.sites) {
         if (!outside_tiers(s)) continue;
         out.metrics.run.unfreed_blocks -= std::min(out.metrics.run.unfreed_blocks, s.unfreed_blocks);

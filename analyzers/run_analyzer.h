@@ -34,6 +34,7 @@ struct AnalysisInput {
                                                // module of its code, or "" (runtime_sites.h)
     std::vector<std::string> functions;        // per site (may be shorter): module and function
     std::vector<std::string> suppressed;       // per site (may be shorter): the matching rule, or ""
+    std::vector<std::string> unnamed_hints;    // per site (may be shorter): SiteMetrics::unnamed_hint
 };
 
 struct RunAnalysis {

@@ -71,6 +71,10 @@ struct SiteMetrics {
     // The user's suppression rule that matched the site ("FILE:LINE (key:pattern)"), or "":
     // a suppressed site is ranked apart, in tier "suppressed", like a runtime site.
     std::string suppressed_by;
+    // Native code without a name (module+0xoffset, no file): what would name it and, in a
+    // run with script frames, the script lines that feed it (unnamed_native.h). Such a site
+    // gets no C++ change, only an item that says how to name it.
+    std::string unnamed_hint;
     std::string freed_at_end_of;  // the phase whose end frees most of its phase-end frees, or ""
     source::SourceConstruct construct;  // what the source says allocates here (analyzers/source/);
                                         // kind "unknown" without source analysis

@@ -215,7 +215,7 @@ std::string format_also_sites(const Report& r, const PlanRow& p) {
 std::string format_negligible(const Report& r) {
     const int64_t n = r.analysis.negligible_items;
     if (n <= 0) return "";
-    return format_plural(n, "more item", "more items") + " would each save under " +
+    return format_plural(n, "more item", "more items") + (n == 1 ? " would save under " : " would each save under ") +
            format_percent(r.analysis.negligible_share) + " of every metric (not listed).";
 }
 

@@ -486,7 +486,8 @@ CREATE TABLE IF NOT EXISTS plan_items (
                                             -- same function with the same change, folded into this item
     phase                INTEGER NOT NULL,  -- 2 (immediate), 3 or 4
     kind                 TEXT NOT NULL,     -- 'reserve', 'hoist', 'static', 'pool', 'size_tiers',
-                                            -- 'closure', 'string_builder', 'arena', 'fix_leak', 'reduce_peak'
+                                            -- 'closure', 'string_builder', 'arena', 'fix_leak', 'reduce_peak',
+                                            -- 'name_code' (unnamed native code: how to name it; saves nothing)
     risk                 TEXT NOT NULL,     -- 'low', 'medium', 'high'
     tier                 TEXT NOT NULL,
     change               TEXT NOT NULL,     -- what to do

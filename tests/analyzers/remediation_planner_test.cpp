@@ -159,6 +159,46 @@ TEST(RemediationPlanner, RulesThatMustNotFire) {
     EXPECT_TRUE(triggered_kinds(known, run, true, p).empty());
 }
 
+// Unnamed native code gets one item: how to name it. No reserve, no alternatives, no
+// saving; it is listed however small, and ordered by what its site holds.
+TEST(RemediationPlanner, UnnamedNativeCodeOnlyGetsANamingItem) {
+    RunMetrics m;
+    m.run.ops = 100;
+    m.ops_from_events = 100;
+    m.run.allocs_per_op = 20;
+    m.run.bytes_per_op = 2000;
+    SiteMetrics allocator = site(1000, 10);  // growth chains: reserve, were it named
+    allocator.bytes_allocated = 100'000;
+    allocator.bytes_per_op = 1000;
+    allocator.few_sizes = 0;
+    allocator.chains.chains = 200;
+    allocator.chains.links = 800;
+    allocator.chains.avoidable_bytes = 60'000;
+    allocator.unnamed_hint = "install vm-dbgsym; in script terms, it serves `main (a.lua:3)` (900 allocations)";
+    SiteMetrics named = allocator;  // the same pattern with a name: reserve
+    named.site = 1;
+    named.unnamed_hint.clear();
+    m.sites = {allocator, named};
+    std::vector<SiteRank> ranks(2);
+    for (uint32_t i = 0; i < 2; ++i) {
+        ranks[i].site = i;
+        ranks[i].position = i + 1;
+        ranks[i].tier = Tier::Critical;
+    }
+    RemediationPlan plan = plan_remediations(m, ranks, AnalysisParams{});
+    ASSERT_EQ(plan.items.size(), 2u);
+    const PlanItem& naming = plan.items[0];  // the site holds 50 % of allocs/op; reserve saves 40 %
+    EXPECT_EQ(naming.site, 0u);
+    EXPECT_EQ(naming.kind, RemediationKind::NameCode);
+    EXPECT_EQ(naming.change, "name this native code before changing it: " + allocator.unnamed_hint);
+    EXPECT_TRUE(naming.alternatives.empty());
+    EXPECT_DOUBLE_EQ(naming.saving.allocs_per_op, 0.0);
+    EXPECT_EQ(naming.evidence.rfind("unnamed native code; its blocks suggest: reserve", 0), 0u) << naming.evidence;
+    EXPECT_EQ(plan.items[1].kind, RemediationKind::Reserve);
+    EXPECT_EQ(plan.negligible_items, 0u);
+    EXPECT_DOUBLE_EQ(plan.items[1].cumulative.allocs_per_op, 8.0) << "naming adds nothing to the savings";
+}
+
 TEST(RemediationPlanner, Risks) {
     EXPECT_EQ(risk_of(RemediationKind::Reserve), Risk::Low);
     EXPECT_EQ(risk_of(RemediationKind::Hoist), Risk::Low);

@@ -166,6 +166,36 @@ TEST_F(DebugLua, SummaryShowsTheModuleAtFileAndLine) {
     EXPECT_EQ(summary.out.find("dbgsym"), std::string::npos) << summary.out;
 }
 
+// Debian's stripped lua5.4 has two unnamed allocator sites: the plan proposes no change to
+// code nobody can see, only how to name it and which script lines feed it. The debug Lua
+// names the same code: its sites get changes and no naming item.
+TEST_F(DebugLua, UnnamedVmCodeGetsANamingItemAndNamedCodeGetsChanges) {
+    auto debian = find_on_path("lua5.4");
+    if (!debian) GTEST_SKIP() << "lua5.4 not installed";
+    const auto stripped_db = dir_ / "stripped.db";
+    const std::string churn = (samples_source_dir() / "lua" / "churn.lua").string();
+    ASSERT_TRUE(record(stripped_db, {debian->string(), churn, "200"}).process.exited_with(0));
+    ASSERT_TRUE(record(db(), churn_command()).process.exited_with(0));
+    for (const auto& file : {stripped_db, db()})
+        ASSERT_TRUE(run_process({allocprof_binary().string(), "analyze", file.string()}).exited_with(0));
+
+    RunDatabase stripped(stripped_db);
+    const std::string unnamed = " FROM plan_items p JOIN sites s USING (run_id, site_id)"
+                                " WHERE s.function LIKE s.module || '+0x%' AND (s.file IS NULL OR s.file = '')";
+    EXPECT_GE(stripped.scalar("SELECT count(*)" + unnamed), 1);
+    EXPECT_EQ(stripped.scalar("SELECT count(*)" + unnamed + " AND p.kind <> 'name_code'"), 0)
+        << "a C++ change proposed for unnamed code";
+    for (const Row& r : stripped.query("SELECT p.change, p.alternatives" + unnamed)) {
+        EXPECT_EQ(r.text(0).rfind("name this native code before changing it: ", 0), 0u) << r.text(0);
+        EXPECT_NE(r.text(0).find("in script terms, it serves `"), std::string::npos) << r.text(0);
+        EXPECT_NE(r.text(0).find("churn.lua:"), std::string::npos) << r.text(0);
+        EXPECT_EQ(r.text(1), "[]");
+    }
+    RunDatabase named(db());
+    EXPECT_EQ(named.scalar("SELECT count(*) FROM plan_items WHERE kind = 'name_code'"), 0);
+    EXPECT_GE(named.scalar("SELECT count(*) FROM plan_items"), 1);
+}
+
 TEST_F(DebugLua, CountsMatchValgrind) {
     if (!valgrind_available()) GTEST_SKIP() << "valgrind not installed";
     HeapUsage vg = valgrind_heap_usage(churn_command(), dir_.path());
