@@ -37,8 +37,12 @@ int run_import(const ImportOptions& o) {
     const std::string output = o.output.value_or(default_import_output(o.file));
     if (output == "-") throw UsageError("the import is a database file: give -o RUN.db");
     if (!std::filesystem::exists(o.file)) throw std::runtime_error(o.file + ": no such file");
+    // The import is written beside OUTPUT and renamed at the end; a file already there is
+    // someone's (or an import still running): it is never removed.
     const std::string partial = output + ".importing";
-    std::remove(partial.c_str());
+    if (std::filesystem::exists(std::filesystem::symlink_status(partial)))
+        throw std::runtime_error(partial + " already exists (another import, or one that was stopped): "
+                                 "remove it yourself or import to another -o");
     record::ImportResult result;
     try {
         schema::Database db = schema::Database::create(partial);

@@ -435,6 +435,19 @@ TEST_F(ImportHeaptrack, BadFilesAreRefusedAndLeaveNothing) {
     EXPECT_TRUE(p.exited_with(2)) << p.describe();
     EXPECT_NE(p.err.find(damaged.string() + ":3: "), std::string::npos) << p.err;
     EXPECT_FALSE(std::filesystem::exists(db()));
+
+    // A file already where the import would write its partial database is not the import's:
+    // refused, and left as it was.
+    const std::string partial = db().string() + ".importing";
+    std::ofstream(partial) << "the user's own file\n";
+    ProcessResult busy = allocprof({"import", "heaptrack", damaged.string(), "-o", db().string()});
+    EXPECT_TRUE(busy.exited_with(2)) << busy.describe();
+    EXPECT_NE(busy.err.find(partial + " already exists"), std::string::npos) << busy.err;
+    std::ifstream kept(partial);
+    std::string line;
+    std::getline(kept, line);
+    EXPECT_EQ(line, "the user's own file");
+    EXPECT_FALSE(std::filesystem::exists(db()));
 }
 
 }  // namespace
