@@ -219,17 +219,24 @@ std::string format_negligible(const Report& r) {
            format_percent(r.analysis.negligible_share) + " of every metric (not listed).";
 }
 
-std::string format_suppressed(const Report& r) {
-    const RuntimeSummary& sp = r.suppressed;
-    if (sp.sites == 0) return "";
+namespace {
+
+// "N allocations (x of the run), X allocated, Y unfreed at exit" of sites kept apart.
+std::string apart_amounts(const Report& r, const RuntimeSummary& apart) {
     const int64_t total = r.run_window().allocations;
-    return "Suppressed: " + format_plural(sp.sites, "site", "sites") + " matched the suppressions file, " +
-           format_plural(sp.allocations, "allocation", "allocations") +
-           (total > 0 ? " (" + format_ratio(sp.allocations, total) + " of the run)" : std::string()) + ", " +
-           format_bytes(static_cast<double>(sp.bytes_allocated)) + " allocated, " +
-           format_bytes(static_cast<double>(sp.unfreed_bytes)) +
-           " unfreed at exit; they are outside the tiers, the plan and the unfreed totals (`allocprof top` "
-           "lists them).";
+    return format_plural(apart.allocations, "allocation", "allocations") +
+           (total > 0 ? " (" + format_ratio(apart.allocations, total) + " of the run)" : std::string()) + ", " +
+           format_bytes(static_cast<double>(apart.bytes_allocated)) + " allocated, " +
+           format_bytes(static_cast<double>(apart.unfreed_bytes)) + " unfreed at exit";
+}
+
+}  // namespace
+
+std::string format_suppressed(const Report& r) {
+    if (r.suppressed.sites == 0) return "";
+    return "Suppressed: " + format_plural(r.suppressed.sites, "site", "sites") + " matched the suppressions file, " +
+           apart_amounts(r, r.suppressed) +
+           "; they are outside the tiers, the plan and the unfreed totals (`allocprof top` lists them).";
 }
 
 std::string format_runtime(const Report& r) {
@@ -237,13 +244,9 @@ std::string format_runtime(const Report& r) {
     if (rt.sites == 0) return "";
     std::string modules;
     for (const std::string& m : rt.modules) modules += (modules.empty() ? "`" : ", `") + m + "`";
-    const int64_t total = r.run_window().allocations;
     return "Runtime: " + format_plural(rt.sites, "site", "sites") + " in " + modules + "'s own code, " +
-           format_plural(rt.allocations, "allocation", "allocations") +
-           (total > 0 ? " (" + format_ratio(rt.allocations, total) + " of the run)" : std::string()) + ", " +
-           format_bytes(static_cast<double>(rt.bytes_allocated)) + " allocated, " +
-           format_bytes(static_cast<double>(rt.unfreed_bytes)) +
-           " unfreed at exit. No change to the program's own lines removes them, so they are "
+           apart_amounts(r, rt) +
+           ". No change to the program's own lines removes them, so they are "
            "outside the tiers and the plan (`allocprof top` lists them).";
 }
 
