@@ -10,7 +10,7 @@
 #include "analyzers/database_events.h"
 #include "analyzers/runtime_sites.h"
 #include "analyzers/source_remediation.h"
-#include "analyzers/stack_construct.h"
+#include "analyzers/source/stack_construct.h"
 #include "schema/stored_stacks.h"
 #include "schema/ids.h"
 #include "schema/units.h"

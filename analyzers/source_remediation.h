@@ -13,8 +13,8 @@
 //   string_concat                             string_builder    reserve, hoist, pool, size_tiers
 //   node_container (std::map/set,             pool              reserve (it sizes buckets, not
 //     std::unordered_* nodes: from the                          nodes), hoist, size_tiers, static
-//     stack, stack_construct.h)
-// Without source analysis the construct comes from the site's stack (stack_construct.h),
+//     stack, source/stack_construct.h)
+// Without source analysis the construct comes from the site's stack (source/stack_construct.h),
 // and a node container's stack wins over the source's container growth.
 //
 // Risk: the kind's own (risk_of), except string_builder for a concatenation inside a loop,

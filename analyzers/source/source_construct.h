@@ -21,7 +21,7 @@
 //   malloc            malloc, calloc, realloc, reallocarray, strdup, strndup, aligned_alloc
 //                                                  method = the function, type = the
 //                                                  sizeof operand when there is one
-//   node_container    (from a site's stack only, analyzers/stack_construct.h) a node of a
+//   node_container    (from a site's stack only, analyzers/source/stack_construct.h) a node of a
 //                     std::map/set or std::unordered_* container   container_type
 //   unknown           nothing allocating found at the line
 #pragma once

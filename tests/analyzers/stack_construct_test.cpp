@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "analyzers/stack_construct.h"
+#include "analyzers/source/stack_construct.h"
 
 namespace allocprof::analyzers {
 namespace {

@@ -1,5 +1,5 @@
 // stack_construct.cpp — see stack_construct.h.
-#include "analyzers/stack_construct.h"
+#include "analyzers/source/stack_construct.h"
 
 #include <string>
 
