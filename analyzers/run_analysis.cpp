@@ -113,7 +113,8 @@ std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id
         const std::string where = lines.text(1) + " (" + file.substr(file.rfind('/') + 1) +
                                   (lines.int64(3) > 0 ? ":" + std::to_string(lines.int64(3)) : "") + ")";
         out[index] += std::string(listed[index] == 0 ? "; in script terms, it serves " : ", ") + "`" + where +
-                      "` (" + units::format_count(lines.int64(4)) + " allocations)";
+                      "` (" + units::format_count(lines.int64(4)) +
+                      (lines.int64(4) == 1 ? " allocation)" : " allocations)");
         ++listed[index];
     }
     return out;
