@@ -1,9 +1,10 @@
 // run_analysis.cpp — see run_analysis.h.
 #include "analyzers/run_analysis.h"
 
+#include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "analyzers/analysis_store.h"
@@ -45,13 +46,15 @@ struct SiteNames {
     std::vector<std::string> runtime_modules;  // per site index: its runtime module, or ""
     std::vector<std::string> functions;        // per site index: "module\tfunction"
     std::vector<std::string> suppressed;       // per site index: the matching rule, or ""
+    std::vector<std::string> unnamed_modules;  // per site index: the module of native code
+                                               // without a name (module+0xoffset, no file), or ""
 };
 
-// Per site index: the runtime module its code is in ("" for the program's own code), and
-// the function it is in.
+// Per site index: the runtime module its code is in ("" for the program's own code), the
+// function it is in, the suppression rule that matches it, and whether it is unnamed.
 SiteNames load_site_names(schema::Database& db, int64_t run_id, const std::vector<SuppressionRule>& rules) {
     SiteNames out;
-    auto s = db.prepare("SELECT site_id, module, function FROM sites WHERE run_id = ? ORDER BY site_id");
+    auto s = db.prepare("SELECT site_id, module, function, file FROM sites WHERE run_id = ? ORDER BY site_id");
     s.bind(1, run_id);
     while (s.step()) {
         const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
@@ -59,22 +62,27 @@ SiteNames load_site_names(schema::Database& db, int64_t run_id, const std::vecto
             out.runtime_modules.resize(index + 1);
             out.functions.resize(index + 1);
             out.suppressed.resize(index + 1);
+            out.unnamed_modules.resize(index + 1);
         }
         const std::string module = s.text(1);
         if (is_runtime_module(module)) out.runtime_modules[index] = module;
         const std::string function = s.is_null(2) ? std::string() : s.text(2);
         if (!function.empty()) out.functions[index] = module + "\t" + function;
         out.suppressed[index] = matching_rule(rules, module, function);
+        const bool has_file = !s.is_null(3) && !s.text(3).empty();
+        if (!module.empty() && !has_file && function.rfind(module + "+0x", 0) == 0) out.unnamed_modules[index] = module;
     }
     return out;
 }
 
-// Per site index, for a site that is native code without a name (module+0xoffset, no
-// file): what would name it (the debug coverage's fix for its module, else a build with -g)
-// and, in a run with script frames, the script lines whose stacks reach it, the three that
-// allocate most there. "" for every other site.
-std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id) {
-    std::vector<std::string> out;
+// Per site index, for a site of `unnamed_modules`: what would name it (the debug coverage's
+// fix for its module, else a build with -g) and, in a run with script frames, the script
+// lines whose stacks reach it, the three that allocate most there. "" for every other site.
+std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id,
+                                            const std::vector<std::string>& unnamed_modules) {
+    std::vector<std::string> out(unnamed_modules.size());
+    if (std::all_of(unnamed_modules.begin(), unnamed_modules.end(), [](const std::string& m) { return m.empty(); }))
+        return out;
     std::map<std::string, std::string> fix_of_module;  // file name -> fix
     if (db.has_table("debug_coverage")) {
         auto c = db.prepare("SELECT path, fix FROM debug_coverage WHERE run_id = ?");
@@ -84,20 +92,15 @@ std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id
             fix_of_module[path.substr(path.rfind('/') + 1)] = c.text(1);
         }
     }
-    auto s = db.prepare("SELECT site_id, module, function, file FROM sites WHERE run_id = ? ORDER BY site_id");
-    s.bind(1, run_id);
-    while (s.step()) {
-        const std::string module = s.text(1), function = s.is_null(2) ? "" : s.text(2);
-        const bool unnamed = (s.is_null(3) || s.text(3).empty()) && function.rfind(module + "+0x", 0) == 0;
-        if (!unnamed || module.empty()) continue;
-        const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
-        if (index >= out.size()) out.resize(index + 1);
+    for (size_t index = 0; index < unnamed_modules.size(); ++index) {
+        const std::string& module = unnamed_modules[index];
+        if (module.empty()) continue;
         auto fix = fix_of_module.find(module);
         out[index] = fix != fix_of_module.end() && !fix->second.empty()
                          ? fix->second + " (`" + module + "` has no debug information here)"
                          : "build `" + module + "` with -g, or install its debug symbols";
     }
-    if (out.empty() || !db.has_table("stack_script_sites")) return out;
+    if (!db.has_table("stack_script_sites")) return out;
     auto lines = db.prepare(
         "SELECT t.site_id, x.function, x.file, x.line, sum(k.allocations) AS n FROM stack_sites t"
         " JOIN stack_script_sites ss ON ss.run_id = t.run_id AND ss.node_id = t.node_id"
@@ -212,7 +215,7 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
                                                         : std::vector<source::SourceConstruct>{},
                                          load_stack_constructs(db, run_id)),
                         std::move(names.runtime_modules), std::move(names.functions),
-                        std::move(names.suppressed), load_unnamed_hints(db, run_id)};
+                        std::move(names.suppressed), load_unnamed_hints(db, run_id, names.unnamed_modules)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
