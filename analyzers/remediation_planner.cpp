@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <map>
 
 #include "analyzers/source_remediation.h"
 #include "schema/units.h"
@@ -288,7 +289,7 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
     RemediationPlan plan;
     const bool has_ops_events = m.ops_from_events > 0;
     std::vector<PlanItem> items;  // impact order of their first site
-    std::vector<std::string> function_of_item;
+    std::map<std::pair<std::string, std::string>, size_t> item_of_target;  // (function, change) -> item
     for (const SiteRank& r : ranks) {
         const SiteMetrics& s = m.sites[r.site];
         const std::vector<RemediationKind> kinds = triggered_kinds(s, m.run, has_ops_events, params);
@@ -330,21 +331,16 @@ RemediationPlan plan_remediations(const RunMetrics& m, const std::vector<SiteRan
         else
             item.phase = 4;
         item.saving = saving_of(primary, s);
-        // The lines of one function that call for the same change are one target.
-        size_t same = items.size();
-        if (!s.function.empty())
-            for (size_t i = 0; i < items.size(); ++i)
-                if (function_of_item[i] == s.function && items[i].change == item.change &&
-                    items[i].tier_sizes == item.tier_sizes) {
-                    same = i;
-                    break;
-                }
-        if (same < items.size()) {
-            merge_into(items[same], item);
-            continue;
+        // The lines of one function that call for the same change (its words name the tier
+        // sizes and the container) are one target.
+        if (!s.function.empty()) {
+            auto [it, added] = item_of_target.try_emplace({s.function, item.change}, items.size());
+            if (!added) {
+                merge_into(items[it->second], item);
+                continue;
+            }
         }
         items.push_back(std::move(item));
-        function_of_item.push_back(s.function);
     }
     for (PlanItem& item : items) {
         item.saving_share = share_of(item.saving, m.run);
