@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -11,11 +12,13 @@
 #include "analyzers/database_events.h"
 #include "analyzers/runtime_sites.h"
 #include "analyzers/source_remediation.h"
+#include "analyzers/source/default_sources.h"
 #include "analyzers/source/stack_construct.h"
 #include "schema/stored_stacks.h"
 #include "schema/ids.h"
 #include "schema/units.h"
 #include "symbolize/run_symbolizer.h"
+#include "symbolize/site_attribution.h"
 
 namespace allocprof::analyzers {
 namespace {
@@ -44,6 +47,7 @@ SiteMap load_site_map(schema::Database& db, int64_t run_id) {
 
 struct SiteNames {
     std::vector<std::string> runtime_modules;  // per site index: its runtime module, or ""
+    std::vector<std::string> startup;          // per site index: its start-up function, or ""
     std::vector<std::string> functions;        // per site index: "module\tfunction"
     std::vector<std::string> suppressed;       // per site index: the matching rule, or ""
     std::vector<std::string> unnamed_modules;  // per site index: the module of native code
@@ -60,13 +64,19 @@ SiteNames load_site_names(schema::Database& db, int64_t run_id, const std::vecto
         const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
         if (index >= out.functions.size()) {
             out.runtime_modules.resize(index + 1);
+            out.startup.resize(index + 1);
             out.functions.resize(index + 1);
             out.suppressed.resize(index + 1);
             out.unnamed_modules.resize(index + 1);
         }
         const std::string module = s.text(1);
-        if (is_runtime_module(module)) out.runtime_modules[index] = module;
         const std::string function = s.is_null(2) ? std::string() : s.text(2);
+        if (is_runtime_module(module)) out.runtime_modules[index] = module;
+        // Site attribution gives the interpreter's start-up to its start-up functions' frames.
+        if (const std::string_view name = symbolize::qualified_name(function); symbolize::is_startup_function(name)) {
+            out.runtime_modules[index] = module;
+            out.startup[index] = std::string(name);
+        }
         if (!function.empty()) out.functions[index] = module + "\t" + function;
         out.suppressed[index] = matching_rule(rules, module, function);
         const bool has_file = !s.is_null(3) && !s.text(3).empty();
@@ -124,9 +134,9 @@ std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id
 }
 
 // Per site index: the construct its top stack's library frames name (stack_construct.h).
-std::vector<source::SourceConstruct> load_stack_constructs(schema::Database& db, int64_t run_id) {
+std::vector<source::SourceConstruct> load_stack_constructs(schema::Database& db, int64_t run_id,
+                                                           const schema::StoredStacks& stacks) {
     std::vector<source::SourceConstruct> out;
-    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     auto s = db.prepare("SELECT site_id, function, top_node FROM sites WHERE run_id = ? ORDER BY site_id");
     s.bind(1, run_id);
     std::vector<schema::StackFrame> frames;
@@ -186,6 +196,32 @@ int64_t unix_now_ns() {
         .count();
 }
 
+// The analyzer of the program's own sources (default_sources.h), or null when there are
+// none on disk or they cannot be used; the notice says which.
+std::unique_ptr<source::RunSourceAnalyzer> program_sources(schema::Database& db, int64_t run_id,
+                                                           const std::function<void(const std::string&)>& notice) {
+    const auto tell = [&](const std::string& text) {
+        if (notice) notice("run " + std::to_string(run_id) + ": source: " + text);
+    };
+    source::DefaultSources found = source::default_sources(db, run_id);
+    if (!found.options.enabled()) {
+        tell("no source analysis: " + found.why_not);
+        return nullptr;
+    }
+    try {
+        auto analyzer = std::make_unique<source::RunSourceAnalyzer>(found.options);
+        tell("the program's " + std::to_string(found.options.units.size()) + " source file" +
+             (found.options.units.size() == 1 ? "" : "s") + " under " + found.options.root.string() +
+             ", as its debug information names them" +
+             (found.options.compile_commands ? ", with " + found.options.compile_commands->string() : "") +
+             " (--no-source skips this, --source-root names another tree)");
+        return analyzer;
+    } catch (const std::exception& e) {
+        tell(std::string("no source analysis: ") + e.what());
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const AnalyzeSettings& settings) {
@@ -207,14 +243,21 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
 
     AnalyzeResult result;
     result.run_id = run_id;
-    if (settings.sources) result.sources = settings.sources->analyze(db, run_id);
+    std::unique_ptr<source::RunSourceAnalyzer> found;
+    source::RunSourceAnalyzer* sources = settings.sources;
+    if (sources == nullptr && settings.find_sources) {
+        found = program_sources(db, run_id, settings.notice);
+        sources = found.get();
+    }
+    if (sources) result.sources = sources->analyze(db, run_id);
     const auto start = std::chrono::steady_clock::now();
     SiteNames names = load_site_names(db, run_id, settings.suppressions);
+    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     AnalysisInput input{load_site_map(db, run_id), facts.ops,
                         merge_constructs(result.sources ? source::constructs_by_site(*result.sources)
                                                         : std::vector<source::SourceConstruct>{},
-                                         load_stack_constructs(db, run_id)),
-                        std::move(names.runtime_modules), std::move(names.functions),
+                                         load_stack_constructs(db, run_id, stacks)),
+                        std::move(names.runtime_modules), std::move(names.startup), std::move(names.functions),
                         std::move(names.suppressed), load_unnamed_hints(db, run_id, names.unnamed_modules)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -228,23 +271,24 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
     write_analysis(db, run_id,
                    stored_form(result.analysis, std::move(header), gc_records(db, run_id, result.analysis.metrics)));
     if (result.sources)
-        source::write_run_sources(db, run_id, *result.sources, *settings.sources);
+        source::write_run_sources(db, run_id, *result.sources, *sources);
     else
         source::clear_run_sources(db, run_id);
     return result;
 }
 
 std::string describe(const AnalyzeResult& result) {
-    int tiers[5] = {0, 0, 0, 0, 0};
+    int tiers[6] = {0, 0, 0, 0, 0, 0};  // by Tier, suppressed last
     for (const auto& r : result.analysis.ranks) ++tiers[static_cast<int>(r.tier)];
     const WindowMetrics& w = result.analysis.metrics.run;
     char line[256];
     std::snprintf(line, sizeof(line),
-                  "run %lld: %s allocs/op, %s/op%s; sites: %d critical, %d high, %d medium, %d low, %d runtime; "
+                  "run %lld: %s allocs/op, %s/op%s; sites: %d critical, %d high, %d medium, %d low, %d runtime%s; "
                   "%zu plan items (%.2f s)",
                   static_cast<long long>(result.run_id), units::format_count(uint64_t(w.allocs_per_op + 0.5)).c_str(),
                   units::format_bytes(uint64_t(w.bytes_per_op + 0.5)).c_str(),
                   w.per_run ? " (per run: no ops counted)" : "", tiers[0], tiers[1], tiers[2], tiers[3], tiers[4],
+                  tiers[5] > 0 ? (", " + std::to_string(tiers[5]) + " suppressed").c_str() : "",
                   result.analysis.plan.items.size(), result.seconds);
     std::string out = line;
     if (result.sources)

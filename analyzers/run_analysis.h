@@ -4,9 +4,11 @@
 //
 // The run must be complete and recorded with its events. Its sites come from
 // symbolization: a run never symbolized is symbolized first, and with a site config it is
-// attributed again with those wrapper lists. With a source analyzer, the construct at each
-// site's line refines the plan and the source tables are written; without one they are
-// cleared. Analysing again replaces every analysis row of the run.
+// attributed again with those wrapper lists. With a source analyzer — the one given, else
+// the program's own sources when its debug information names files on disk
+// (analyzers/source/default_sources.h) — the construct at each site's line refines the plan
+// and the source tables are written; without one they are cleared. Analysing again
+// replaces every analysis row of the run.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +36,7 @@ struct AnalyzeSettings {
     AnalysisParams params;
     std::optional<symbolize::SiteConfig> sites;  // attribute the sites again with these wrappers
     source::RunSourceAnalyzer* sources = nullptr;  // source-aware analysis, when given
+    bool find_sources = true;  // without `sources`: analyse the sources the DWARF names, if on disk
     std::vector<SuppressionRule> suppressions;     // the user's suppressions file, if any
     // Told what is done before the analysis itself (a run symbolized first), for stderr.
     std::function<void(const std::string&)> notice;

@@ -91,6 +91,7 @@ struct AnalyzeOptions {
     std::optional<int64_t> run;
     std::optional<std::string> source_root, compile_commands, source_cache;
     std::optional<std::string> suppressions;
+    bool no_source = false;
 };
 
 int analyze(const AnalyzeOptions& o) {
@@ -106,6 +107,8 @@ int analyze(const AnalyzeOptions& o) {
     if (config_file) config = load_config(*config_file);
     if (gen0_budget) apply_gen0_budget(config.params, *gen0_budget);
     config.source = merge_source_options(config.source, source);
+    if (o.no_source && config.source.enabled())
+        throw UsageError("--no-source and a source root (--source-root or the config's \"source\" root) contradict each other");
     if (config.source.compile_commands && !config.source.enabled())
         throw UsageError("--compile-commands needs --source-root (or a \"source\" root in the config)");
     // Before the database is opened: a bad root or compile_commands.json is refused first.
@@ -126,6 +129,7 @@ int analyze(const AnalyzeOptions& o) {
     settings.params = config.params;
     settings.sites = config.sites;
     settings.sources = sources ? &*sources : nullptr;
+    settings.find_sources = !o.no_source;
     settings.suppressions = std::move(suppressions);
     settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
     for (int64_t id : runs) std::cout << an::describe(an::analyze_stored_run(db, id, settings)) << "\n" << std::flush;
@@ -140,8 +144,9 @@ void add_analyze_command(CLI::App& app, CommandRun& run) {
     c->footer(
         "Computes the metrics, site tiers and the remediation plan of every run in FILE (or of run ID)\n"
         "from its stored events, and stores them in FILE for report and compare. Analysing again\n"
-        "replaces the results. The config file's \"source\" section takes root, compile_commands,\n"
-        "cache_dir, include_dirs.");
+        "replaces the results. Without --source-root, the program's own source files, as its debug\n"
+        "information names them, are analysed when they are on disk (--no-source skips this). The\n"
+        "config file's \"source\" section takes root, compile_commands, cache_dir, include_dirs.");
     auto o = std::make_shared<AnalyzeOptions>();
     add_file(c, o->file);
     c->add_option("--config", o->config_file,
@@ -160,6 +165,8 @@ void add_analyze_command(CLI::App& app, CommandRun& run) {
                   "source-aware analysis: what each site under DIR allocates (libclang), and the functions "
                   "of DIR that allocate but that no recorded stack runs")
         ->type_name("DIR");
+    c->add_flag("--no-source", o->no_source,
+                "no source analysis, not even of the files the program's debug information names");
     c->add_option("--compile-commands", o->compile_commands,
                   "the compile_commands.json to parse DIR's files with (default: C++20 or C11 flags with -I "
                   "the file's directory)")

@@ -3,6 +3,7 @@
 // bias, 0 except for prelinked files), and modules that all start at 0 never collide.
 #include "symbolize/symbolizer.h"
 
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
@@ -125,6 +126,31 @@ const ModuleDebugInfo& Symbolizer::module_info(ModuleHandle module) const {
     static const ModuleDebugInfo kMissing;
     if (module.index >= impl_->modules.size()) return kMissing;
     return impl_->modules[module.index]->info;
+}
+
+std::vector<CompilationUnit> Symbolizer::compilation_units(ModuleHandle module) const {
+    std::vector<CompilationUnit> out;
+    if (module.index >= impl_->modules.size() || impl_->modules[module.index]->dwarf == nullptr) return out;
+    Dwarf_Addr bias = 0;
+    Dwarf* dwarf = dwfl_module_getdwarf(impl_->modules[module.index]->module, &bias);
+    if (dwarf == nullptr) return out;
+    Dwarf_Off offset = 0, next = 0;
+    size_t header_size = 0;
+    while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+        Dwarf_Die die;
+        if (dwarf_offdie(dwarf, offset + header_size, &die) != nullptr) {
+            Dwarf_Attribute attr;
+            const char* name = dwarf_diename(&die);
+            const char* dir = dwarf_formstring(dwarf_attr(&die, DW_AT_comp_dir, &attr));
+            if (name != nullptr && *name != '\0') {
+                CompilationUnit unit{name, dir != nullptr ? dir : ""};
+                if (unit.file[0] != '/' && !unit.comp_dir.empty()) unit.file = unit.comp_dir + "/" + unit.file;
+                out.push_back(std::move(unit));
+            }
+        }
+        offset = next;
+    }
+    return out;
 }
 
 const SymbolizedAddress& Symbolizer::symbolize(ModuleHandle module, uint64_t rel_pc) {

@@ -43,6 +43,13 @@ struct SymbolizedAddress {
     SymbolQuality quality = SymbolQuality::Unknown;
 };
 
+// A compilation unit a module's DWARF names: its main source file and the directory it was
+// compiled in (DW_AT_name made absolute against DW_AT_comp_dir, and DW_AT_comp_dir).
+struct CompilationUnit {
+    std::string file;
+    std::string comp_dir;  // empty when DWARF gives none
+};
+
 // What a module offers, for the debug-info coverage report.
 enum class ModuleStatus {
     Dwarf,            // DWARF found (see DwarfSource)
@@ -94,6 +101,9 @@ public:
     // `path` has another build-id, nothing of it is used (ModuleStatus::BuildIdMismatch).
     ModuleHandle open_module(const std::string& path, const std::string& build_id);
     const ModuleDebugInfo& module_info(ModuleHandle module) const;
+
+    // The compilation units of the module's DWARF, in DWARF order; empty without DWARF.
+    std::vector<CompilationUnit> compilation_units(ModuleHandle module) const;
 
     // The frames at ELF virtual address `rel_pc` of the module. The reference stays valid
     // as long as this Symbolizer (results are cached per module and address).

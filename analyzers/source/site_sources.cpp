@@ -47,10 +47,11 @@ std::vector<SiteLocation> load_site_locations(schema::Database& db, int64_t run_
 }
 
 // The site's file as an absolute path under the root (a relative file is taken relative to
-// the root), or nullopt when it has none or lies outside.
-std::optional<fs::path> file_under_root(const std::string& file, const fs::path& root) {
+// the root when `relative_under_root`), or nullopt when it has none or lies outside.
+std::optional<fs::path> file_under_root(const std::string& file, const fs::path& root, bool relative_under_root) {
     if (file.empty()) return std::nullopt;
     fs::path p = file;
+    if (p.is_relative() && !relative_under_root) return std::nullopt;
     if (p.is_relative()) p = root / p;
     p = p.lexically_normal();
     if (!src::is_under(p, root)) return std::nullopt;
@@ -129,11 +130,29 @@ void write_gaps(schema::Database& db, int64_t run_id, const RunSources& r) {
 
 }  // namespace
 
+namespace {
+
+// "ns::make<int>" -> "ns::make": a function template's instance is named as the template,
+// as the source inventory names it; a name without trailing template arguments is kept.
+std::string without_template_arguments(const std::string& name) {
+    if (name.empty() || name.back() != '>') return name;
+    int depth = 0;
+    for (size_t i = name.size(); i-- > 0;) {
+        if (name[i] == '>') ++depth;
+        if (name[i] == '<' && --depth == 0) return i > 0 ? name.substr(0, i) : name;
+    }
+    return name;
+}
+
+}  // namespace
+
 std::vector<std::string> covered_names(std::string_view demangled) {
     std::vector<std::string> out{std::string(qualified_name(demangled))};
     const size_t lambda = out.front().find("::{lambda");
     if (lambda != std::string::npos)
         out.emplace_back(qualified_name(std::string_view(out.front()).substr(0, lambda)));
+    for (size_t i = 0, n = out.size(); i < n; ++i)
+        if (std::string plain = without_template_arguments(out[i]); plain != out[i]) out.push_back(std::move(plain));
     return out;
 }
 
@@ -171,7 +190,7 @@ void RunSourceAnalyzer::track(const fs::path& file, RunSources& out, AnalysedFil
 SiteSource RunSourceAnalyzer::classify(const SiteLocation& loc, RunSources& out, AnalysedFiles& files) {
     SiteSource site;
     site.site_id = loc.site_id;
-    const std::optional<fs::path> file = file_under_root(loc.file, root_);
+    const std::optional<fs::path> file = file_under_root(loc.file, root_, options_.relative_files_under_root);
     if (!file) {
         site.status = "outside_root";
         site.reason = loc.file.empty() ? "no source file (no debug information)"
@@ -199,7 +218,8 @@ RunSources RunSourceAnalyzer::analyze(schema::Database& db, int64_t run_id) {
     RunSources out;
     std::map<std::string, const src::FileAnalysis*> files;  // every file analysed, by path
     for (const SiteLocation& loc : load_site_locations(db, run_id)) out.sites.push_back(classify(loc, out, files));
-    for (const fs::path& tu : analyzer_.translation_units(root_)) track(tu, out, files);
+    for (const fs::path& tu : options_.units.empty() ? analyzer_.translation_units(root_) : options_.units)
+        track(tu, out, files);
 
     std::vector<src::FileAnalysis> inventory;
     for (const auto& entry : files) inventory.push_back(*entry.second);

@@ -103,7 +103,9 @@ std::vector<std::string> describe_run_sources(const RunSources& sources);
 
 // The names a recorded frame's function covers: its qualified name without parameters
 // ("ns::f(int)" -> "ns::f"), and for a lambda also its enclosing function
-// ("f(int)::{lambda(int)#1}::operator()" -> "f"), as analyzers/source/ names functions.
+// ("f(int)::{lambda(int)#1}::operator()" -> "f"), and for a function template's instance also
+// the template ("double* make<double>(long)" -> "make<double>", "make"), as analyzers/source/
+// names functions.
 std::vector<std::string> covered_names(std::string_view demangled);
 
 }  // namespace allocprof::analyzers::source

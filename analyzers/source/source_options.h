@@ -31,6 +31,12 @@ struct SourceOptions {
     std::optional<std::filesystem::path> compile_commands;  // none: default flags
     std::optional<std::filesystem::path> cache_dir;  // none: default_source_cache_dir(); "" = no cache
     std::vector<std::filesystem::path> include_dirs;  // -I added to the default flags
+    // The files whose functions the coverage gaps inventory; empty: every C/C++ file under
+    // the root (or the compile_commands.json's files under it). default_sources.h fills it.
+    std::vector<std::filesystem::path> units;
+    // Whether a site's relative file name (DWARF without a compilation directory) is taken
+    // relative to the root; when not, such a site is outside the root.
+    bool relative_files_under_root = true;
 
     bool enabled() const { return !root.empty(); }
 };

@@ -79,9 +79,10 @@ protected:
         EXPECT_EQ(rec.process.out.rfind("ops=" + std::to_string(kOps) + " ast_nodes=131 ", 0), 0u)
             << rec.process.out;
     }
-    // Analyses `db` from the stacks alone: no --source-root, so no source file is read.
+    // Analyses `db` from the stacks alone: --no-source, so no source file is read, as when
+    // the sources are not on disk.
     void analyze(const std::filesystem::path& db, const std::vector<std::string>& options = {}) {
-        std::vector<std::string> argv = {allocprof_binary().string(), "analyze", db.string()};
+        std::vector<std::string> argv = {allocprof_binary().string(), "analyze", db.string(), "--no-source"};
         argv.insert(argv.end(), options.begin(), options.end());
         ProcessResult r = run_process(argv);
         ASSERT_TRUE(r.exited_with(0)) << r.describe();
@@ -353,6 +354,38 @@ TEST_F(InterpreterAnalysis, ReportNamesEveryPlantedSiteWithItsChange) {
         }
         EXPECT_TRUE(found) << function << ": no plan row with '" << change << "'\n" << section;
     }
+}
+
+// Without --source-root the program's own sources, as its DWARF names them, are analysed:
+// the root is the directory of interp.cpp, the one compilation unit of the sample, and the
+// constructs come from the source (source_analysis and site_sources rows). --no-source
+// leaves the source tables empty, and contradicts a named root.
+TEST_F(InterpreterAnalysis, TheProgramsOwnSourcesAreAnalysedByDefault) {
+    record_sample(db());
+    ProcessResult r = run_process({allocprof_binary().string(), "analyze", db().string(), "--source-cache", ""});
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    const std::filesystem::path unit = std::filesystem::weakly_canonical(samples_source_dir() / "interp" / "interp.cpp");
+    ASSERT_TRUE(std::filesystem::exists(unit)) << unit;
+    EXPECT_NE(r.err.find("source: the program's 1 source file under " + unit.parent_path().string() +
+                         ", as its debug information names them"),
+              std::string::npos)
+        << r.err;
+    RunDatabase database(db());
+    EXPECT_EQ(rows_as_text(database, "SELECT source_root FROM source_analysis"),
+              std::vector<std::string>{unit.parent_path().string()});
+    EXPECT_EQ(rows_as_text(database, "SELECT count(*) FROM site_sources WHERE status = 'ok' AND source_file = " +
+                                         sql_text(unit.string()) + " AND kind = 'std_function'"),
+              std::vector<std::string>{"1"});
+
+    ProcessResult none = run_process({allocprof_binary().string(), "analyze", db().string(), "--no-source"});
+    ASSERT_TRUE(none.exited_with(0)) << none.describe();
+    EXPECT_EQ(none.err.find("source:"), std::string::npos) << none.err;
+    EXPECT_EQ(rows_as_text(RunDatabase(db()), "SELECT count(*) FROM site_sources"), std::vector<std::string>{"0"});
+
+    ProcessResult both = run_process({allocprof_binary().string(), "analyze", db().string(), "--no-source",
+                                      "--source-root", unit.parent_path().string()});
+    EXPECT_TRUE(both.exited_with(2)) << both.describe();
+    EXPECT_NE(both.err.find("--no-source and a source root"), std::string::npos) << both.err;
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // the construct, and their refined remediation kinds; its never-called allocating native is a
 // coverage gap and the called ones are not; a second analysis reuses the parse cache; a
 // program compiled here without a compile_commands.json is analysed with default flags, and
-// keeps its dynamic analysis once its source is deleted; bad input exits 2.
+// keeps its dynamic analysis once its source is deleted; without a root, the program's own
+// source is found from its debug information; bad input exits 2.
 #include <chrono>
 #include <fstream>
 
@@ -254,7 +255,7 @@ TEST_F(SourceTreeWithoutDatabase, DefaultFlagsClassifyTheSitesAndFindTheGap) {
 
 TEST_F(SourceTreeWithoutDatabase, AMissingSourceFileIsReportedAndItsSitesKeepTheirDynamicPlan) {
     ASSERT_NO_FATAL_FAILURE(build_and_record());
-    ProcessResult without = analyze({});
+    ProcessResult without = analyze({"--no-source"});
     ASSERT_TRUE(without.exited_with(0)) << without.describe();
     const std::vector<std::string> dynamic_plan = column(RunDatabase(db()), "SELECT kind FROM plan_items ORDER BY item_index");
     ASSERT_FALSE(dynamic_plan.empty());
@@ -272,6 +273,36 @@ TEST_F(SourceTreeWithoutDatabase, AMissingSourceFileIsReportedAndItsSitesKeepThe
     EXPECT_EQ(database.scalar("SELECT failed FROM source_analysis"), 1);
     EXPECT_EQ(column(database, "SELECT kind FROM plan_items ORDER BY item_index"), dynamic_plan);
     EXPECT_NE(report("md").find("`" + source().string() + "` (missing_file): "), std::string::npos);
+}
+
+// Without --source-root, the program's one compilation unit is found from its DWARF: its
+// directory is the root, the gap is found, and no compile_commands.json is used (the ones
+// above the compilation directory have no entry for it). Once the source is moved away
+// there is no source analysis, and the note says why.
+TEST_F(SourceTreeWithoutDatabase, TheProgramsSourceIsFoundByDefaultAndMissedWhenMovedAway) {
+    ASSERT_NO_FATAL_FAILURE(build_and_record());
+    ProcessResult r = analyze({"--source-cache", cache().string()});
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_NE(r.err.find("source: the program's 1 source file under " + (dir_ / "src").string() +
+                         ", as its debug information names them (--no-source"),
+              std::string::npos)
+        << r.err;
+    RunDatabase database(db());
+    EXPECT_EQ(column(database, "SELECT source_root FROM source_analysis"), std::vector<std::string>{(dir_ / "src").string()});
+    EXPECT_TRUE(database.query("SELECT compile_commands FROM source_analysis").at(0).is_null(0));
+    EXPECT_EQ(column(database, "SELECT ss.description FROM site_sources ss JOIN sites s USING (run_id, site_id)"
+                               " WHERE s.function LIKE 'fill(%'"),
+              std::vector<std::string>{"std::vector<int> grown by push_back inside a loop in fill (no reserve)"});
+    EXPECT_EQ(column(database, "SELECT function FROM source_coverage_gaps"), std::vector<std::string>{"never_called"});
+
+    fs::remove(source());
+    ProcessResult moved = analyze({"--source-cache", cache().string()});
+    ASSERT_TRUE(moved.exited_with(0)) << moved.describe();
+    EXPECT_NE(moved.err.find("source: no source analysis: none of the 1 source files the program's debug "
+                             "information names is on disk"),
+              std::string::npos)
+        << moved.err;
+    EXPECT_EQ(RunDatabase(db()).scalar("SELECT count(*) FROM site_sources"), 0);
 }
 
 TEST_F(SourceAnalysis, BadSourceOptionsExitTwoWithAMessage) {

@@ -24,6 +24,13 @@ TEST(SiteSources, AFrameCoversItsFunctionAndALambdaItsEnclosingOne) {
                   "(anonymous namespace)::make_callback"}));
 }
 
+TEST(SiteSources, AnInstanceOfAFunctionTemplateCoversTheTemplate) {
+    EXPECT_EQ(covered_names("double* make_array<double>(unsigned long)"),
+              (std::vector<std::string>{"make_array<double>", "make_array"}));
+    // Template arguments of a class are part of the member's name in the inventory too.
+    EXPECT_EQ(covered_names("Pool<int>::grow(unsigned long)"), std::vector<std::string>{"Pool<int>::grow"});
+}
+
 src::SourceConstruct construct(const std::string& function, uint32_t line) {
     src::SourceConstruct c;
     c.kind = "new";
