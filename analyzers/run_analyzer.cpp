@@ -18,6 +18,8 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     out.metrics = analyzer.finish();
     for (size_t i = 0; i < input.runtime_modules.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].runtime_module = input.runtime_modules[i];
+    for (size_t i = 0; i < input.startup_functions.size() && i < out.metrics.sites.size(); ++i)
+        out.metrics.sites[i].startup_function = input.startup_functions[i];
     // What the runtime keeps to exit (libstdc++'s emergency pool, stdio's buffers) is not the
     // program's, nor what the user suppressed: the run's unfreed totals leave them out.
     for (size_t i = 0; i < input.suppressed.size() && i < out.metrics.sites.size(); ++i)

@@ -32,6 +32,7 @@ struct AnalysisInput {
                                                       // "unknown" without source analysis
     std::vector<std::string> runtime_modules;  // per site (may be shorter): the runtime
                                                // module of its code, or "" (runtime_sites.h)
+    std::vector<std::string> startup_functions;  // per site (may be shorter): SiteMetrics::startup_function
     std::vector<std::string> functions;        // per site (may be shorter): module and function
     std::vector<std::string> suppressed;       // per site (may be shorter): the matching rule, or ""
     std::vector<std::string> unnamed_hints;    // per site (may be shorter): SiteMetrics::unnamed_hint

@@ -65,6 +65,9 @@ struct SiteMetrics {
     // site's code is the runtime's own, else empty (runtime_sites.h). Runtime sites are
     // ranked apart and get no plan item.
     std::string runtime_module;
+    // For a site of the interpreter's start-up (runtime_sites.h): the start-up function every
+    // one of its stacks passes through; runtime_module is then the site's own module.
+    std::string startup_function;
     // The module and function of the site's frame ("" when unknown): the plan gives one item
     // to the lines of one function that call for the same change.
     std::string function;

@@ -8,6 +8,14 @@
 // none (start-up). Such sites are ranked apart (tier "runtime"), counted in one line of
 // the report, and get no plan item. The modules are matched by file name, so a runtime
 // installed anywhere (a custom glibc, a toolchain's libstdc++) is recognised.
+//
+// The interpreter's own start-up is runtime too: site attribution gives every stack that
+// passes through a function creating the interpreter or loading its standard library
+// (symbolize::is_startup_function: Lua's lua_newstate, luaL_openlibs; CPython's
+// Py_Initialize family) to that function's frame, so such a site allocates before the
+// script's first line and only then; no line of the script can remove it. It is in tier
+// "runtime" with its module, and the start-up function named
+// (SiteMetrics::startup_function).
 #pragma once
 
 #include <string_view>

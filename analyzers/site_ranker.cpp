@@ -89,8 +89,12 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         if (!s.runtime_module.empty()) {
             r.cumulative_before = r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
             r.base_tier = r.tier = Tier::Runtime;
-            r.rule = "runtime: " + units::format_percent(r.impact) + " of " + r.impact_metric + " in " + s.runtime_module +
-                     "'s own code, not the program's; counted in the runtime line, outside the tiers and the plan";
+            r.rule = "runtime: " + units::format_percent(r.impact) + " of " + r.impact_metric + " in " +
+                     (s.startup_function.empty()
+                          ? s.runtime_module + "'s own code, not the program's"
+                          : s.runtime_module + "'s start-up (every stack passes through " + s.startup_function +
+                                "), before the program's own work") +
+                     "; counted in the runtime line, outside the tiers and the plan";
             continue;
         }
         r.cumulative_before = total_impact > 0 ? cumulative / total_impact : 0;

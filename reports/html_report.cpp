@@ -148,7 +148,7 @@ std::string thead(const std::vector<std::string>& names) {
 }
 
 std::string esc_parameters(const AnalysisInfo& a) { return esc(format_parameters(a)); }
-std::string esc_saving(const PlanRow& p) { return esc(format_saving(p, "Gen0*")); }
+std::string esc_saving(const PlanRow& p, const WindowRow& run) { return esc(format_saving(p, run, "Gen0*")); }
 
 std::string ops_text(const Report& r) {
     const WindowRow& run = r.run_window();
@@ -403,7 +403,7 @@ void plan(std::ostringstream& out, const Report& r) {
             out << "<tr>" << td(esc(p.priority), num(++n), "prio") << td(target)
                 << td(inline_html(p.change) +
                       (alternatives.empty() ? "" : "<br><span class=\"hint\">" + inline_html(alternatives) + "</span>"))
-                << td(esc_saving(p), num(p.saving_share), "saving")
+                << td(esc_saving(p, r.run_window()), num(p.saving_share), "saving")
                 << td(esc(format_cumulative(p, r.run_window())), num(p.cumulative_allocs_per_op))
                 << td("<span class=\"risk risk-" + esc(p.risk) + "\">" + esc(p.risk) + "</span>",
                       std::to_string(risk_rank(p.risk)))

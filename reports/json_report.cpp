@@ -220,6 +220,7 @@ json report_to_json(const Report& r) {
                       {"runtime",
                        {{"sites", r.runtime.sites},
                         {"modules", r.runtime.modules},
+                        {"startup_modules", r.runtime.startup_modules},
                         {"allocations", r.runtime.allocations},
                         {"bytes_allocated", r.runtime.bytes_allocated},
                         {"unfreed_bytes", r.runtime.unfreed_bytes}}},

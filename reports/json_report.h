@@ -14,8 +14,9 @@
 //   "summary": {"sites", "tiers": {"critical", "high", "medium", "low", "runtime"} (site
 //               counts), "top_finding": null or {"site_id", "tier", "impact",
 //               "impact_metric", "first_fix" (a plan priority or null)}, "runtime":
-//               {"sites", "modules", "allocations", "bytes_allocated", "unfreed_bytes"} (the
-//               runtime's own code: outside the tiers and the plan), "suppressed": {"sites",
+//               {"sites", "modules", "startup_modules", "allocations", "bytes_allocated",
+//               "unfreed_bytes"} (the runtime's own code and the interpreter's start-up:
+//               outside the tiers and the plan), "suppressed": {"sites",
 //               "allocations", "bytes_allocated", "unfreed_bytes"} (the sites the
 //               suppressions file named), "negligible_plan_items"},
 //   "baseline": [{"window" ("" = whole run, else the phase name), "label", "occurrences",
@@ -33,7 +34,7 @@
 //              "impact", "impact_metric", "tier", "base_tier", "rule"}] (impact order, all
 //              sites: the markdown shortens long tiers, the JSON does not),
 //   "plan": [{"priority" ("P1.1": P1 = phase 2, P2 = phase 3, P3 = phase 4), "item_index",
-//             "site_id" (one item per site), "phase", "kind", "risk", "tier", "change",
+//             "site_id" (the item's first site), "phase", "kind", "risk", "tier", "change",
 //             "evidence", "alternatives": [{"kind", "change"}], "also_sites" (site ids), "tier_sizes", "saving_share",
 //             "saving": {"allocs_per_op", "bytes_per_op", "gen0_star_per_1k", "gen0_per_1k"
 //             (marginal; null if not re-simulated), "peak_bytes"}, "cumulative":

@@ -39,7 +39,7 @@ std::string table_row(const std::vector<std::string>& cells) {
     return row + "\n";
 }
 
-std::string md_saving(const PlanRow& p) { return format_saving(p, "Gen0\\*"); }
+std::string md_saving(const PlanRow& p, const WindowRow& run) { return format_saving(p, run, "Gen0\\*"); }
 
 std::string ops_text(const Report& r) {
     const WindowRow& run = r.run_window();
@@ -366,7 +366,7 @@ void plan(std::ostringstream& out, const Report& r) {
             if (const std::string also = format_also_sites(r, p); !also.empty()) target += "; " + also;
             const std::string alternatives = format_alternatives(p);
             out << table_row({p.priority, target, p.change + (alternatives.empty() ? "" : "; " + alternatives),
-                              md_saving(p), format_cumulative(p, r.run_window()), p.risk, p.evidence});
+                              md_saving(p, r.run_window()), format_cumulative(p, r.run_window()), p.risk, p.evidence});
         }
         out << (any ? "\n" : "none found\n\n");
     }

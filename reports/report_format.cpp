@@ -163,10 +163,11 @@ std::string format_gap_kinds(const SourceGapRow& g) {
     return out;
 }
 
-std::string format_saving(const PlanRow& p, const char* gen0_star) {
-    std::string text = format_rate(p.saving_allocs_per_op) + " allocs/op, " +
-                       format_bytes(p.saving_bytes_per_op) + "/op, " +
-                       format_rate(p.saving_gen0_star_1k) + " " + gen0_star + "/1k";
+std::string format_saving(const PlanRow& p, const WindowRow& run, const char* gen0_star) {
+    const std::string per = run.per_run ? "/run" : "/op";
+    std::string text = format_rate(p.saving_allocs_per_op) + " allocs" + per + ", " +
+                       format_bytes(p.saving_bytes_per_op) + per + ", " + format_rate(p.saving_gen0_star_1k) + " " +
+                       gen0_star + (run.per_run ? "" : "/1k");
     if (p.saving_gen0_1k && *p.saving_gen0_1k > 0)
         text += ", " + format_rate(*p.saving_gen0_1k) + " Gen0/1k";
     if (p.saving_peak_bytes > 0) text += ", " + format_bytes(static_cast<double>(p.saving_peak_bytes)) + " of the peak";
@@ -177,8 +178,9 @@ std::string format_cumulative(const PlanRow& p, const WindowRow& run) {
     auto part = [](double v, double whole) {
         return whole > 0 ? " (" + format_percent(std::min(1.0, v / whole)) + ")" : std::string();
     };
-    return format_rate(p.cumulative_allocs_per_op) + " allocs/op" + part(p.cumulative_allocs_per_op, run.allocs_per_op) +
-           ", " + format_bytes(p.cumulative_bytes_per_op) + "/op" + part(p.cumulative_bytes_per_op, run.bytes_per_op);
+    const std::string per = run.per_run ? "/run" : "/op";
+    return format_rate(p.cumulative_allocs_per_op) + " allocs" + per + part(p.cumulative_allocs_per_op, run.allocs_per_op) +
+           ", " + format_bytes(p.cumulative_bytes_per_op) + per + part(p.cumulative_bytes_per_op, run.bytes_per_op);
 }
 
 std::string format_alternatives(const PlanRow& p) {
@@ -242,10 +244,16 @@ std::string format_suppressed(const Report& r) {
 std::string format_runtime(const Report& r) {
     const RuntimeSummary& rt = r.runtime;
     if (rt.sites == 0) return "";
-    std::string modules;
-    for (const std::string& m : rt.modules) modules += (modules.empty() ? "`" : ", `") + m + "`";
-    return "Runtime: " + format_plural(rt.sites, "site", "sites") + " in " + modules + "'s own code, " +
-           apart_amounts(r, rt) +
+    const auto list = [](const std::vector<std::string>& names) {
+        std::string out;
+        for (const std::string& m : names) out += (out.empty() ? "`" : ", `") + m + "`";
+        return out;
+    };
+    std::string where;
+    if (!rt.modules.empty()) where = list(rt.modules) + "'s own code";
+    if (!rt.startup_modules.empty())
+        where += (where.empty() ? "" : " and ") + list(rt.startup_modules) + "'s start-up (before the script runs)";
+    return "Runtime: " + format_plural(rt.sites, "site", "sites") + " in " + where + ", " + apart_amounts(r, rt) +
            ". No change to the program's own lines removes them, so they are "
            "outside the tiers and the plan (`allocprof top` lists them).";
 }

@@ -84,9 +84,11 @@ std::string format_gap_kinds(const SourceGapRow& g);
 inline constexpr size_t kSourceGapRows = 20;
 std::string format_more_source_gaps(const Report& r);
 
-// A plan item's expected saving; `gen0_star` is how the format writes "Gen0*".
-std::string format_saving(const PlanRow& item, const char* gen0_star);
-// The plan's running total after the item ("cumulative: 12.3 allocs/op (54 %), ...").
+// A plan item's expected saving; `gen0_star` is how the format writes "Gen0*". Per op, or
+// per run when `run` counted no ops (then Gen0* is written as the baseline's column is).
+std::string format_saving(const PlanRow& item, const WindowRow& run, const char* gen0_star);
+// The plan's running total after the item ("cumulative: 12.3 allocs/op (54 %), ..."; per run
+// when `run` counted no ops).
 std::string format_cumulative(const PlanRow& item, const WindowRow& run);
 // The item's alternatives, "also possible: use a pool ...; reduce the peak ..."; '' without
 // any. (The kinds stay in the JSON report.)

@@ -17,6 +17,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "analyzers/runtime_sites.h"
 #include "reports/report_format.h"
 #include "reports/source_loader.h"
 #include "schema/stored_stacks.h"
@@ -494,8 +495,9 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
         apart.allocations += s.allocations;
         apart.bytes_allocated += s.bytes_allocated;
         apart.unfreed_bytes += s.unfreed_bytes;
-        if (std::find(apart.modules.begin(), apart.modules.end(), s.module) == apart.modules.end())
-            apart.modules.push_back(s.module);
+        std::vector<std::string>& modules =
+            s.tier == "runtime" && !analyzers::is_runtime_module(s.module) ? apart.startup_modules : apart.modules;
+        if (std::find(modules.begin(), modules.end(), s.module) == modules.end()) modules.push_back(s.module);
     }
     r.coverage = load_coverage(db, run_id);
     r.hooks = load_hooks(db, run_id);

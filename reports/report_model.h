@@ -205,13 +205,17 @@ struct PhaseSpan {
     int64_t bytes_allocated = 0;
 };
 
-// The sites of tier "runtime" (libc's, the loader's, libstdc++'s own code), as one line.
+// The sites of tier "runtime" (libc's, the loader's, libstdc++'s own code, the interpreter's
+// start-up), as one line.
 struct RuntimeSummary {
     int64_t sites = 0;
     int64_t allocations = 0;
     int64_t bytes_allocated = 0;
     int64_t unfreed_bytes = 0;
     std::vector<std::string> modules;   // in order of first appearance (impact order)
+    // Runtime only: the modules of the interpreter's start-up sites (analyzers/runtime_sites.h),
+    // which are not runtime libraries; same order.
+    std::vector<std::string> startup_modules;
 };
 
 struct Report {

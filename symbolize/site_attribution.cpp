@@ -134,45 +134,58 @@ std::string_view qualified_name(std::string_view name) {
 SiteAttributor::SiteAttributor(std::vector<std::string> wrapper_patterns)
     : patterns_(std::move(wrapper_patterns)) {}
 
-bool SiteAttributor::is_plumbing(const AttributionFrame& frame) const {
+bool is_startup_function(std::string_view qualified) {
+    static constexpr std::string_view kStartup[] = {
+        "lua_newstate",    "luaL_newstate",           "luaL_openlibs",    "Py_Initialize",
+        "Py_InitializeEx", "Py_InitializeFromConfig", "Py_PreInitialize", "_PyRuntime_Initialize",
+    };
+    for (std::string_view name : kStartup)
+        if (qualified == name) return true;
+    return false;
+}
+
+SiteAttributor::Kind SiteAttributor::kind(const AttributionFrame& frame) const {
     if (frame.function.empty()) {
         // Unknown code is never skipped: hiding it would give its allocations to a caller
         // that may not be the one responsible.
-        return starts_with(frame.module, "liballocprof_preload");
+        return starts_with(frame.module, "liballocprof_preload") ? Kind::Plumbing : Kind::Code;
     }
     // Inlined libstdc++ code whose DWARF name says neither std:: nor __gnu_cxx::.
-    if (frame.file.find("/include/c++/") != std::string_view::npos) return true;
+    if (frame.file.find("/include/c++/") != std::string_view::npos) return Kind::Plumbing;
     std::string key;
     key.reserve(frame.module.size() + frame.function.size() + 1);
     key.append(frame.module).push_back('\0');
     key.append(frame.function);
     auto found = cache_.find(key);
     if (found != cache_.end()) return found->second;
-    bool plumbing = compute_plumbing(frame);
-    cache_.emplace(std::move(key), plumbing);
-    return plumbing;
+    const Kind k = compute_kind(frame);
+    cache_.emplace(std::move(key), k);
+    return k;
 }
 
-bool SiteAttributor::compute_plumbing(const AttributionFrame& frame) const {
-    if (starts_with(frame.module, "liballocprof_preload")) return true;
+SiteAttributor::Kind SiteAttributor::compute_kind(const AttributionFrame& frame) const {
+    if (starts_with(frame.module, "liballocprof_preload")) return Kind::Plumbing;
     std::string_view name = qualified_name(frame.function);
     if (is_libc(frame.module)) {
         std::string_view plain = starts_with(name, "__GI_") ? name.substr(5) : name;
         for (std::string_view allocator : kLibcAllocators)
-            if (plain == allocator) return true;
+            if (plain == allocator) return Kind::Plumbing;
     }
-    if (starts_with(name, "operator new")) return true;  // also operator new[]
-    if (starts_with(name, "std::") || starts_with(name, "__gnu_cxx::")) return true;
+    if (starts_with(name, "operator new")) return Kind::Plumbing;  // also operator new[]
+    if (starts_with(name, "std::") || starts_with(name, "__gnu_cxx::")) return Kind::Plumbing;
     std::string pattern_subject(name);
     for (const std::string& pattern : patterns_)
-        if (fnmatch(pattern.c_str(), pattern_subject.c_str(), 0) == 0) return true;
-    return false;
+        if (fnmatch(pattern.c_str(), pattern_subject.c_str(), 0) == 0) return Kind::Plumbing;
+    return is_startup_function(name) ? Kind::Startup : Kind::Code;
 }
 
 size_t SiteAttributor::site_index(std::span<const AttributionFrame> stack) const {
-    for (size_t i = 0; i < stack.size(); ++i)
-        if (!is_plumbing(stack[i])) return i;
-    return 0;
+    size_t site = 0;
+    while (site < stack.size() && is_plumbing(stack[site])) ++site;
+    if (site == stack.size()) return 0;
+    for (size_t i = site; i < stack.size(); ++i)
+        if (kind(stack[i]) == Kind::Startup) return i;
+    return site;
 }
 
 SiteIdentity SiteAttributor::identity(const AttributionFrame& frame) {

@@ -18,6 +18,13 @@
 // A frame nothing is known of (no function name) is never plumbing: its site is shown as
 // module+0xoffset. A stack that is plumbing all the way out is attributed to its leaf.
 //
+// The interpreter's start-up is one site per start-up function: a stack that passes, at or
+// outside the frame chosen above, through a function that creates the interpreter or loads
+// its standard library (Lua's lua_newstate, luaL_newstate, luaL_openlibs; CPython's
+// Py_Initialize family, which also imports site) is attributed to the innermost such frame.
+// Otherwise Lua's allocator entry point would mix the state's creation with the script's
+// work in one site; analyzers/runtime_sites.h keeps these sites out of the tiers and plan.
+//
 // Identity: the site key is (module file name, function, file, line), the function key
 // (module file name, function). Both are symbolic, so they match across runs and
 // rebuilds; only unknown code carries an address. allocprof compare pairs sites by exact
@@ -55,12 +62,16 @@ struct SiteIdentity {
 // "main::{lambda(int)#1}::operator()".
 std::string_view qualified_name(std::string_view demangled);
 
+// Whether `qualified` (qualified_name of a frame's function) is one of the interpreters'
+// start-up functions above.
+bool is_startup_function(std::string_view qualified);
+
 class SiteAttributor {
   public:
     // `wrapper_patterns`: fnmatch globs on qualified names (SiteConfig::patterns()).
     explicit SiteAttributor(std::vector<std::string> wrapper_patterns);
 
-    bool is_plumbing(const AttributionFrame& frame) const;
+    bool is_plumbing(const AttributionFrame& frame) const { return kind(frame) == Kind::Plumbing; }
     // Index in `stack` (leaf first) of the site frame; 0 for an all-plumbing stack.
     // `stack` must not be empty.
     size_t site_index(std::span<const AttributionFrame> stack) const;
@@ -68,12 +79,14 @@ class SiteAttributor {
     static SiteIdentity identity(const AttributionFrame& frame);
 
   private:
-    bool compute_plumbing(const AttributionFrame& frame) const;
+    enum class Kind : uint8_t { Code, Plumbing, Startup };
+    Kind kind(const AttributionFrame& frame) const;
+    Kind compute_kind(const AttributionFrame& frame) const;
 
     std::vector<std::string> patterns_;
-    // is_plumbing by module and function: a run asks about the same few thousand functions
+    // The kind by module and function: a run asks about the same few thousand functions
     // millions of times.
-    mutable std::unordered_map<std::string, bool> cache_;
+    mutable std::unordered_map<std::string, Kind> cache_;
 };
 
 }  // namespace allocprof::symbolize

@@ -1,8 +1,11 @@
 // runtime_sites_test.cpp — a leak-free C++ program (samples/cpp/leak_free.cpp): what the
 // runtime keeps to exit (libstdc++'s emergency pool, libc's stdout buffer) is a runtime
 // site, outside the tiers and the plan, and the program's own unfreed total is 0 B; the
-// runs row still counts every block, as valgrind does.
+// runs row still counts every block, as valgrind does. Lua's start-up (creating the state,
+// opening the standard library) is a runtime site too, the same for every script.
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "e2e/e2e_test.h"
 
@@ -112,6 +115,50 @@ TEST_F(RuntimeSites, SuppressedSitesLeaveTheTiersThePlanAndTheUnfreedTotals) {
     EXPECT_NE(bad.err.find(rules.string() + ":2: expected `function:PATTERN` or `module:PATTERN`"), std::string::npos)
         << bad.err;
     EXPECT_EQ(RunDatabase(db()).query("SELECT analyzed_unix_ns FROM analysis").at(0).text(0), before);
+}
+
+// The allocations of lua5.4's start-up are one site per start-up function, in tier
+// "runtime", without a plan item, and the same for two different scripts (they run before
+// the script's first line); the script's own allocator site is not runtime.
+TEST_F(RuntimeSites, LuaStartUpIsARuntimeSiteTheSameForEveryScript) {
+    const std::optional<std::filesystem::path> lua = find_on_path("lua5.4");
+    if (!lua) GTEST_SKIP() << "lua5.4 not installed";
+    std::map<std::string, int64_t> startup_of[2];
+    const std::string scripts[2] = {(samples_source_dir() / "lua" / "churn.lua").string(),
+                                    (samples_source_dir() / "lua" / "tables.lua").string()};
+    for (int i = 0; i < 2; ++i) {
+        const std::filesystem::path path = dir_ / ("lua" + std::to_string(i) + ".db");
+        Recording rec = record(path, {lua->string(), scripts[i], i == 0 ? "50" : "2000"});
+        ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+        ProcessResult analyzed = run_process({allocprof_binary().string(), "analyze", path.string()});
+        ASSERT_TRUE(analyzed.exited_with(0)) << analyzed.describe();
+        RunDatabase d(path);
+        for (const Row& r : d.query("SELECT s.function, s.allocations, a.tier FROM sites s JOIN analysis_sites a"
+                                    " USING (run_id, site_id) WHERE s.function IN ('luaL_openlibs', 'lua_newstate',"
+                                    " 'luaL_newstate')")) {
+            EXPECT_EQ(r.text(2), "runtime") << r.text(0);
+            startup_of[i][r.text(0)] += r.int64(1);
+        }
+        EXPECT_EQ(d.scalar("SELECT count(*) FROM plan_items p JOIN sites s USING (run_id, site_id)"
+                           " WHERE s.function IN ('luaL_openlibs', 'lua_newstate', 'luaL_newstate')"),
+                  0);
+        // The script's work: the largest site by allocations is the program's, in a tier.
+        std::vector<Row> top = d.query("SELECT a.tier, s.function FROM sites s JOIN analysis_sites a"
+                                       " USING (run_id, site_id) ORDER BY s.allocations DESC LIMIT 1");
+        ASSERT_EQ(top.size(), 1u);
+        EXPECT_NE(top[0].text(0), "runtime") << top[0].text(1);
+        ProcessResult report = run_process({allocprof_binary().string(), "report", path.string()});
+        ASSERT_TRUE(report.exited_with(0)) << report.describe();
+        EXPECT_NE(report.out.find("`lua5.4`'s start-up (before the script runs)"), std::string::npos) << report.out;
+        // No ops were counted: the plan's savings are per run, and say so.
+        const size_t plan = report.out.find("### Phase 2");
+        ASSERT_NE(plan, std::string::npos) << report.out;
+        const std::string items = report.out.substr(plan, report.out.find("## Coverage gaps", plan) - plan);
+        EXPECT_NE(items.find(" allocs/run, "), std::string::npos) << items;
+        EXPECT_EQ(items.find("/op"), std::string::npos) << items;
+    }
+    EXPECT_GT(startup_of[0]["luaL_openlibs"], 100) << "opening the standard library allocates its tables";
+    EXPECT_EQ(startup_of[0], startup_of[1]) << "start-up does not depend on the script";
 }
 
 }  // namespace

@@ -151,6 +151,35 @@ TEST(SiteAttributor, UnknownFramesAreSitesNamedByOffset) {
     EXPECT_EQ(id.site_key(), R"(["lua5.4","lua5.4+0x1230c","",0])");
 }
 
+// The interpreter's start-up is attributed to its start-up function's frame, however deep
+// the allocation under it; the script's own work (lua_pcallk, PyEval_EvalCode) is not, nor
+// a function of the program that only shares a start-up function's last name.
+TEST(SiteAttributor, InterpreterStartUpIsTheStartUpFunctionsFrame) {
+    SiteAttributor a = default_attributor();
+    const std::vector<AttributionFrame> openlibs = {
+        frame("libc.so.6", "malloc"), frame("lua5.4", "", "", 0, 0x1230c), frame("lua5.4", "", "", 0, 0x9a10),
+        frame("lua5.4", "luaL_openlibs"), frame("lua5.4", "", "", 0, 0x77f0), frame("lua5.4", "lua_pcallk")};
+    EXPECT_EQ(a.site_index(openlibs), 3u);
+    const std::vector<AttributionFrame> script = {
+        frame("libc.so.6", "malloc"), frame("lua5.4", "", "", 0, 0x1230c), frame("lua5.4", "lua_pcallk")};
+    EXPECT_EQ(a.site_index(script), 1u);
+    const std::vector<AttributionFrame> python_init = {
+        frame("libpython3.11.so.1.0", "_PyObject_Malloc"), frame("libpython3.11.so.1.0", "PyTuple_New"),
+        frame("libpython3.11.so.1.0", "init_import_site"), frame("libpython3.11.so.1.0", "Py_InitializeFromConfig"),
+        frame("libpython3.11.so.1.0", "Py_RunMain")};
+    EXPECT_EQ(a.site_index(python_init), 3u);
+    const std::vector<AttributionFrame> python_run = {
+        frame("libpython3.11.so.1.0", "_PyObject_Malloc"), frame("libpython3.11.so.1.0", "PyTuple_New"),
+        frame("libpython3.11.so.1.0", "PyEval_EvalCode"), frame("libpython3.11.so.1.0", "Py_RunMain")};
+    EXPECT_EQ(a.site_index(python_run), 1u);
+    const std::vector<AttributionFrame> lookalike = {
+        frame("libc.so.6", "malloc"), frame("prog", "Engine::lua_newstate()"), frame("prog", "main")};
+    EXPECT_EQ(a.site_index(lookalike), 1u);
+    EXPECT_TRUE(is_startup_function("luaL_newstate"));
+    EXPECT_FALSE(is_startup_function("Engine::lua_newstate"));
+    EXPECT_FALSE(is_startup_function("lua_close"));
+}
+
 TEST(SiteAttributor, AllPlumbingStackGoesToItsLeaf) {
     SiteAttributor a = default_attributor();
     const std::vector<AttributionFrame> stack = {frame("libc.so.6", "malloc"),
