@@ -293,7 +293,11 @@ RunMetrics EventAnalyzer::finish() {
         m.sizes_exact = s.sizes.exact();
         m.few_sizes = s.sizes.sizes_covering(params_.planner.few_sizes_coverage, params_.planner.few_sizes);
         m.top_sizes = s.sizes.top_sizes(params_.planner.few_sizes);
-        m.lifetime_counts = LifetimeCounts{s.allocations, s.frees, s.dies_young, lifetime_.teardown_frees(i),
+        const uint64_t young = ops_total_ > 0         ? s.within_op
+                               : sim_.collections() > 0 ? s.dies_young
+                               : k_count_ > 0           ? s.temp_k[k_count_ - 1]
+                                                        : s.dies_young;
+        m.lifetime_counts = LifetimeCounts{s.allocations, s.frees, young, lifetime_.teardown_frees(i),
                                            lifetime_.phase_end_frees(i)};
         m.lifetime = classify_lifetime(m.lifetime_counts, params_.lifetime);
         if (const uint32_t phase = lifetime_.freeing_phase(i); phase < windows_.size())

@@ -19,7 +19,7 @@ LifetimeClass classify_lifetime(const LifetimeCounts& c, const LifetimeParams& p
     if (c.phase_end_frees >= p.phase_scoped_min_frees &&
         static_cast<double>(c.phase_end_frees) >= p.phase_scoped_fraction * static_cast<double>(c.frees) - 1e-9)
         return LifetimeClass::PhaseScoped;
-    if (static_cast<double>(c.dies_young) >= p.short_lived_fraction * static_cast<double>(c.allocations) - 1e-9)
+    if (static_cast<double>(c.young) >= p.short_lived_fraction * static_cast<double>(c.allocations) - 1e-9)
         return LifetimeClass::ShortLived;
     return LifetimeClass::Mixed;
 }

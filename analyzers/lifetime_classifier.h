@@ -19,7 +19,8 @@
 //                     ("never freed before exit");
 //   phase-scoped      at least `phase_scoped_min_frees` phase-end frees, making up at least
 //                     `phase_scoped_fraction` of its frees;
-//   short-lived       at least `short_lived_fraction` of its allocations die young;
+//   short-lived       at least `short_lived_fraction` of its allocations are freed young
+//                     (LifetimeCounts::young: measured in ops when the run counts them);
 //   mixed             the rest (also a site without allocations).
 #pragma once
 
@@ -36,7 +37,12 @@ const char* to_string(LifetimeClass lifetime);
 struct LifetimeCounts {
     uint64_t allocations = 0;
     uint64_t frees = 0;
-    uint64_t dies_young = 0;
+    // Blocks freed young, by the run's measure of age: in ops when the run counts them with
+    // allocprof_ops (freed within the op that made them); else by the nursery, when it
+    // collected at least once (dies young); else freed with at most K other allocations of
+    // the thread in between (temp_K, the largest K). A run that never fills the nursery
+    // would otherwise call every freed block young, whatever its lifetime.
+    uint64_t young = 0;
     uint64_t teardown_frees = 0;
     uint64_t phase_end_frees = 0;
 };

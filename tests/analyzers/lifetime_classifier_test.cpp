@@ -69,6 +69,54 @@ TEST(LifetimeClassifier, ClassesFromAStream) {
     EXPECT_EQ(m.sites[0].freed_at_end_of, "") << "never freed at a phase end";
 }
 
+// The default nursery (8 MiB) never fills in a small run, so every freed block "dies
+// young"; that alone must not make a site short-lived. Site 0 keeps blocks over many other
+// allocations (random lifetimes), site 1 frees each block at once: without ops and
+// without a collection, only site 1 is short-lived (temp_K).
+TEST(LifetimeClassifier, ANurseryThatNeverCollectedDoesNotMakeEverySiteShortLived) {
+    EventBuilder b;
+    std::vector<uint64_t> kept;
+    for (int i = 0; i < 20; ++i) {
+        kept.push_back(b.alloc(0, 32));
+        b.free(b.alloc(1, 16));
+        if (kept.size() > 5) {
+            b.free(kept.front());
+            kept.erase(kept.begin());
+        }
+    }
+    for (uint64_t k : kept) b.free(k);
+    EventAnalyzer analyzer(SiteMap::identity(2), small_params(8u << 20));
+    for (const auto& e : b.events) analyzer.on_event(e);
+    RunMetrics m = analyzer.finish();
+    EXPECT_EQ(m.run.collections, 0u);
+    EXPECT_EQ(m.sites[0].dies_young, 20u) << "the nursery alone calls them young";
+    EXPECT_EQ(m.sites[0].lifetime, LifetimeClass::Mixed);
+    EXPECT_EQ(m.sites[1].lifetime, LifetimeClass::ShortLived);
+}
+
+// With ops counted, age is in ops: blocks freed in a later op are not short-lived even
+// though no collection separated their birth and death; blocks freed within their op are.
+TEST(LifetimeClassifier, WithOpsAYoungBlockIsOneFreedWithinItsOp) {
+    EventBuilder b;
+    uint64_t previous = 0;
+    for (int op = 0; op < 10; ++op) {
+        const uint64_t carried = b.alloc(0, 32);  // freed in the next op
+        if (previous != 0) b.free(previous);
+        previous = carried;
+        b.free(b.alloc(1, 16));
+        b.ops();
+    }
+    b.free(previous);
+    EventAnalyzer analyzer(SiteMap::identity(2), small_params(8u << 20));
+    for (const auto& e : b.events) analyzer.on_event(e);
+    RunMetrics m = analyzer.finish();
+    EXPECT_GE(m.sites[0].dies_young, 9u) << "the nursery alone calls them young";
+    EXPECT_EQ(m.sites[0].freed_within_op, 0u);
+    EXPECT_NE(m.sites[0].lifetime, LifetimeClass::ShortLived);
+    EXPECT_EQ(m.sites[1].freed_within_op, 10u);
+    EXPECT_EQ(m.sites[1].lifetime, LifetimeClass::ShortLived);
+}
+
 TEST(LifetimeClassifier, ThePhaseWhoseEndFreesTheBlocksIsNamed) {
     // Site 0: a parse tree made in "parse" and freed right after it ends, before "compile"
     // begins: the end of "parse" freed it. Site 1: two blocks freed at the end of "parse",
