@@ -134,9 +134,9 @@ std::vector<std::string> load_unnamed_hints(schema::Database& db, int64_t run_id
 }
 
 // Per site index: the construct its top stack's library frames name (stack_construct.h).
-std::vector<source::SourceConstruct> load_stack_constructs(schema::Database& db, int64_t run_id,
-                                                           const schema::StoredStacks& stacks) {
+std::vector<source::SourceConstruct> load_stack_constructs(schema::Database& db, int64_t run_id) {
     std::vector<source::SourceConstruct> out;
+    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     auto s = db.prepare("SELECT site_id, function, top_node FROM sites WHERE run_id = ? ORDER BY site_id");
     s.bind(1, run_id);
     std::vector<schema::StackFrame> frames;
@@ -252,11 +252,10 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
     if (sources) result.sources = sources->analyze(db, run_id);
     const auto start = std::chrono::steady_clock::now();
     SiteNames names = load_site_names(db, run_id, settings.suppressions);
-    const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     AnalysisInput input{load_site_map(db, run_id), facts.ops,
                         merge_constructs(result.sources ? source::constructs_by_site(*result.sources)
                                                         : std::vector<source::SourceConstruct>{},
-                                         load_stack_constructs(db, run_id, stacks)),
+                                         load_stack_constructs(db, run_id)),
                         std::move(names.runtime_modules), std::move(names.startup), std::move(names.functions),
                         std::move(names.suppressed), load_unnamed_hints(db, run_id, names.unnamed_modules)};
     result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
