@@ -1,7 +1,9 @@
 // analysis_store.cpp — see analysis_store.h.
 #include "analyzers/analysis_store.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "analyzers/analysis_params.h"
 #include "schema/ids.h"
@@ -88,6 +90,7 @@ ALLOCPROF_TABLE_IO(WindowRecord, "analysis_windows", ALLOCPROF_WINDOW_COLUMNS, "
 ALLOCPROF_TABLE_IO(SiteRecord, "analysis_sites", ALLOCPROF_SITE_COLUMNS, "site_id")
 ALLOCPROF_TABLE_IO(PlanRecord, "plan_items", ALLOCPROF_PLAN_COLUMNS, "item_index")
 ALLOCPROF_TABLE_IO(GcRecord, "analysis_gc", ALLOCPROF_GC_COLUMNS, "window, language, generation")
+ALLOCPROF_TABLE_IO(WindowSiteRecord, "analysis_window_sites", ALLOCPROF_WINDOW_SITE_COLUMNS, "window, site_id")
 
 #undef ALLOCPROF_TABLE_IO
 #undef ALLOCPROF_READ
@@ -96,7 +99,7 @@ ALLOCPROF_TABLE_IO(GcRecord, "analysis_gc", ALLOCPROF_GC_COLUMNS, "window, langu
 #undef ALLOCPROF_COLUMN_NAME
 
 const char* const kAnalysisTables[] = {"analysis", "analysis_windows", "analysis_sites", "plan_items",
-                                       "analysis_gc"};
+                                       "analysis_gc", "analysis_window_sites"};
 
 int64_t signed_count(uint64_t n) { return static_cast<int64_t>(n); }
 
@@ -215,7 +218,16 @@ StoredAnalysis stored_form(const RunAnalysis& a, AnalysisRecord header, std::vec
     out.analysis.unmatched_frees = signed_count(a.metrics.unmatched_frees);
     out.analysis.negligible_items = a.plan.negligible_items;
     out.windows.push_back(window_record(a.metrics.run));
-    for (const WindowMetrics& phase : a.metrics.phases) out.windows.push_back(window_record(phase));
+    for (const WindowMetrics& phase : a.metrics.phases) {
+        out.windows.push_back(window_record(phase));
+        for (const SiteWindowCounts& c : phase.sites)
+            out.window_sites.push_back({phase.name, schema::site_id(schema::SiteIndex(c.site)).value,
+                                        signed_count(c.allocations), signed_count(c.bytes_allocated),
+                                        signed_count(c.nursery_bytes)});
+    }
+    std::sort(out.window_sites.begin(), out.window_sites.end(), [](const WindowSiteRecord& x, const WindowSiteRecord& y) {
+        return std::tie(x.window, x.site_id) < std::tie(y.window, y.site_id);
+    });
     std::vector<const SiteRank*> rank_of(a.metrics.sites.size(), nullptr);
     for (const SiteRank& r : a.ranks)
         if (r.site < rank_of.size()) rank_of[r.site] = &r;
@@ -259,6 +271,7 @@ void write_analysis(schema::Database& db, int64_t run_id, const StoredAnalysis& 
     insert_rows(db, run_id, stored.sites);
     insert_rows(db, run_id, stored.plan);
     insert_rows(db, run_id, stored.gc);
+    insert_rows(db, run_id, stored.window_sites);
     t.commit();
 }
 
@@ -276,6 +289,7 @@ StoredAnalysis read_analysis(schema::Database& db, int64_t run_id) {
     select_rows(db, run_id, out.sites);
     select_rows(db, run_id, out.plan);
     if (db.has_table("analysis_gc")) select_rows(db, run_id, out.gc);
+    if (db.has_table("analysis_window_sites")) select_rows(db, run_id, out.window_sites);
     return out;
 }
 

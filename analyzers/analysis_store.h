@@ -120,6 +120,13 @@ namespace allocprof::analyzers {
     X(double, cumulative_bytes_per_op)                                                         \
     X(double, cumulative_gen0_star_1k)
 
+#define ALLOCPROF_WINDOW_SITE_COLUMNS(X)                                                       \
+    X(std::string, window)                                                                     \
+    X(int64_t, site_id)                                                                        \
+    X(int64_t, allocations)                                                                    \
+    X(int64_t, bytes_allocated)                                                                \
+    X(int64_t, nursery_bytes)
+
 #define ALLOCPROF_GC_COLUMNS(X)                                                                \
     X(std::string, window)                                                                     \
     X(std::string, language)                                                                   \
@@ -149,6 +156,11 @@ struct PlanRecord {
     ALLOCPROF_PLAN_COLUMNS(ALLOCPROF_DECLARE_FIELD)
     bool operator==(const PlanRecord&) const = default;
 };
+// analysis_window_sites: per phase window, what each site allocated in it.
+struct WindowSiteRecord {
+    ALLOCPROF_WINDOW_SITE_COLUMNS(ALLOCPROF_DECLARE_FIELD)
+    bool operator==(const WindowSiteRecord&) const = default;
+};
 // analysis_gc: the interpreter's real collections per window, language and generation.
 struct GcRecord {
     ALLOCPROF_GC_COLUMNS(ALLOCPROF_DECLARE_FIELD)
@@ -164,6 +176,7 @@ struct StoredAnalysis {
     std::vector<SiteRecord> sites;      // by site_id
     std::vector<PlanRecord> plan;       // by item_index
     std::vector<GcRecord> gc;           // by window, language, generation
+    std::vector<WindowSiteRecord> window_sites;  // by window, site_id
     bool operator==(const StoredAnalysis&) const = default;
 };
 

@@ -63,7 +63,14 @@ void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t
         w.sizes.add(size);
     };
     count(run_);
-    if (open_window_ != kNoWindow) count(windows_[open_window_]);
+    if (open_window_ != kNoWindow) {
+        WindowState& w = windows_[open_window_];
+        count(w);
+        SiteWindowCounts& c = w.sites[site];
+        ++c.allocations;
+        c.bytes_allocated += size;
+        if (b.placement.in_nursery) c.nursery_bytes += size;
+    }
 
     live_bytes_ += size;
     ++live_blocks_;
@@ -218,6 +225,13 @@ WindowMetrics EventAnalyzer::window_metrics(const WindowState& w, uint32_t index
     m.ops = whole_run ? run_ops_.value_or(ops_total_) : w.ops;
     m.per_run = m.ops == 0;
     const double ops = m.per_run ? 1.0 : static_cast<double>(m.ops);
+    m.sites.reserve(w.sites.size());
+    for (const auto& [site, counts] : w.sites) {
+        m.sites.push_back(counts);
+        m.sites.back().site = site;
+    }
+    std::sort(m.sites.begin(), m.sites.end(),
+              [](const SiteWindowCounts& a, const SiteWindowCounts& b) { return a.site < b.site; });
     m.allocations = w.allocations;
     m.reallocs = w.reallocs;
     m.frees = w.frees;

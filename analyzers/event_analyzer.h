@@ -78,6 +78,7 @@ private:
         uint64_t peak_live = 0, peak_event = 0;
         SlopeSums slope;
         SizeSketch sizes;
+        std::unordered_map<uint32_t, SiteWindowCounts> sites;  // phases only: by site
         explicit WindowState(uint32_t exact) : sizes(exact) {}
     };
 

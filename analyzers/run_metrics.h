@@ -19,6 +19,14 @@
 
 namespace allocprof::analyzers {
 
+// One site's allocations in one phase window (the whole run has them in SiteMetrics).
+struct SiteWindowCounts {
+    uint32_t site = 0;
+    uint64_t allocations = 0;    // DHAT rule, as WindowMetrics::allocations
+    uint64_t bytes_allocated = 0;
+    uint64_t nursery_bytes = 0;  // bytes of allocations below L
+};
+
 struct WindowMetrics {
     std::string name;            // "run" for the whole run, else the phase name
     bool whole_run = false;
@@ -55,6 +63,10 @@ struct WindowMetrics {
 
     std::optional<double> leak_slope;  // bytes per op (leak_slope.h); none without 2 samples
     uint64_t slope_samples = 0;
+
+    // Phases only: the sites that allocated in the window, by site (what a scenario's
+    // measured phase makes of each site, without its start-up).
+    std::vector<SiteWindowCounts> sites;
 
     SizeQuantiles sizes;
 };

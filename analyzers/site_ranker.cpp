@@ -20,9 +20,9 @@ std::string sites_phrase(uint32_t n) {
     return std::to_string(n) + (n == 1 ? " larger site" : " larger sites");
 }
 
-Tier promote(Tier t) { return t == Tier::Critical ? Tier::Critical : static_cast<Tier>(static_cast<int>(t) - 1); }
-
 }  // namespace
+
+Tier promoted(Tier t) { return t == Tier::Critical ? Tier::Critical : static_cast<Tier>(static_cast<int>(t) - 1); }
 
 const char* to_string(Tier tier) {
     switch (tier) {
@@ -34,6 +34,30 @@ const char* to_string(Tier tier) {
     case Tier::Suppressed: return "suppressed";
     }
     return "low";
+}
+
+BandPlacement band_tier(double impact, const std::string& impact_metric, double cumulative_before,
+                        double cumulative_after, uint32_t larger_sites, bool allocates, const TierParams& tp,
+                        const std::string& where) {
+    const std::string what = units::format_percent(impact) + " of " + impact_metric;
+    auto band_rule = [&](double limit) {
+        const std::string lim = units::format_percent(limit);
+        if (cumulative_after >= limit - kEps)
+            return larger_sites == 0 ? "alone reaches " + lim + " of cumulative impact"
+                                     : "together with " + sites_phrase(larger_sites) + " reaches " + lim +
+                                           " of cumulative impact";
+        return (larger_sites == 0 ? std::string("the largest site") : "with " + sites_phrase(larger_sites)) +
+               ", cumulative impact " + units::format_percent(cumulative_after) + ", still under " + lim;
+    };
+    if (!allocates || impact <= 0) return {Tier::Low, "low: no allocations " + where};
+    if (cumulative_before < tp.critical - kEps) return {Tier::Critical, "critical: " + what + "; " + band_rule(tp.critical)};
+    if (impact >= tp.single_site_critical - kEps)
+        return {Tier::Critical, "critical: " + what + "; a single site at " +
+                                    units::format_percent(tp.single_site_critical) + " or more is critical"};
+    if (cumulative_before < tp.high - kEps) return {Tier::High, "high: " + what + "; " + band_rule(tp.high)};
+    if (cumulative_before < tp.medium - kEps) return {Tier::Medium, "medium: " + what + "; " + band_rule(tp.medium)};
+    return {Tier::Low, "low: " + what + "; the " + sites_phrase(larger_sites) + " already reach " +
+                           units::format_percent(tp.medium) + " of cumulative impact"};
 }
 
 std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& params) {
@@ -101,36 +125,10 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         cumulative += r.impact;
         r.cumulative_after = total_impact > 0 ? cumulative / total_impact : 0;
 
-        const std::string what = units::format_percent(r.impact) + " of " + r.impact_metric;
-        auto band_rule = [&](double limit) {
-            const std::string lim = units::format_percent(limit);
-            if (r.cumulative_after >= limit - kEps)
-                return i == 0 ? "alone reaches " + lim + " of cumulative impact"
-                              : "together with " + sites_phrase(i) + " reaches " + lim + " of cumulative impact";
-            return (i == 0 ? std::string("the largest site") : "with " + sites_phrase(i)) + ", cumulative impact " +
-                   units::format_percent(r.cumulative_after) + ", still under " + lim;
-        };
-        if (s.allocations == 0 || r.impact <= 0) {
-            r.base_tier = Tier::Low;
-            r.rule = "low: no allocations in this run";
-        } else if (r.cumulative_before < tp.critical - kEps) {
-            r.base_tier = Tier::Critical;
-            r.rule = "critical: " + what + "; " + band_rule(tp.critical);
-        } else if (r.impact >= tp.single_site_critical - kEps) {
-            r.base_tier = Tier::Critical;
-            r.rule = "critical: " + what + "; a single site at " + units::format_percent(tp.single_site_critical) +
-                     " or more is critical";
-        } else if (r.cumulative_before < tp.high - kEps) {
-            r.base_tier = Tier::High;
-            r.rule = "high: " + what + "; " + band_rule(tp.high);
-        } else if (r.cumulative_before < tp.medium - kEps) {
-            r.base_tier = Tier::Medium;
-            r.rule = "medium: " + what + "; " + band_rule(tp.medium);
-        } else {
-            r.base_tier = Tier::Low;
-            r.rule = "low: " + what + "; the " + sites_phrase(i) + " already reach " + units::format_percent(tp.medium) +
-                     " of cumulative impact";
-        }
+        const BandPlacement band = band_tier(r.impact, r.impact_metric, r.cumulative_before, r.cumulative_after, i,
+                                             s.allocations > 0, tp, "in this run");
+        r.base_tier = band.tier;
+        r.rule = band.rule;
 
         // Promotions: each reason in words, one tier at most.
         const PromotionParams& pp = params.promotion;
@@ -157,7 +155,7 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         }
         r.tier = r.base_tier;
         if (!r.promotions.empty() && r.base_tier != Tier::Critical) {
-            r.tier = promote(r.base_tier);
+            r.tier = promoted(r.base_tier);
             std::string reasons;
             for (const std::string& p : r.promotions) reasons += (reasons.empty() ? "" : "; ") + p;
             r.rule = std::string(to_string(r.tier)) + ", promoted from " + to_string(r.base_tier) + ": " + reasons +

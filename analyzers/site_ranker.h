@@ -53,5 +53,18 @@ struct SiteRank {
 // In impact order.
 std::vector<SiteRank> rank_sites(const RunMetrics& metrics, const AnalysisParams& params);
 
+// The band rule above for one site of the tiers, before promotion: its tier and the rule in
+// words. `larger_sites`: the sites of the tiers before it; `where` completes "no
+// allocations ..." for a site that has none ("in this run").
+struct BandPlacement {
+    Tier tier = Tier::Low;
+    std::string rule;
+};
+BandPlacement band_tier(double impact, const std::string& impact_metric, double cumulative_before,
+                        double cumulative_after, uint32_t larger_sites, bool allocates, const TierParams& tier_params,
+                        const std::string& where);
+// One tier up (critical stays critical).
+Tier promoted(Tier tier);
+
 
 }  // namespace allocprof::analyzers

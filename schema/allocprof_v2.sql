@@ -381,6 +381,19 @@ CREATE TABLE IF NOT EXISTS analysis_gc (
     PRIMARY KEY (run_id, window, language, generation)
 );
 
+-- What each site allocated in each phase window (the whole run's figures are in
+-- analysis_sites): a scenario's measured phase, or the warm-up it leaves out, per site.
+-- Written by: analyzers/.
+CREATE TABLE IF NOT EXISTS analysis_window_sites (
+    run_id           INTEGER NOT NULL REFERENCES runs(run_id),
+    window           TEXT NOT NULL,     -- a phase name, as analysis_windows.window (never '')
+    site_id          INTEGER NOT NULL,  -- sites.site_id; only sites that allocated in the window
+    allocations      INTEGER NOT NULL,  -- allocations born while the window was open
+    bytes_allocated  INTEGER NOT NULL,
+    nursery_bytes    INTEGER NOT NULL,  -- of them, bytes of allocations below L
+    PRIMARY KEY (run_id, window, site_id)
+);
+
 -- One row per analysed run.  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS analysis (
     run_id            INTEGER PRIMARY KEY REFERENCES runs(run_id),
