@@ -20,18 +20,7 @@ const char* css();
 const char* js();
 }  // namespace html_assets
 
-namespace {
-
-using nlohmann::json;
-
-// Memory samples drawn at most; a longer series keeps, per bucket of samples, the one with
-// the most live heap and the one with the most RSS, so no peak disappears.
-constexpr size_t kMaxMemorySamples = 4000;
-constexpr size_t kMemoryBuckets = 2000;
-// Rows of the site table (all sites up to this; the JSON report has every one).
-constexpr size_t kMaxSiteRows = 1000;
-
-std::string esc(std::string_view text) {
+std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size() + 16);
     for (char c : text) {
@@ -47,16 +36,13 @@ std::string esc(std::string_view text) {
     return out;
 }
 
-// Text with markdown `code spans` (report_model.h: gaps, next steps, plan text) as escaped
-// HTML with <code> elements. A span opens with a run of n backticks and closes at the next
-// run of exactly n; one padding space on each side is dropped (report_format.h md_code).
-std::string inline_html(std::string_view text) {
+std::string html_inline(std::string_view text) {
     std::string out;
     size_t i = 0;
     while (i < text.size()) {
         if (text[i] != '`') {
             const size_t next = text.find('`', i);
-            out += esc(text.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i));
+            out += html_escape(text.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i));
             i = next == std::string_view::npos ? text.size() : next;
             continue;
         }
@@ -79,11 +65,27 @@ std::string inline_html(std::string_view text) {
         }
         std::string_view body = text.substr(i + n, close - i - n);
         if (body.size() >= 2 && body.front() == ' ' && body.back() == ' ') body = body.substr(1, body.size() - 2);
-        out += "<code>" + esc(body) + "</code>";
+        out += "<code>" + html_escape(body) + "</code>";
         i = close + n;
     }
     return out;
 }
+
+const char* html_stylesheet() { return html_assets::css(); }
+
+
+namespace {
+
+using nlohmann::json;
+std::string esc(std::string_view text) { return html_escape(text); }
+std::string inline_html(std::string_view text) { return html_inline(text); }
+
+// Memory samples drawn at most; a longer series keeps, per bucket of samples, the one with
+// the most live heap and the one with the most RSS, so no peak disappears.
+constexpr size_t kMaxMemorySamples = 4000;
+constexpr size_t kMemoryBuckets = 2000;
+// Rows of the site table (all sites up to this; the JSON report has every one).
+constexpr size_t kMaxSiteRows = 1000;
 
 std::string num(double v) {
     char buf[40];

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "reports/report_model.h"
 
@@ -24,5 +25,13 @@ namespace allocprof::reports {
 // `report` must be loaded with ReportParts::views (report_loader.h) for the flame graph and
 // the memory chart; without them the page says there is nothing to draw.
 std::string render_html(const Report& report);
+
+// For other pages of the same look (the suite document): text escaped for HTML; text with
+// markdown `code spans` as escaped HTML with <code> elements (a span opens with a run of n
+// backticks and closes at the next run of exactly n; one padding space on each side is
+// dropped, as report_format.h md_code writes them); the report's stylesheet.
+std::string html_escape(std::string_view text);
+std::string html_inline(std::string_view text);
+const char* html_stylesheet();
 
 }  // namespace allocprof::reports

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "e2e/e2e_test.h"
 
@@ -163,6 +164,33 @@ TEST(LuaSuite, EveryScenarioRecordsItsOpsScriptLinesAndExactAllocsPerOp) {
     const std::map<std::string, long long> per_op = {{"ClosureCapture", 5}, {"MetatableInterop", 12}};
     for (const Scenario& s : scenarios)
         if (per_op.count(s.name)) expect_allocs_per_op(db, s, run_ids[s.name], per_op.at(s.name));
+
+    // The suite document: one baseline row per scenario, in the suite's order, with the
+    // measured phase's ops and the same exact allocs/op; each site once; no target twice;
+    // Lua's start-up (luaL_openlibs, lua_newstate) outside the tiers.
+    const json doc = allocprof_json({"report", db.string(), "--format", "json"});
+    EXPECT_EQ(doc.at("format"), "allocprof-suite-report");
+    ASSERT_EQ(doc.at("baseline").size(), scenarios.size());
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+        const json& row = doc["baseline"][i];
+        EXPECT_EQ(row.at("name"), scenarios[i].name);
+        EXPECT_EQ(row.at("ops").get<double>(), static_cast<double>(scenarios[i].ops)) << scenarios[i].name;
+        if (per_op.count(scenarios[i].name)) {
+            EXPECT_EQ(row.at("allocs_per_op").get<double>(), static_cast<double>(per_op.at(scenarios[i].name)))
+                << scenarios[i].name;
+        }
+    }
+    std::set<std::string> keys, targets;
+    for (const json& site : doc.at("sites")) {
+        EXPECT_TRUE(keys.insert(site.at("site_key").get<std::string>()).second) << site.dump();
+        const std::string f = site.at("function");
+        if (f == "luaL_openlibs" || f == "lua_newstate") {
+            EXPECT_EQ(site.at("tier"), "runtime") << f;
+        }
+    }
+    for (const json& p : doc.at("plan"))
+        EXPECT_TRUE(targets.insert(p.at("site_key").get<std::string>()).second) << "a target twice: " << p.dump();
+    EXPECT_EQ(doc.at("runtime").at("startup_modules"), json::array({"lua5.4"}));
 }
 
 // The same closures, seen from the debug Lua's own functions: luaF_newLclosure 3 per op,
