@@ -164,6 +164,7 @@ int run_suite(const SuiteOptions& o) {
                                " scenarios failed; "
                          : "suite: all " + std::to_string(suite.scenarios.size()) + " scenarios recorded; ")
               << out_path << "\n";
+    std::cout << "next: allocprof report " << out_path << " (the suite document of every scenario)\n";
     return failed ? kExitFinding : kExitOk;
 }
 

@@ -5,9 +5,9 @@
 #
 # Then the Lua and Python scenario suites (samples/lua/suite.json, samples/python/suite.json:
 # six benchmark-style scripts each, each counting its ops), recorded and analysed into
-# ./allocprof-demo-LANG-suite.db: each scenario's markdown report is kept in
-# ./allocprof-demo-LANG-suite/NAME.md, and a short summary is printed (the suite's per-op
-# line of every scenario, and the script lines that allocate most in each).
+# ./allocprof-demo-LANG-suite.db, and the suite document of each — a baseline row per
+# scenario, one site inventory, one plan, the missing coverage — printed and kept in
+# ./allocprof-demo-LANG-suite.md.
 # ALLOCPROF_DEMO_SUITE=0 skips the suites.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,68 +30,19 @@ echo "allocprof demo: the run is in $db, its report in $report" >&2
 if [ "${ALLOCPROF_DEMO_SUITE:-1}" = 0 ]; then exit 0; fi
 
 # The scenario suites. `suite` prints one line per scenario (its measured phase's
-# allocs/op, B/op, Gen0*, peak live); it exits 1 when a scenario fails, which the summary
-# still shows before the demo fails.
+# allocs/op, B/op, Gen0*, peak live) and exits 1 when a scenario fails; the suite
+# document (`allocprof report SUITE.db`) is printed either way before the demo fails.
 
-# The top script locations of a run, one markdown bullet each: allocations, share, and the
-# script line (for a library function such as gsub, the line that called it).
-script_lines() {
-  "$build/bin/allocprof" top "$suite_db" --run "$1" --group script -n 3 | awk -v root="$root/" '
-    function flush() {
-      if (!name) return
-      where = location
-      if (location == "[C]" && caller != "") where = "called at " caller
-      if (location == "[]") where = "(the interpreter before the script)"
-      else if (location != "[C]" && location !~ /:[0-9]+$/) where = location " (entry)"
-      gsub(root, "", where)
-      gsub(root, "", name)
-      printf "- %s: `%s` %s\n", allocs, name, where
-      name = ""
-    }
-    /^#[0-9]+  / {
-      flush()
-      split($0, part, "  ")
-      name = part[2]; location = part[3]; allocs = ""; caller = ""
-      sub(/ \[(lua|python)\]$/, "", location)
-      next
-    }
-    name && allocs == "" && / allocations \(/ {
-      allocs = $0; sub(/^ +/, "", allocs); sub(/\), .*/, ")", allocs)
-      next
-    }
-    name && caller == "" && /^      at / && $0 !~ /\(\[C\]\)$/ {
-      caller = $0; sub(/.*\(/, "", caller); sub(/\)$/, "", caller)
-    }
-    END { flush() }'
-}
-
-# demo_suite LANG TITLE: records, analyses and summarizes samples/LANG/suite.json.
+# demo_suite LANG TITLE: records samples/LANG/suite.json and prints its suite document.
 demo_suite() {
-  local lang="$1" title="$2" suite_out status=0
+  local lang="$1" title="$2" suite_db suite_doc status=0
   suite_db="${db%.db}-$lang-suite.db"
-  suite_reports="${db%.db}-$lang-suite"
-  mkdir -p "$suite_reports"
-  suite_out="$(run suite "$root/samples/$lang/suite.json" -o "$suite_db")" || status=$?
+  suite_doc="${db%.db}-$lang-suite.md"
+  run suite "$root/samples/$lang/suite.json" -o "$suite_db" >&2 || status=$?
+  run report "$suite_db" -o "$suite_doc"
   echo
-  echo "# $title scenario suite: samples/$lang/suite.json"
-  echo
-  echo "Each scenario's measured phase (\`allocprof suite\`):"
-  echo
-  echo '```'
-  echo "$suite_out"
-  echo '```'
-  echo
-  echo "## Where each scenario allocates (top script locations, whole run)"
-  "$build/bin/allocprof" summary "$suite_db" |
-    sed -n 's/^run \([0-9][0-9]*\): .*\[scenario \(.*\)\]$/\1 \2/p' |
-    while read -r id name; do
-      "$build/bin/allocprof" report "$suite_db" --run "$id" -o "$suite_reports/$name.md"
-      echo
-      echo "**$name** (report: \`$suite_reports/$name.md\`)"
-      echo
-      script_lines "$id"
-    done
-  echo "allocprof demo: the $title suite's runs are in $suite_db, their reports in $suite_reports/" >&2
+  cat "$suite_doc"
+  echo "allocprof demo: the $title suite's runs are in $suite_db, its suite document in $suite_doc" >&2
   return "$status"
 }
 suite_status=0

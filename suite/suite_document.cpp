@@ -325,12 +325,12 @@ SuiteDocument load_suite_document(schema::Database& db) {
     }
     std::vector<size_t> order(doc.sites.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto group = [&](size_t i) {
+    auto group_of = [&](size_t i) {
         const std::string& t = doc.sites[i].tier;
         return t.empty() ? 0 : t == "unmeasured" ? 1 : t == "runtime" ? 2 : 3;
     };
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        if (group(a) != group(b)) return group(a) < group(b);
+        if (group_of(a) != group_of(b)) return group_of(a) < group_of(b);
         if (doc.sites[a].impact != doc.sites[b].impact) return doc.sites[a].impact > doc.sites[b].impact;
         return doc.sites[a].site_key < doc.sites[b].site_key;
     });
@@ -403,6 +403,27 @@ SuiteDocument load_suite_document(schema::Database& db) {
                 apart.unfreed_bytes += static_cast<int64_t>(static_cast<double>(row.unfreed_bytes) * share + 0.5);
             }
         }
+
+    // A site that makes half of a scenario's allocations or bytes is that scenario's story.
+    for (size_t s = 0; s < n; ++s) {
+        const SuiteSite* top = nullptr;
+        double top_share = 0;
+        for (const SuiteSite& site : doc.sites) {
+            if (outside_kind(site.tier) || site.tier == "unmeasured") continue;
+            const double share = std::max(site.scenarios[s].allocs_share, site.scenarios[s].bytes_share);
+            if (share > top_share) {
+                top = &site;
+                top_share = share;
+            }
+        }
+        if (top != nullptr && top_share >= 0.5) {
+            const SiteInScenario& in = top->scenarios[s];
+            doc.scenarios[s].notes.push_back("`" + top->function + "` makes " +
+                                             (in.allocs_share >= in.bytes_share
+                                                  ? reports::format_percent(in.allocs_share) + " of its allocations"
+                                                  : reports::format_percent(in.bytes_share) + " of its bytes"));
+        }
+    }
 
     // ---- one plan ------------------------------------------------------------------------
     struct KindSaving {

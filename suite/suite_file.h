@@ -27,7 +27,8 @@
 // The measured window of a scenario (what compare gates on): the phase measure_phase if
 // given; else the whole run minus every occurrence of warmup_phase if given (allocations,
 // bytes, ops and nursery bytes of the phase subtracted; peak live and unfreed stay the
-// whole run's); else the whole run. Per-site numbers are always the whole run's.
+// whole run's); else the whole run. compare's per-site numbers are the whole run's; the
+// suite document's (suite_document.h) are the measured window's.
 #pragma once
 
 #include <cstdint>

@@ -89,12 +89,13 @@ protected:
 
 class ReportGolden : public Report {
 protected:
-    // Renders the checked-in database (copied: the source tree may be read-only) with
-    // `extra` and compares with, or rewrites, golden_dir()/expected_name.
-    void check(const std::vector<std::string>& extra, const std::string& expected_name) {
-        const fs::path source = golden_dir() / "markers.db";
+    // Renders the checked-in database `db_name` (copied: the source tree may be read-only)
+    // with `extra` and compares with, or rewrites, golden_dir()/expected_name.
+    void check(const std::vector<std::string>& extra, const std::string& expected_name,
+               const std::string& db_name = "markers.db") {
+        const fs::path source = golden_dir() / db_name;
         ASSERT_TRUE(fs::exists(source)) << source;
-        const fs::path copy = dir_ / "markers.db";  // the report names the file: same name
+        const fs::path copy = dir_ / db_name;  // the report names the file: same name
         fs::copy_file(source, copy);
         ProcessResult p = report(copy, extra);
         ASSERT_TRUE(p.exited_with(0)) << p.describe();
@@ -114,6 +115,11 @@ protected:
 TEST_F(ReportGolden, Markdown) { check({}, "markers.md"); }
 
 TEST_F(ReportGolden, Json) { check({"--format", "json"}, "markers.json"); }
+
+// The suite document of samples/suite/vm_suite.json's two scenarios.
+TEST_F(ReportGolden, SuiteMarkdown) { check({}, "vm_suite.md", "vm_suite.db"); }
+
+TEST_F(ReportGolden, SuiteJson) { check({"--format", "json"}, "vm_suite.json", "vm_suite.db"); }
 
 // -o writes the same bytes as stdout.
 TEST_F(ReportGolden, OutputFileHoldsTheSameReport) {
