@@ -11,7 +11,9 @@
 //   is not reached; box_number and build_name are reached by one scenario each; shared_step,
 //   run by both, is neither;
 // - markdown, HTML and JSON, byte-identical when rendered twice; --scenario and --run give
-//   one run's report; bad choices exit 2.
+//   one run's report; bad choices exit 2;
+// and on the repo's own suites: samples/suite/suite.json (the interpreter measured without
+// its compile phase, exactly) and samples/python/suite.json.
 #include <fstream>
 #include <set>
 
@@ -26,11 +28,14 @@ class SuiteReport : public E2eTest {
 protected:
     fs::path suite_db() const { return dir_ / "vm.db"; }
 
-    void record_suite() {
-        ProcessResult r = run_process({allocprof_binary().string(), "suite",
-                                       (samples_source_dir() / "suite" / "vm_suite.json").string(), "-o",
-                                       suite_db().string()});
-        ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    void record_suite(const fs::path& suite = samples_source_dir() / "suite" / "vm_suite.json") {
+        ProcessOptions options;
+        options.timeout = std::chrono::seconds(300);
+        ProcessResult r =
+            run_process({allocprof_binary().string(), "suite", suite.string(), "-o", suite_db().string()}, options);
+        ASSERT_TRUE(r.exited_with(0)) << r.describe() << "\n" << r.out;
+        EXPECT_NE(r.out.find("next: allocprof report " + suite_db().string() + " (the suite document"), std::string::npos)
+            << r.out;
     }
     ProcessResult report(const std::vector<std::string>& options) {
         std::vector<std::string> argv = {allocprof_binary().string(), "report", suite_db().string()};
@@ -169,6 +174,69 @@ TEST_F(SuiteReport, MarkdownHtmlAndJsonAreStableAndOneRunIsStillReportable) {
     EXPECT_TRUE(unknown.exited_with(2)) << unknown.describe();
     EXPECT_NE(unknown.err.find("holds no scenario 'Nope' (scenarios: Numbers, Strings)"), std::string::npos)
         << unknown.err;
+}
+
+// Each site once and each plan target once, in any suite document.
+void expect_each_site_and_target_once(const json& doc) {
+    std::set<std::string> keys, targets;
+    for (const json& site : doc.at("sites"))
+        EXPECT_TRUE(keys.insert(site.at("site_key").get<std::string>()).second) << "a site twice: " << site.dump();
+    for (const json& p : doc.at("plan"))
+        EXPECT_TRUE(targets.insert(p.at("site_key").get<std::string>()).second) << "a target twice: " << p.dump();
+}
+
+// The repo's own suite (samples/suite/suite.json): the interpreter scenario measures the
+// whole run minus its "compile" phase, so its AST nodes (131, made and freed in "compile")
+// are outside the window and the tiers, and its row counts exactly the rest: 182 per op,
+// the one snapshot, the 12 constants and libstdc++'s pool (samples/interp/interp.cpp).
+TEST_F(SuiteReport, TheReposSuiteMeasuresTheInterpreterWithoutItsCompilePhase) {
+    if (!find_on_path("lua5.4")) GTEST_SKIP() << "lua5.4 is not on PATH (the suite's lua-tables scenario)";
+    ASSERT_NO_FATAL_FAILURE(record_suite(samples_source_dir() / "suite" / "suite.json"));
+    const json doc = report_json();
+    expect_each_site_and_target_once(doc);
+    std::vector<std::string> names;
+    for (const json& b : doc.at("baseline")) names.push_back(b.at("name"));
+    EXPECT_EQ(names, (std::vector<std::string>{"hot-loop", "interpreter", "markers", "lua-tables"}));
+    const json& interp = doc["baseline"][1];
+    EXPECT_EQ(interp.at("window"), "whole run minus phase `compile`");
+    EXPECT_EQ(interp.at("ops").get<double>(), 2000.0);
+    EXPECT_EQ(interp.at("allocations").get<double>(), 182.0 * 2000 + 1 + 12 + 1);
+    const json* ast = nullptr;
+    for (const json& site : doc.at("sites"))
+        if (site.at("function").get<std::string>().find("::new_ast_node(") != std::string::npos) ast = &site;
+    ASSERT_NE(ast, nullptr) << "no new_ast_node site";
+    EXPECT_EQ(ast->at("tier"), "unmeasured");
+    // hot-loop measures its "execute" phase: one 48 B key per op, nothing else.
+    EXPECT_EQ(doc["baseline"][0].at("allocs_per_op").get<double>(), 1.0);
+    EXPECT_EQ(doc["baseline"][0].at("bytes_per_op").get<double>(), 48.0);
+}
+
+// The Python suite (samples/python/suite.json, six scenarios of /usr/bin/python3): one
+// document, the measured phase's 2000 ops in every row, CPython's start-up (importing site
+// and the standard modules) in the runtime line, the imports before the measured phase
+// outside the tiers.
+TEST_F(SuiteReport, ThePythonSuiteIsOneDocument) {
+    if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "/usr/bin/python3 is not installed";
+    ASSERT_NO_FATAL_FAILURE(record_suite(samples_source_dir() / "python" / "suite.json"));
+    const json doc = report_json();
+    expect_each_site_and_target_once(doc);
+    ASSERT_EQ(doc.at("baseline").size(), 6u);
+    for (const json& b : doc.at("baseline")) {
+        EXPECT_EQ(b.at("window"), "phase `execute`") << b.at("name");
+        EXPECT_EQ(b.at("ops").get<double>(), 2000.0) << b.at("name");
+    }
+    int startup = 0, unmeasured = 0;
+    for (const json& site : doc.at("sites")) {
+        if (site.at("function") == "Py_InitializeFromConfig") {
+            ++startup;
+            EXPECT_EQ(site.at("tier"), "runtime");
+        }
+        unmeasured += site.at("tier") == "unmeasured";
+    }
+    EXPECT_GT(startup, 0);
+    EXPECT_GT(unmeasured, 0) << "the scripts' imports allocate before the measured phase";
+    ASSERT_EQ(doc.at("runtime").at("startup_modules").size(), 1u);
+    EXPECT_EQ(doc.at("runtime").at("startup_modules")[0].get<std::string>().rfind("python3", 0), 0u);
 }
 
 }  // namespace
