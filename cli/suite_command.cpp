@@ -130,6 +130,8 @@ int run_suite(const SuiteOptions& o) {
             }
             std::vector<std::string> analyze = {"analyze", tmp};
             if (suite.config) analyze.insert(analyze.end(), {"--config", *suite.config});
+            if (suite.source_root) analyze.insert(analyze.end(), {"--source-root", *suite.source_root});
+            if (suite.compile_commands) analyze.insert(analyze.end(), {"--compile-commands", *suite.compile_commands});
             status = run_self(analyze);
             if (status != 0) {
                 failure = "analysis failed with exit status " + std::to_string(status);

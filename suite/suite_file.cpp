@@ -140,8 +140,9 @@ SuiteFile load_suite_file(const std::string& path) {
     if (!doc.is_object()) throw SuiteError(path + ": the suite must be a JSON object with \"scenarios\"");
     for (const auto& item : doc.items())
         if (item.key() != "scenarios" && item.key() != "config" && item.key() != "thresholds" &&
-            item.key() != "budgets")
-            throw SuiteError(path + ": unknown key '" + item.key() + "' (known: scenarios, config, thresholds, budgets)");
+            item.key() != "budgets" && item.key() != "source")
+            throw SuiteError(path + ": unknown key '" + item.key() +
+                             "' (known: scenarios, config, source, thresholds, budgets)");
     SuiteFile suite;
     suite.path = path;
     const std::string suite_dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
@@ -149,6 +150,23 @@ SuiteFile load_suite_file(const std::string& path) {
     if (doc.contains("config")) {
         fs::path c = sub(string_of(doc["config"], path + ": config"), path + ": config");
         suite.config = (c.is_absolute() ? c : fs::path(suite_dir) / c).lexically_normal().string();
+    }
+    if (doc.contains("source")) {
+        const json& source = doc["source"];
+        if (!source.is_object()) throw SuiteError(path + ": source: must be an object {\"root\", \"compile_commands\"}");
+        auto path_of = [&](const char* key) -> std::optional<std::string> {
+            if (!source.contains(key)) return std::nullopt;
+            const std::string where = path + ": source." + key;
+            fs::path p = sub(string_of(source[key], where), where);
+            return (p.is_absolute() ? p : fs::path(suite_dir) / p).lexically_normal().string();
+        };
+        for (const auto& item : source.items())
+            if (item.key() != "root" && item.key() != "compile_commands")
+                throw SuiteError(path + ": source: unknown key '" + item.key() + "' (known: root, compile_commands)");
+        suite.source_root = path_of("root");
+        suite.compile_commands = path_of("compile_commands");
+        if (suite.compile_commands && !suite.source_root)
+            throw SuiteError(path + ": source: compile_commands needs a root");
     }
     try {
         if (doc.contains("thresholds")) {

@@ -3,6 +3,8 @@
 //
 //   {
 //     "config": "allocprof.json",                      optional: analyze --config FILE
+//     "source": {"root": "src",                        optional: analyze --source-root DIR
+//                "compile_commands": "build/compile_commands.json"},   and --compile-commands
 //     "thresholds": {"allocs_per_op": "1%,0.001"},     optional: compare's defaults
 //     "budgets": [{"scenario": "hot", "metric": "allocs_per_op", "max": 1}],   optional
 //     "scenarios": [
@@ -64,6 +66,9 @@ struct SuiteScenario {
 struct SuiteFile {
     std::string path;
     std::optional<std::string> config;  // absolute
+    // "source": {"root": DIR, "compile_commands": FILE}: analyze --source-root and
+    // --compile-commands (absolute; relative to the suite file's folder as written).
+    std::optional<std::string> source_root, compile_commands;
     nlohmann::json thresholds = nlohmann::json::object();  // validated, as written
     nlohmann::json budgets = nlohmann::json::array();      // validated, as written
     std::vector<SuiteScenario> scenarios;

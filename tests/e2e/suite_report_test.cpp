@@ -239,5 +239,33 @@ TEST_F(SuiteReport, ThePythonSuiteIsOneDocument) {
     EXPECT_EQ(doc.at("runtime").at("startup_modules")[0].get<std::string>().rfind("python3", 0), 0u);
 }
 
+// The suite file's "source" names the tree to analyse: every file of the
+// compile_commands.json under the root is in the inventory (hot_loop.c too, which neither
+// scenario runs), instead of the program's own compilation unit. A key it does not know is
+// refused before anything is recorded.
+TEST_F(SuiteReport, TheSuiteFileCanNameTheSources) {
+    json suite = json::parse(std::ifstream(samples_source_dir() / "suite" / "vm_suite.json"));
+    suite["source"] = {{"root", (samples_source_dir() / "suite").string()},
+                       {"compile_commands", ALLOCPROF_TEST_COMPILE_COMMANDS}};
+    const fs::path file = dir_ / "vm_suite.json";
+    std::ofstream(file) << suite.dump();
+    ASSERT_NO_FATAL_FAILURE(record_suite(file));
+    RunDatabase d(suite_db());
+    EXPECT_EQ(d.scalar("SELECT count(*) FROM source_analysis WHERE compile_commands IS NOT NULL"), 2);
+    EXPECT_EQ(d.scalar("SELECT min(translation_units) FROM source_analysis"), 2) << "hot_loop.c and scenario_vm.c";
+    const json doc = report_json();
+    std::set<std::string> not_reached;
+    for (const json& f : doc.at("coverage").at("not_reached")) not_reached.insert(f.at("function"));
+    EXPECT_TRUE(not_reached.count("never_run"));
+    EXPECT_TRUE(not_reached.count("make_key")) << "hot_loop.c's functions are in the tree, and no scenario runs them";
+
+    suite["source"]["cache"] = "/tmp";
+    std::ofstream(file, std::ios::trunc) << suite.dump();
+    ProcessResult bad = run_process({allocprof_binary().string(), "suite", file.string(), "-o", (dir_ / "bad.db").string()});
+    EXPECT_TRUE(bad.exited_with(2)) << bad.describe();
+    EXPECT_NE(bad.err.find("source: unknown key 'cache' (known: root, compile_commands)"), std::string::npos) << bad.err;
+    EXPECT_FALSE(fs::exists(dir_ / "bad.db"));
+}
+
 }  // namespace
 }  // namespace allocprof::e2e
