@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "e2e/e2e_test.h"
+#include "support/chromium.h"
 
 namespace allocprof::e2e {
 namespace {
@@ -40,10 +41,6 @@ size_t count_of(const std::string& text, const std::string& what) {
     return n;
 }
 
-std::optional<fs::path> chromium() {
-    if (fs::exists("/usr/bin/chromium")) return fs::path("/usr/bin/chromium");
-    return find_on_path("chromium");
-}
 
 // The page fetches nothing: no external scripts, stylesheets, images or fonts. The only URL
 // in it is the SVG namespace.
@@ -80,15 +77,7 @@ protected:
         const auto browser = chromium();
         if (!browser) return {};
         const fs::path page = dir_ / (name + ".html");
-        const fs::path profile = dir_ / ("chromium-profile-" + name);  // fresh: no state, no lock
-        ProcessOptions options;
-        options.timeout = std::chrono::seconds(120);
-        ProcessResult p = run_process({browser->string(), "--headless", "--no-sandbox", "--disable-gpu",
-                                       "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
-                                       "--disable-component-update", "--disable-sync",
-                                       "--user-data-dir=" + profile.string(), "--window-size=1400,1800",
-                                       "--virtual-time-budget=5000", "--dump-dom", "file://" + page.string()},
-                                      options);
+        ProcessResult p = chromium_dom(*browser, page, dir_ / ("chromium-profile-" + name));
         EXPECT_TRUE(p.exited_with(0)) << p.describe();
         EXPECT_NE(p.out.find("</html>"), std::string::npos) << "no DOM dumped; chromium said: " << p.err;
         return p.out;

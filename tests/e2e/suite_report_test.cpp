@@ -18,6 +18,7 @@
 #include <set>
 
 #include "e2e/e2e_test.h"
+#include "support/chromium.h"
 
 namespace allocprof::e2e {
 namespace {
@@ -159,6 +160,20 @@ TEST_F(SuiteReport, MarkdownHtmlAndJsonAreStableAndOneRunIsStillReportable) {
     EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
     EXPECT_NE(html.find("<h2>Missing benchmark coverage</h2>"), std::string::npos);
     EXPECT_EQ(html.find("**"), std::string::npos) << "markdown emphasis left in the page";
+    for (const char* banned : {"<link", " src=", "url(", "@import", "http://", "https://"})
+        EXPECT_EQ(html.find(banned), std::string::npos) << "the page refers to something outside it: " << banned;
+    // Opened as a user would: the browser parses it into the same sections and tables.
+    if (const auto browser = chromium()) {
+        const fs::path page = dir_ / "suite.html";
+        std::ofstream(page) << html;
+        ProcessResult dom = chromium_dom(*browser, page, dir_ / "chromium-profile");
+        ASSERT_TRUE(dom.exited_with(0)) << dom.describe();
+        EXPECT_NE(dom.out.find("<h2>Site inventory across the suite</h2>"), std::string::npos) << dom.err;
+        EXPECT_NE(dom.out.find("<td><code>never_run</code> (line 57)</td>"), std::string::npos) << dom.out;
+        size_t tables = 0;
+        for (size_t at = 0; (at = dom.out.find("<table>", at)) != std::string::npos; ++at) ++tables;
+        EXPECT_EQ(tables, 5u) << "baseline, critical sites, phase 2 of the plan, the two coverage tables";
+    }
 
     // One run: --scenario picks its last run, --run any; both at once, or a scenario the
     // file does not hold, exit 2.
