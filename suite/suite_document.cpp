@@ -521,7 +521,6 @@ SuiteDocument load_suite_document(schema::Database& db) {
         }
         doc.plan.push_back(std::move(item));
     }
-    std::vector<double> order_share;
     std::stable_sort(doc.plan.begin(), doc.plan.end(), [&](const SuitePlanItem& a, const SuitePlanItem& b) {
         if (a.phase != b.phase) return a.phase < b.phase;
         const double sa = std::max(a.allocs_share, a.bytes_share), sb = std::max(b.allocs_share, b.bytes_share);
@@ -648,9 +647,13 @@ SuiteDocument load_suite_document(schema::Database& db) {
             std::to_string(doc.reached_once.size()) + (doc.reached_once.size() == 1 ? " is" : " are") +
             " reached by one scenario only.");
 
-    if (!doc.plan.empty())
-        doc.next_steps.push_back("Start with " + doc.plan.front().priority + ": " + doc.plan.front().change + " (`" +
-                                 doc.sites[static_cast<size_t>(doc.plan.front().site_position - 1)].function + "`).");
+    if (!doc.plan.empty()) {
+        const SuitePlanItem& first = doc.plan.front();
+        const std::string target = first.site_position > 0
+                                       ? doc.sites[static_cast<size_t>(first.site_position - 1)].function
+                                       : first.target;
+        doc.next_steps.push_back("Start with " + first.priority + ": " + first.change + " (`" + target + "`).");
+    }
     if (!doc.not_reached.empty())
         doc.next_steps.push_back("Add a scenario that exercises `" + doc.not_reached.front().function + "` (" +
                                  file_name(doc.not_reached.front().file) + "): it allocates, and no scenario runs it.");
