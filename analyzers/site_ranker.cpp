@@ -22,6 +22,13 @@ std::string sites_phrase(uint32_t n) {
 
 }  // namespace
 
+Impact impact_of(double allocs_share, double bytes_share, double gen0_share) {
+    Impact i{allocs_share, "allocations/op"};
+    if (bytes_share > i.value) i = {bytes_share, "bytes/op"};
+    if (gen0_share > i.value) i = {gen0_share, "Gen0*"};
+    return i;
+}
+
 Tier promoted(Tier t) { return t == Tier::Critical ? Tier::Critical : static_cast<Tier>(static_cast<int>(t) - 1); }
 
 const char* to_string(Tier tier) {
@@ -77,17 +84,9 @@ std::vector<SiteRank> rank_sites(const RunMetrics& m, const AnalysisParams& para
         r.allocs_share = share(s.allocations, total_allocs);
         r.bytes_share = share(s.bytes_allocated, total_bytes);
         r.gen0_share = share(s.nursery_bytes, total_nursery);
-        // The largest share names the metric; ties prefer allocations, then bytes.
-        r.impact = r.allocs_share;
-        r.impact_metric = "allocations/op";
-        if (r.bytes_share > r.impact) {
-            r.impact = r.bytes_share;
-            r.impact_metric = "bytes/op";
-        }
-        if (r.gen0_share > r.impact) {
-            r.impact = r.gen0_share;
-            r.impact_metric = "Gen0*";
-        }
+        const Impact impact = impact_of(r.allocs_share, r.bytes_share, r.gen0_share);
+        r.impact = impact.value;
+        r.impact_metric = impact.metric;
         if (!outside_tiers(s)) total_impact += r.impact;
         ranks.push_back(std::move(r));
     }

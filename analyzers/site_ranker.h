@@ -66,5 +66,13 @@ BandPlacement band_tier(double impact, const std::string& impact_metric, double 
 // One tier up (critical stays critical).
 Tier promoted(Tier tier);
 
+// A site's impact from its three shares: the largest, and the metric it is of
+// ("allocations/op", "bytes/op", "Gen0*"; ties prefer allocations, then bytes).
+struct Impact {
+    double value = 0;
+    const char* metric = "allocations/op";
+};
+Impact impact_of(double allocs_share, double bytes_share, double gen0_share);
+
 
 }  // namespace allocprof::analyzers

@@ -12,7 +12,7 @@
 #include "analyzers/measured_window.h"
 #include "analyzers/runtime_sites.h"
 #include "analyzers/site_ranker.h"
-#include "analyzers/wrapper_usage.h"
+#include "symbolize/wrapper_usage.h"
 #include "compare/compare_data.h"
 #include "reports/readable_names.h"
 #include "reports/report_format.h"
@@ -311,16 +311,9 @@ SuiteDocument load_suite_document(schema::Database& db) {
             site.bytes_share += in.bytes_share / static_cast<double>(n);
             site.gen0_share += in.gen0_share / static_cast<double>(n);
         }
-        site.impact = site.allocs_share;
-        site.impact_metric = "allocations/op";
-        if (site.bytes_share > site.impact) {
-            site.impact = site.bytes_share;
-            site.impact_metric = "bytes/op";
-        }
-        if (site.gen0_share > site.impact) {
-            site.impact = site.gen0_share;
-            site.impact_metric = "Gen0*";
-        }
+        const analyzers::Impact impact = analyzers::impact_of(site.allocs_share, site.bytes_share, site.gen0_share);
+        site.impact = impact.value;
+        site.impact_metric = impact.metric;
         if (site.tier.empty() && site.scenarios_reached() == 0) site.tier = "unmeasured";
     }
     std::vector<size_t> order(doc.sites.size());
@@ -587,8 +580,8 @@ SuiteDocument load_suite_document(schema::Database& db) {
         double whole = 0;
         for (const RunData& r : scenarios[s].runs) {
             whole += static_cast<double>(r.report.run_window().allocations);
-            for (const analyzers::WrapperUse& u :
-                 analyzers::wrapper_usage(db, r.run_id, analyzers::stored_site_config(db, r.run_id))) {
+            for (const symbolize::WrapperUse& u :
+                 symbolize::wrapper_usage(db, r.run_id, symbolize::stored_site_config(db, r.run_id))) {
                 auto [it, fresh] = row_of.emplace(u.group, doc.infrastructure.size());
                 if (fresh) doc.infrastructure.push_back({u.group, u.patterns, std::vector<int64_t>(n, 0), std::vector<double>(n, 0)});
                 allocs[u.group] += static_cast<double>(u.allocations);

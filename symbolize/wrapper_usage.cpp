@@ -1,5 +1,5 @@
 // wrapper_usage.cpp — see wrapper_usage.h.
-#include "analyzers/wrapper_usage.h"
+#include "symbolize/wrapper_usage.h"
 
 #include <fnmatch.h>
 
@@ -8,12 +8,12 @@
 #include "schema/stored_stacks.h"
 #include "symbolize/site_attribution.h"
 
-namespace allocprof::analyzers {
+namespace allocprof::symbolize {
 
-std::vector<WrapperUse> wrapper_usage(schema::Database& db, int64_t run_id, const symbolize::SiteConfig& config) {
+std::vector<WrapperUse> wrapper_usage(schema::Database& db, int64_t run_id, const SiteConfig& config) {
     std::vector<WrapperUse> out;
     for (const std::string& preset : config.presets)
-        if (const auto* patterns = symbolize::preset_patterns(preset)) out.push_back({"preset " + preset, *patterns});
+        if (const auto* patterns = preset_patterns(preset)) out.push_back({"preset " + preset, *patterns});
     for (const std::string& pattern : config.wrappers) out.push_back({pattern, {pattern}});
     if (out.empty()) return out;
 
@@ -28,7 +28,7 @@ std::vector<WrapperUse> wrapper_usage(schema::Database& db, int64_t run_id, cons
         std::fill(through.begin(), through.end(), false);
         for (const schema::StackFrame& f : frames) {
             if (f.function.empty()) continue;
-            const std::string name(symbolize::qualified_name(f.function));
+            const std::string name(qualified_name(f.function));
             for (size_t g = 0; g < out.size(); ++g)
                 for (size_t p = 0; !through[g] && p < out[g].patterns.size(); ++p)
                     through[g] = fnmatch(out[g].patterns[p].c_str(), name.c_str(), 0) == 0;
@@ -42,23 +42,23 @@ std::vector<WrapperUse> wrapper_usage(schema::Database& db, int64_t run_id, cons
     return out;
 }
 
-symbolize::SiteConfig stored_site_config(schema::Database& db, int64_t run_id) {
-    if (!db.has_table("symbolization")) return symbolize::default_site_config();
+SiteConfig stored_site_config(schema::Database& db, int64_t run_id) {
+    if (!db.has_table("symbolization")) return default_site_config();
     auto s = db.prepare("SELECT site_config FROM symbolization WHERE run_id = ?");
     s.bind(1, run_id);
-    if (!s.step() || s.is_null(0)) return symbolize::default_site_config();
+    if (!s.step() || s.is_null(0)) return default_site_config();
     const nlohmann::json stored = nlohmann::json::parse(s.text(0), nullptr, false);
-    if (!stored.is_object()) return symbolize::default_site_config();
+    if (!stored.is_object()) return default_site_config();
     nlohmann::json sites = nlohmann::json::object();
     if (stored.contains("presets")) sites["presets"] = stored["presets"];
     if (stored.contains("wrappers")) sites["wrappers"] = stored["wrappers"];
     try {
-        symbolize::SiteConfig config = symbolize::parse_site_config(nlohmann::json{{"sites", sites}}.dump(), "stored");
+        SiteConfig config = parse_site_config(nlohmann::json{{"sites", sites}}.dump(), "stored");
         config.source = stored.value("source", std::string("stored"));
         return config;
-    } catch (const symbolize::SiteConfigError&) {
-        return symbolize::default_site_config();
+    } catch (const SiteConfigError&) {
+        return default_site_config();
     }
 }
 
-}  // namespace allocprof::analyzers
+}  // namespace allocprof::symbolize

@@ -13,7 +13,7 @@
 #include "schema/run_database.h"
 #include "symbolize/site_config.h"
 
-namespace allocprof::analyzers {
+namespace allocprof::symbolize {
 
 struct WrapperUse {
     std::string group;                  // "preset lua", "preset cpython", or the user's pattern
@@ -24,10 +24,10 @@ struct WrapperUse {
 
 // One entry per group of `config`, in its order (presets, then wrappers); zero counts for a
 // group no stack reaches. Needs a symbolized run.
-std::vector<WrapperUse> wrapper_usage(schema::Database& db, int64_t run_id, const symbolize::SiteConfig& config);
+std::vector<WrapperUse> wrapper_usage(schema::Database& db, int64_t run_id, const SiteConfig& config);
 
 // The site config stored with a run's symbolization (symbolization.site_config), or the
 // default one when the run has none.
-symbolize::SiteConfig stored_site_config(schema::Database& db, int64_t run_id);
+SiteConfig stored_site_config(schema::Database& db, int64_t run_id);
 
-}  // namespace allocprof::analyzers
+}  // namespace allocprof::symbolize
