@@ -20,7 +20,7 @@ ALLOWED = {
     "symbolize": {"schema"},
     "analyzers": {"schema", "symbolize"},
     "compare": {"schema", "analyzers"},
-    "suite": {"schema", "analyzers", "compare", "reports"},  # the suite document renders like a report
+    "suite": {"schema", "symbolize", "analyzers", "compare", "reports"},  # the suite document renders like a report
     "reports": {"schema", "analyzers"},
     "export": {"schema", "symbolize"},
     "cli": {"schema", "record", "symbolize", "analyzers", "compare", "suite", "reports", "export"},
