@@ -11,6 +11,9 @@
 #include <iostream>
 #include <limits>
 
+#include "analyzers/analysis_params.h"
+#include "analyzers/run_analysis.h"
+#include "compare/compare_data.h"
 #include "symbolize/run_symbolizer.h"
 
 namespace allocprof::cli {
@@ -148,6 +151,27 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
         }
     }
     return best;
+}
+
+void analyze_missing(const std::string& path, const std::optional<nlohmann::json>& params, const std::string& needed_by) {
+    auto db = schema::Database::open_existing(path, true);
+    std::vector<int64_t> missing;
+    for (const auto& sc : compare::scenarios_of(db))
+        for (int64_t run : sc.runs)
+            if (!compare::analysis_key(db, run)) missing.push_back(run);
+    if (missing.empty()) return;
+    analyzers::AnalyzeSettings settings;
+    if (params) settings.params = analyzers::params_from_json(*params, path + ": the other file's parameters");
+    settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
+    for (int64_t run : missing) {
+        std::cerr << "allocprof: " << path << ": run " << run << " has no analysis; analysing it first (allocprof analyze"
+                  << (params ? ", with the other file's parameters" : "") << ")\n";
+        try {
+            std::cerr << "allocprof: " << analyzers::describe(analyzers::analyze_stored_run(db, run, settings)) << "\n";
+        } catch (const analyzers::RunNotAnalysable& e) {
+            throw std::runtime_error(std::string(e.what()) + "; " + needed_by + " needs an analysis");
+        }
+    }
 }
 
 }  // namespace allocprof::cli

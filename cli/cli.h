@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "schema/run_database.h"
 #include "schema/units.h"
@@ -44,12 +45,19 @@ void add_analyze_command(CLI::App& app, CommandRun& run);
 void add_report_command(CLI::App& app, CommandRun& run);
 void add_suite_command(CLI::App& app, CommandRun& run);
 void add_compare_command(CLI::App& app, CommandRun& run);
+void add_check_command(CLI::App& app, CommandRun& run);
 void add_export_command(CLI::App& app, CommandRun& run);
 void add_import_command(CLI::App& app, CommandRun& run);
 
 // The target's command line of `record`, everything after its options (or after "--"):
 // main takes it out of argv before parsing, since it is not allocprof's to parse.
 std::vector<std::string>& record_target_command();
+
+// Analyses, in place, every run of the database at `path` that has no analysis yet, with
+// `params` (another file's stored parameters) when given; stderr says so. A run that cannot
+// be analysed is an error saying `needed_by` ("compare", "check") needs its analysis.
+void analyze_missing(const std::string& path, const std::optional<nlohmann::json>& params,
+                     const std::string& needed_by);
 
 // Prints "allocprof: error: <message>" on stderr.
 void print_error(const std::string& message);

@@ -24,29 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-// Analyses, in place, every run of `path` that has no analysis, with `params` (the other
-// file's stored parameters) when given.
-void analyze_missing(const std::string& path, const std::optional<json>& params) {
-    auto db = schema::Database::open_existing(path, true);
-    std::vector<int64_t> missing;
-    for (const auto& sc : scenarios_of(db))
-        for (int64_t run : sc.runs)
-            if (!analysis_key(db, run)) missing.push_back(run);
-    if (missing.empty()) return;
-    analyzers::AnalyzeSettings settings;
-    if (params) settings.params = analyzers::params_from_json(*params, path + ": the other file's parameters");
-    settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
-    for (int64_t run : missing) {
-        std::cerr << "allocprof: " << path << ": run " << run << " has no analysis; analysing it first (allocprof analyze"
-                  << (params ? ", with the other file's parameters" : "") << ")\n";
-        try {
-            std::cerr << "allocprof: " << analyzers::describe(analyzers::analyze_stored_run(db, run, settings)) << "\n";
-        } catch (const analyzers::RunNotAnalysable& e) {
-            throw std::runtime_error(std::string(e.what()) + "; compare needs an analysis");
-        }
-    }
-}
-
 // The one (B0, L) of a file's analyses; throws when the runs disagree.
 std::optional<AnalysisKey> file_key(schema::Database& db, const std::string& path, std::optional<json>* params) {
     std::set<AnalysisKey> keys;
@@ -102,8 +79,8 @@ int compare(const CompareOptions& o) {
         file_key(base, base_path, &params);
         file_key(head, head_path, &params);
     }
-    analyze_missing(base_path, params);
-    analyze_missing(head_path, params);
+    analyze_missing(base_path, params, "compare");
+    analyze_missing(head_path, params, "compare");
 
     auto base = schema::Database::open_existing(base_path, false);
     auto head = schema::Database::open_existing(head_path, false);

@@ -156,13 +156,70 @@ std::string site_name(const SiteAggregate& s) {
     return name;
 }
 
-void check_budgets(schema::Database& head, const std::vector<ScenarioRuns>& head_scenarios, const json& head_meta,
-                   const std::vector<Budget>& budgets, uint64_t gen0_budget, Comparison& out) {
+// The sites of a scenario that make most of a per-op metric in the window: " — most from
+// f (file:line) 12.0, ..."; in a measured phase from analysis_window_sites, else the whole
+// run's site figures (said so); "" for peak live and unfreed, which sites do not sum to.
+std::string top_sites(schema::Database& db, const std::vector<int64_t>& runs, Metric m, const MeasuredWindow& w,
+                      uint64_t gen0_budget) {
+    if (m != Metric::kAllocsPerOp && m != Metric::kBytesPerOp && m != Metric::kGen0StarPer1k) return "";
+    std::map<std::string, std::pair<std::string, double>> by_key;  // site key -> (name, value summed over runs)
+    bool in_window = !w.measure_phase.empty() && db.has_table("analysis_window_sites");
+    if (in_window) {
+        auto s = db.prepare(
+            "SELECT s.site_key, s.function, s.file, s.line, ws.allocations, ws.bytes_allocated, ws.nursery_bytes, "
+            "aw.ops FROM analysis_window_sites ws JOIN sites s ON s.run_id = ws.run_id AND s.site_id = ws.site_id "
+            "JOIN analysis_windows aw ON aw.run_id = ws.run_id AND aw.window = ws.window "
+            "WHERE ws.run_id = ? AND ws.window = ?");
+        for (int64_t run : runs) {
+            s.bind_all(run, w.measure_phase);
+            while (s.step()) {
+                const double ops = s.int64(7) > 0 ? static_cast<double>(s.int64(7)) : 1.0;
+                const double v = m == Metric::kAllocsPerOp ? static_cast<double>(s.int64(4)) / ops
+                                 : m == Metric::kBytesPerOp
+                                     ? static_cast<double>(s.int64(5)) / ops
+                                     : 1000.0 * static_cast<double>(s.int64(6)) /
+                                           (ops * static_cast<double>(gen0_budget ? gen0_budget : 1));
+                std::string name = s.text(1);
+                if (!s.text(2).empty()) name += " (" + s.text(2) + ":" + std::to_string(s.int64(3)) + ")";
+                auto& entry = by_key[s.text(0)];
+                entry.first = name;
+                entry.second += v / static_cast<double>(runs.size());
+            }
+            s.reset();
+        }
+    } else {
+        for (const SiteAggregate& a : scenario_sites(db, runs))
+            by_key[a.site_key] = {site_name(a), m == Metric::kAllocsPerOp  ? a.allocs_per_op.mean
+                                                : m == Metric::kBytesPerOp ? a.bytes_per_op.mean
+                                                                           : a.gen0_star_per_1k.mean};
+    }
+    std::vector<std::pair<std::string, double>> sites;
+    for (auto& [key, entry] : by_key) sites.push_back(std::move(entry));
+    std::stable_sort(sites.begin(), sites.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    std::string out;
+    for (size_t i = 0; i < sites.size() && i < 3 && sites[i].second > 0; ++i)
+        out += (out.empty() ? " — most from " : ", ") + sites[i].first + " " + format_metric(m, sites[i].second);
+    return out.empty() || in_window ? out : out + " (whole-run figures)";
+}
+
+// The metric budgets of `budgets` on `db`'s scenarios; no_new_critical_sites from `sites`
+// (the comparison's site changes), or, without a baseline (`sites` null), not checked.
+std::vector<BudgetResult> check_budgets(schema::Database& db, const std::vector<Budget>& budgets, uint64_t gen0_budget,
+                                        const std::vector<SiteChange>* sites) {
+    std::vector<BudgetResult> out;
+    const std::vector<ScenarioRuns> scenarios = scenarios_of(db);
+    const json meta = stored_suite_meta(db);
     for (const Budget& b : budgets) {
         const std::string quoted = b.source.dump();
         if (b.no_new_critical_sites) {
             BudgetResult r{b, b.scenario.value_or(""), true, ""};
-            for (const SiteChange& c : out.sites) {
+            if (sites == nullptr) {
+                r.message = "budget " + quoted + " not checked: it needs a baseline (allocprof compare BASE.db " +
+                            db.path() + ")";
+                out.push_back(std::move(r));
+                continue;
+            }
+            for (const SiteChange& c : *sites) {
                 if (b.scenario && c.scenario != *b.scenario) continue;
                 if (!c.head || c.head->tier != "critical") continue;
                 if (c.base && c.base->tier == "critical") continue;
@@ -173,15 +230,15 @@ void check_budgets(schema::Database& head, const std::vector<ScenarioRuns>& head
             }
             if (r.ok) r.message = "no new critical site";
             r.message = "budget " + quoted + ": " + r.message;
-            out.budgets.push_back(std::move(r));
+            out.push_back(std::move(r));
             continue;
         }
         bool found = false;
-        for (const ScenarioRuns& sc : head_scenarios) {
+        for (const ScenarioRuns& sc : scenarios) {
             if (b.scenario && sc.name != *b.scenario) continue;
             found = true;
-            MeasuredWindow w = b.phase ? MeasuredWindow{*b.phase, ""} : measured_window(head_meta, sc.name);
-            WindowSamples ws = window_samples(head, sc.runs, w, gen0_budget);
+            MeasuredWindow w = b.phase ? MeasuredWindow{*b.phase, ""} : measured_window(meta, sc.name);
+            WindowSamples ws = window_samples(db, sc.runs, w, gen0_budget);
             BudgetResult r{b, sc.name, true, ""};
             const std::string where = "scenario " + sc.name + ", " + window_label(w);
             if (ws.runs == 0) {
@@ -192,15 +249,17 @@ void check_budgets(schema::Database& head, const std::vector<ScenarioRuns>& head
                 r.ok = !(v > b.max);
                 r.message = std::string(r.ok ? "budget met " : "budget exceeded ") + quoted + ": " + where + ": " +
                             metric_name(*b.metric) + " = " + format_metric(*b.metric, v) +
-                            (r.ok ? " <= max " : " > max ") + format_metric(*b.metric, b.max);
+                            (r.ok ? " <= max " : " > max ") + format_metric(*b.metric, b.max) +
+                            (r.ok ? std::string() : top_sites(db, sc.runs, *b.metric, w, gen0_budget));
             }
-            out.budgets.push_back(std::move(r));
+            out.push_back(std::move(r));
         }
         if (!found)
-            out.budgets.push_back({b, b.scenario.value_or(""), false,
-                                   "budget " + quoted + " cannot be checked: head has no scenario '" +
-                                       b.scenario.value_or("") + "'"});
+            out.push_back({b, b.scenario.value_or(""), false,
+                           "budget " + quoted + " cannot be checked: " + db.path() + " has no scenario '" +
+                               b.scenario.value_or("") + "'"});
     }
+    return out;
 }
 
 }  // namespace
@@ -211,6 +270,11 @@ size_t Comparison::regressions() const {
         for (const auto& m : s.metrics) n += m.regression;
     for (const auto& s : sites) n += s.regression;
     return n;
+}
+
+std::vector<BudgetResult> check_budgets_alone(schema::Database& db, const std::vector<Budget>& budgets,
+                                             uint64_t gen0_budget) {
+    return check_budgets(db, budgets, gen0_budget, nullptr);
 }
 
 size_t Comparison::budgets_exceeded() const {
@@ -267,7 +331,7 @@ Comparison compare_databases(schema::Database& base, schema::Database& head, con
         if (std::none_of(head_scenarios.begin(), head_scenarios.end(),
                          [&](const ScenarioRuns& s) { return s.name == b.name; }))
             out.only_in_base.push_back(b.name);
-    check_budgets(head, head_scenarios, head_meta, budgets, params.gen0_budget, out);
+    out.budgets = check_budgets(head, budgets, params.gen0_budget, &out.sites);
     return out;
 }
 

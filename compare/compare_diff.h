@@ -73,6 +73,13 @@ struct Comparison {
     bool failed() const { return regressions() > 0 || budgets_exceeded() > 0; }
 };
 
+// `budgets` on one analysed database, without a baseline (allocprof check), as compare
+// checks them on head: each message names the scenario, window, metric, value and limit,
+// and for an exceeded per-op budget the three sites that make most of it (whole-run
+// figures). no_new_critical_sites needs a baseline: reported, not checked (ok).
+std::vector<BudgetResult> check_budgets_alone(schema::Database& db, const std::vector<Budget>& budgets,
+                                             uint64_t gen0_budget);
+
 // Both databases analysed with `params` (the caller checked). Throws std::runtime_error
 // for data it cannot compare (a measured phase missing from every run of a scenario).
 Comparison compare_databases(schema::Database& base, schema::Database& head, const AnalysisKey& params,
