@@ -23,6 +23,12 @@ namespace {
 // A realloc that returned `result`, under the lock. A new block (realloc(NULL, n)) is left
 // out like a malloc; a left-out block stays left out when the filter's work resizes it;
 // resized by anyone else, it becomes a plain allocation from here on.
+// A recorded allocation, in the calling thread's counts (allocprof_thread_allocations()).
+void count_allocation(size_t size) {
+    ++t_state.allocations;
+    t_state.bytes += size;
+}
+
 void append_realloc_locked(HookFn fn, ThreadNumber thread, const CapturedStack& stack,
                            bool leave_out, void* ptr, void* result, size_t requested) {
     const auto old_address = records::address(ptr);
@@ -30,6 +36,7 @@ void append_realloc_locked(HookFn fn, ThreadNumber thread, const CapturedStack& 
     const bool was_left_out = forget_left_out_locked(old_address);
     forget_left_out_locked(new_address);
     if (leave_out && (was_left_out || old_address == 0) && leave_out_locked(new_address)) return;
+    count_allocation(requested);
     if (was_left_out) {
         auto r = records::alloc(fn, thread, intern_stack_locked(stack), result, requested);
         g_writer.append(&r, sizeof(r));
@@ -57,6 +64,7 @@ void record_alloc_with_stack(HookFn fn, void* ptr, size_t size, const CapturedSt
     auto r = records::alloc(fn, thread_number(), intern_stack_locked(stack), ptr, size);
     g_writer.append(&r, sizeof(r));
     maybe_tick_locked();
+    count_allocation(size);
 }
 
 void record_alloc(HookFn fn, void* ptr, size_t size) {

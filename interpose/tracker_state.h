@@ -48,6 +48,8 @@ struct ThreadState {
     uint32_t thread_number;
     ThreadCache* cache;
     DeferredQueue* deferred;  // events of nested hooks waiting for the stream lock
+    uint64_t allocations;     // recorded on this thread (a realloc is one): allocprof_thread_allocations()
+    uint64_t bytes;           // their requested bytes: allocprof_thread_bytes()
 };
 
 // While alive, the running hook is in the given part (see Nesting).

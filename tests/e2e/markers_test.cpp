@@ -1,6 +1,7 @@
 // markers_test.cpp — the marker API (interpose/include/allocprof/allocprof.h) used by
 // samples/c/markers.c: it runs without allocprof (weak symbols), and under allocprof the
-// ops and phases it marks are recorded.
+// ops and phases it marks are recorded; and the calling thread's counts
+// (samples/c/thread_counters.c): exact under allocprof, 0 without it.
 #include "e2e/e2e_test.h"
 
 namespace allocprof::e2e {
@@ -12,6 +13,21 @@ TEST_F(Markers, SampleRunsWithoutAllocprof) {
     ProcessResult p = run_process({sample_binary("markers").string()});
     ASSERT_TRUE(p.exited_with(0)) << p.describe();
     EXPECT_EQ(p.out, "ops=105\n");
+}
+
+// Ten malloc/free pairs count 10 allocations and 24 + ... + 33 = 285 bytes; a loop that
+// allocates nothing counts 0; a second thread starts at 0 and counts its own 5; the
+// same binary without allocprof counts 0 and runs the same. The run records the same ten.
+TEST_F(Markers, ThreadCountsAreExactUnderAllocprofAndZeroWithout) {
+    Recording rec = record_to_db({sample_binary("thread_counters").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    EXPECT_EQ(rec.process.out, "pairs=10\nbytes=285\nidle=0\nsecond_thread_start=0\nsecond_thread=5\n");
+    RunDatabase database(db());
+    EXPECT_EQ(database.scalar("SELECT count(*) FROM sites WHERE function = 'main' AND allocations = 10"), 1);
+
+    ProcessResult plain = run_process({sample_binary("thread_counters").string()});
+    ASSERT_TRUE(plain.exited_with(0)) << plain.describe();
+    EXPECT_EQ(plain.out, "pairs=0\nbytes=0\nidle=0\nsecond_thread_start=0\nsecond_thread=0\n");
 }
 
 TEST_F(Markers, OpsAndPhasesAreRecorded) {

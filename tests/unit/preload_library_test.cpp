@@ -66,6 +66,7 @@ TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
 #undef ALLOCPROF_HOOK_SHARING
 #undef ALLOCPROF_HOOK_NO_EVENT
         "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops",
+        "allocprof_thread_allocations", "allocprof_thread_bytes",
         // The interpreter bindings' entry points (lua_frames.cpp, python_frames.cpp).
         "allocprof_lua_open", "allocprof_python_attach", "allocprof_python_gc"};
     for (const auto& name : expected) EXPECT_TRUE(exported.count(name)) << name << " is not exported";

@@ -14,6 +14,14 @@
  *
  * Names are copied (at most 255 bytes are kept); calls are thread-safe and never allocate
  * through the program's allocator.
+ *
+ * The calling thread's counts, for tests that assert what a piece of code allocates: the
+ * allocations allocprof recorded on this thread since tracking began (a realloc is one) and
+ * their requested bytes; 0 without allocprof (the macros check the symbol).
+ *
+ *   uint64_t before = ALLOCPROF_THREAD_ALLOCATIONS();
+ *   run_opcode(vm);
+ *   assert(ALLOCPROF_THREAD_ALLOCATIONS() - before == 0);
  */
 #ifndef ALLOCPROF_ALLOCPROF_H
 #define ALLOCPROF_ALLOCPROF_H
@@ -27,6 +35,8 @@ extern "C" {
 void allocprof_phase_begin(const char* name) __attribute__((weak));
 void allocprof_phase_end(void) __attribute__((weak));
 void allocprof_ops(uint64_t n) __attribute__((weak));
+uint64_t allocprof_thread_allocations(void) __attribute__((weak));
+uint64_t allocprof_thread_bytes(void) __attribute__((weak));
 
 #ifdef __cplusplus
 }
@@ -44,5 +54,9 @@ void allocprof_ops(uint64_t n) __attribute__((weak));
     do {                                            \
         if (&allocprof_ops) allocprof_ops((uint64_t)(n)); \
     } while (0)
+
+#define ALLOCPROF_THREAD_ALLOCATIONS() \
+    ((&allocprof_thread_allocations) ? allocprof_thread_allocations() : (uint64_t)0)
+#define ALLOCPROF_THREAD_BYTES() ((&allocprof_thread_bytes) ? allocprof_thread_bytes() : (uint64_t)0)
 
 #endif /* ALLOCPROF_ALLOCPROF_H */
