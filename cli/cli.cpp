@@ -167,7 +167,9 @@ void analyze_missing(const std::string& path, const std::optional<nlohmann::json
         std::cerr << "allocprof: " << path << ": run " << run << " has no analysis; analysing it first (allocprof analyze"
                   << (params ? ", with the other file's parameters" : "") << ")\n";
         try {
-            std::cerr << "allocprof: " << analyzers::describe(analyzers::analyze_stored_run(db, run, settings)) << "\n";
+            // Analysed before the line starts: the analysis's own notices go to stderr too.
+            const std::string result = analyzers::describe(analyzers::analyze_stored_run(db, run, settings));
+            std::cerr << "allocprof: " << result << "\n";
         } catch (const analyzers::RunNotAnalysable& e) {
             throw std::runtime_error(std::string(e.what()) + "; " + needed_by + " needs an analysis");
         }

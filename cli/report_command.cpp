@@ -49,7 +49,8 @@ void analyze_if_needed(schema::Database& db, const std::string& file, int64_t ru
     auto writable = schema::Database::open_existing(file, true);
     analyzers::AnalyzeSettings settings;
     settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
-    std::cerr << "allocprof: " << analyzers::describe(analyzers::analyze_stored_run(writable, run_id, settings)) << "\n";
+    const std::string result = analyzers::describe(analyzers::analyze_stored_run(writable, run_id, settings));
+    std::cerr << "allocprof: " << result << "\n";
 }
 
 // The last run of scenario `name`; a usage error naming the scenarios there are.
@@ -63,8 +64,7 @@ int64_t scenario_run(schema::Database& db, const std::string& file, const std::s
 }
 
 int report_suite(schema::Database& db, const ReportOptions& o) {
-    for (const compare::ScenarioRuns& sc : compare::scenarios_of(db))
-        for (int64_t run : sc.runs) analyze_if_needed(db, o.file, run);
+    analyze_missing(o.file, std::nullopt, "the suite document");
     const suite::SuiteDocument doc = suite::load_suite_document(db);
     const std::string text = o.format == "json"   ? suite::render_suite_json(doc)
                              : o.format == "html" ? suite::render_suite_html(doc)

@@ -82,10 +82,12 @@ DefaultSources default_sources(schema::Database& db, int64_t run_id) {
     symbolize::Symbolizer symbols;
     std::set<fs::path> units_seen, comp_dirs;
     std::vector<fs::path> units;
-    size_t named = 0;  // compilation units named by DWARF, on disk or not
+    size_t named = 0;    // compilation units named by DWARF, on disk or not
+    size_t rebuilt = 0;  // modules whose file now has another build-id
     std::error_code ec;
     for (const Module& m : program_modules(db, run_id)) {
         const symbolize::ModuleHandle handle = symbols.open_module(m.path, m.build_id);
+        rebuilt += symbols.module_info(handle).status == symbolize::ModuleStatus::BuildIdMismatch;
         for (const symbolize::CompilationUnit& unit : symbols.compilation_units(handle)) {
             const fs::path file = fs::path(unit.file).lexically_normal();
             if (!file.is_absolute() || !is_source_file(file)) continue;
@@ -96,9 +98,11 @@ DefaultSources default_sources(schema::Database& db, int64_t run_id) {
         }
     }
     if (units.empty()) {
-        out.why_not = named == 0 ? "the program's debug information names no C or C++ source file"
-                                 : "none of the " + std::to_string(named) +
-                                       " source files the program's debug information names is on disk";
+        out.why_not = named > 0   ? "none of the " + std::to_string(named) +
+                                        " source files the program's debug information names is on disk"
+                      : rebuilt > 0 ? "the program's file was rebuilt since the run (another build-id), so its "
+                                      "debug information no longer describes the code that ran"
+                                    : "the program's debug information names no C or C++ source file";
         return out;
     }
     std::sort(units.begin(), units.end());

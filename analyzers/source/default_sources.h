@@ -11,7 +11,7 @@
 // the default flags.
 //
 // A module whose file was rebuilt since the run (another build-id) gives nothing: its
-// DWARF no longer describes the code that ran. No units (a stripped interpreter, sources
+// DWARF no longer describes the code that ran, and `why_not` says so when that leaves none. No units (a stripped interpreter, sources
 // moved away): no source analysis, and `why_not` says so.
 #pragma once
 

@@ -305,6 +305,19 @@ TEST_F(SourceTreeWithoutDatabase, TheProgramsSourceIsFoundByDefaultAndMissedWhen
     EXPECT_EQ(RunDatabase(db()).scalar("SELECT count(*) FROM site_sources"), 0);
 }
 
+// A program rebuilt since the run (another build-id) names no sources of the code that ran:
+// the note says it was rebuilt.
+TEST_F(SourceTreeWithoutDatabase, ARebuiltProgramGetsNoDefaultSourcesAndIsNamedRebuilt) {
+    ASSERT_NO_FATAL_FAILURE(build_and_record());
+    ProcessResult cc = run_process({kCxx.string(), "-g", "-O0", "-o", (dir_ / "prog").string(), source().string()});
+    ASSERT_TRUE(cc.exited_with(0)) << cc.describe();
+    ProcessResult r = analyze({"--source-cache", cache().string()});
+    ASSERT_TRUE(r.exited_with(0)) << r.describe();
+    EXPECT_NE(r.err.find("source: no source analysis: the program's file was rebuilt since the run"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(RunDatabase(db()).scalar("SELECT count(*) FROM site_sources"), 0);
+}
+
 TEST_F(SourceAnalysis, BadSourceOptionsExitTwoWithAMessage) {
     Recording rec = record(db(), {sample_binary("empty").string()});
     ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();

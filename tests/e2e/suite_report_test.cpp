@@ -185,6 +185,14 @@ TEST_F(SuiteReport, MarkdownHtmlAndJsonAreStableAndOneRunIsStillReportable) {
     EXPECT_EQ(by_id.out.rfind("# Allocation report: Numbers\n", 0), 0u) << by_id.out.substr(0, 200);
     ProcessResult both = report({"--scenario", "Strings", "--run", "1"});
     EXPECT_TRUE(both.exited_with(2)) << both.describe();
+    // A run without an analysis is analysed first, and stderr says so line by line.
+    execute_sql_file(suite_db(), "DELETE FROM analysis WHERE run_id = 2");
+    ProcessResult again = report({});
+    ASSERT_TRUE(again.exited_with(0)) << again.describe();
+    EXPECT_NE(again.err.find("run 2 has no analysis; analysing it first"), std::string::npos) << again.err;
+    EXPECT_NE(again.err.find("\nallocprof: run 2: 2 allocs/op"), std::string::npos) << again.err;
+    EXPECT_EQ(again.out.rfind("# Suite allocation report: vm.db\n", 0), 0u);
+
     ProcessResult unknown = report({"--scenario", "Nope"});
     EXPECT_TRUE(unknown.exited_with(2)) << unknown.describe();
     EXPECT_NE(unknown.err.find("holds no scenario 'Nope' (scenarios: Numbers, Strings)"), std::string::npos)
