@@ -3,8 +3,10 @@
 // through the wire decoder into the ingestor, the target reaped, the run's tables written.
 //
 // Fail soft towards the target: if the database fails while the target runs (a full disk,
-// the file moved), recording stops, the ring keeps being drained so that the target never
-// waits for space, and the run is finished with what was recorded and why it stopped.
+// the file's directory gone) or the stream breaks (an impossible ring state, a record that
+// does not decode), recording stops, the liveness channel is closed so that the target
+// carries on untraced, the ring keeps being drained meanwhile, and the run is finished with
+// what was recorded and why it stopped.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,7 @@ struct RecordOutcome {
     RunTotals totals;
     bool traced = false;   // the preload library reported in
     uint32_t pid = 0;      // the target's pid (0 if it never reported)
+    int stop_signal = 0;   // a terminal signal that arrived after the target ended (0: none)
 };
 
 class Recorder {

@@ -348,7 +348,11 @@ void RunIngestor::finish(const RunEnd& end) {
 }
 
 void RunIngestor::note_how_it_ended(const RunEnd& end) {
-    if (!end.failure.empty()) notes_.push_back("recording stopped early: " + end.failure);
+    if (!end.failure.empty()) {
+        // Whatever else is missing (the program's hello, its end) follows from that.
+        notes_.push_back("recording stopped early: " + end.failure);
+        return;
+    }
     if (hello_count_ == 0)
         notes_.push_back(
             "the program never loaded the preload library (statically linked, setuid, or it "

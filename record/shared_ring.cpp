@@ -43,8 +43,15 @@ SharedRing::~SharedRing() {
 }
 
 size_t SharedRing::read(unsigned char* out, size_t max) {
+    if (!broken_.empty()) return 0;
     const uint64_t head = __atomic_load_n(&header_->head, __ATOMIC_ACQUIRE);
     const uint64_t tail = __atomic_load_n(&header_->tail, __ATOMIC_RELAXED);
+    if (head - tail > capacity_ || header_->magic != wire::kMagic || header_->capacity != capacity_) {
+        broken_ = "the shared ring buffer was overwritten (head " + std::to_string(head) + ", tail " +
+                  std::to_string(tail) + ", capacity " + std::to_string(capacity_) +
+                  "): another process wrote into it; the run ends there";
+        return 0;
+    }
     const size_t n = static_cast<size_t>(std::min<uint64_t>(head - tail, max));
     if (n == 0) return 0;
     const uint64_t offset = tail & (capacity_ - 1);

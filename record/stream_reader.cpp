@@ -57,6 +57,11 @@ std::optional<StreamBlock> StreamReader::next() {
     return block;
 }
 
+std::string StreamReader::failure() {
+    std::lock_guard lock(mutex_);
+    return failure_;
+}
+
 void StreamReader::run() {
     bool target_gone = false;
     StreamBlock block = take_free_block();
@@ -73,6 +78,15 @@ void StreamReader::run() {
             continue;
         }
         if (target_gone) break;  // reaped, and everything it published has been read
+        if (!ring_.broken().empty()) {
+            // Nothing after an impossible ring state can be trusted: no more reading. The
+            // target is told to carry on untraced and is reaped when it ends.
+            target_.close_liveness();
+            target_.reap();
+            std::lock_guard lock(mutex_);
+            failure_ = ring_.broken();
+            break;
+        }
         // Nothing waiting: sleep a little, and see whether the target has ended.
         if (target_.try_reap()) {
             target_gone = true;  // read once more: what it published before dying is there

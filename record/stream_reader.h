@@ -9,6 +9,7 @@
 #include <span>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,10 @@ public:
     std::optional<StreamBlock> next();
     // Gives a block obtained from next() back for reuse.
     void recycle(StreamBlock block);
+    // Once next() has returned std::nullopt: why the stream ended before the target's last
+    // record ("" when it was read to its end). The target has been told to carry on
+    // untraced, and was reaped all the same.
+    std::string failure();
 
 private:
     void run();
@@ -50,6 +55,7 @@ private:
     std::deque<StreamBlock> queue_;
     std::vector<StreamBlock> free_blocks_;
     bool done_ = false;
+    std::string failure_;
     std::thread thread_;
 };
 

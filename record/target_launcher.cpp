@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "record/signal_handling.h"
 #include "wire/wire_format.h"
 
 extern char** environ;
@@ -150,8 +151,7 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
         fcntl(ring_fd, F_SETFD, 0);
         close(sockets[0]);
         close(status_pipe[0]);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGQUIT, SIG_DFL);
+        restore_inherited_signals_in_child();
         execve(executable.c_str(), argp.data(), envp.data());
         int error = errno;
         ssize_t ignored = write(status_pipe[1], &error, sizeof(error));
@@ -175,8 +175,10 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv,
     }
 }
 
-TargetProcess::~TargetProcess() {
-    if (liveness_fd_ >= 0) close(liveness_fd_);
+TargetProcess::~TargetProcess() { close_liveness(); }
+
+void TargetProcess::close_liveness() {
+    if (int fd = liveness_fd_.exchange(-1); fd >= 0) close(fd);
 }
 
 static TargetExit to_exit(int status, const rusage& usage) {
@@ -191,12 +193,18 @@ static TargetExit to_exit(int status, const rusage& usage) {
     return e;
 }
 
+void TargetProcess::ended(const TargetExit& exit) {
+    // From now on a signal for the target is allocprof's own (its pid may be reused).
+    set_signal_target(0);
+    exit_ = exit;
+}
+
 std::optional<TargetExit> TargetProcess::try_reap() {
     if (exit_) return exit_;
     int status = 0;
     rusage usage{};
     pid_t r = wait4(pid_, &status, WNOHANG, &usage);
-    if (r == pid_) exit_ = to_exit(status, usage);
+    if (r == pid_) ended(to_exit(status, usage));
     return exit_;
 }
 
@@ -206,11 +214,12 @@ TargetExit TargetProcess::reap() {
         rusage usage{};
         pid_t r = wait4(pid_, &status, 0, &usage);
         if (r == pid_) {
-            exit_ = to_exit(status, usage);
+            ended(to_exit(status, usage));
         } else if (r < 0 && errno != EINTR) {
-            exit_ = TargetExit{};  // lost the child (cannot happen unless SIGCHLD is ignored)
-            exit_->exited = true;
-            exit_->exit_status = 125;
+            TargetExit lost;  // lost the child (SIGCHLD is kept at its default, so not expected)
+            lost.exited = true;
+            lost.exit_status = 125;
+            ended(lost);
         }
     }
     return *exit_;

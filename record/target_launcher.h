@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,10 +63,17 @@ public:
     std::optional<TargetExit> try_reap();
     // Waits for the target to end.
     TargetExit reap();
+    // Tells the target the profiler is gone (it hangs up the socketpair): the preload
+    // library stops tracking and the program carries on untraced.
+    void close_liveness();
 
 private:
+    void ended(const TargetExit& exit);
+
     pid_t pid_ = -1;
-    int liveness_fd_ = -1;  // our end of the socketpair; never read, closed when we die
+    // Our end of the socketpair; never read, closed when we die or give up recording (by
+    // the reading thread or the ingesting one, whichever comes first).
+    std::atomic<int> liveness_fd_{-1};
     std::optional<TargetExit> exit_;
 };
 
