@@ -226,6 +226,21 @@ void Transaction::commit() {
     done_ = true;
 }
 
+Savepoint::Savepoint(Database& db, const char* name) : db_(db), name_(name) {
+    db_.exec("SAVEPOINT " + name_);
+}
+
+Savepoint::~Savepoint() {
+    if (done_) return;
+    const std::string undo = "ROLLBACK TO " + name_ + "; RELEASE " + name_;
+    sqlite3_exec(db_.handle(), undo.c_str(), nullptr, nullptr, nullptr);
+}
+
+void Savepoint::release() {
+    db_.exec("RELEASE " + name_);
+    done_ = true;
+}
+
 namespace {
 
 // Columns added to schema version 2 after its first release, with their definitions in

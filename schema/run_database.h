@@ -142,4 +142,20 @@ private:
     bool done_ = false;
 };
 
+// SAVEPOINT name ... RELEASE name: a transaction that nests in an open one (or is one),
+// rolled back to its start if destroyed before release(). `name` is an SQL identifier.
+class Savepoint {
+public:
+    Savepoint(Database& db, const char* name);
+    ~Savepoint();
+    void release();
+    Savepoint(const Savepoint&) = delete;
+    Savepoint& operator=(const Savepoint&) = delete;
+
+private:
+    Database& db_;
+    std::string name_;
+    bool done_ = false;
+};
+
 }  // namespace allocprof::schema

@@ -1,9 +1,15 @@
 // perf_map.cpp — see perf_map.h.
 #include "symbolize/perf_map.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <charconv>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -44,11 +50,38 @@ PerfMap PerfMap::parse(const std::string& text) {
 
 PerfMap PerfMap::read_for_pid(uint32_t pid) {
     if (pid == 0) return {};
-    std::ifstream in("/tmp/perf-" + std::to_string(pid) + ".map");
-    if (!in) return {};
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse(text.str());
+    // Any local user can plant a file under /tmp: a FIFO would block the read forever, a
+    // symbolic link would make us read a file of their choosing, a device would never end.
+    // So: no following links, no blocking open, a regular file of ours, of bounded size.
+    const std::string path = "/tmp/perf-" + std::to_string(pid) + ".map";
+    const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT) return {};
+        if (errno == ELOOP) throw std::runtime_error("it is a symbolic link; not followed");
+        throw std::runtime_error(std::strerror(errno));
+    }
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (fstat(fd, &st) != 0) throw std::runtime_error(std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file; not read");
+    if (st.st_uid != geteuid())
+        throw std::runtime_error("owned by uid " + std::to_string(st.st_uid) + ", not by this user; not read");
+    if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes)
+        throw std::runtime_error("larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB; not read");
+    std::string text(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < text.size()) {
+        const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw std::runtime_error(std::strerror(errno));
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    text.resize(got);
+    return parse(text);
 }
 
 PerfMap PerfMap::load(schema::Database& db, int64_t run_id) {
@@ -63,11 +96,15 @@ PerfMap PerfMap::load(schema::Database& db, int64_t run_id) {
 }
 
 void PerfMap::store(schema::Database& db, int64_t run_id) const {
+    // One transaction for all rows (a JIT's map has hundreds of thousands; a commit each
+    // would wait for the disk every time); a savepoint, so that it nests in a caller's.
+    schema::Savepoint savepoint(db, "perf_map");
     auto clear = db.prepare("DELETE FROM perf_map WHERE run_id = ?");
     clear.bind(1, run_id).run();
     auto insert = db.prepare("INSERT INTO perf_map(run_id, start, size, name) VALUES (?, ?, ?, ?)");
     for (const Entry& e : entries_)
         insert.bind(1, run_id).bind(2, e.start).bind(3, e.size).bind(4, e.name).run();
+    savepoint.release();
 }
 
 const PerfMap::Entry* PerfMap::find(uint64_t address) const {

@@ -26,8 +26,11 @@ class PerfMap {
     // the target while it runs; a last line may be cut short). A later entry for the
     // same start replaces an earlier one (JITs re-emit code at a reused address).
     static PerfMap parse(const std::string& text);
-    // Reads /tmp/perf-<pid>.map; an empty map when there is none.
+    // Reads /tmp/perf-<pid>.map; an empty map when there is none. Throws
+    // std::runtime_error (saying why) for a file it will not read: a symbolic link, a FIFO
+    // or anything but a regular file, a file of another user, one over kMaxFileBytes.
     static PerfMap read_for_pid(uint32_t pid);
+    static constexpr uint64_t kMaxFileBytes = 256ull << 20;
     // The run's snapshot from the perf_map table.
     static PerfMap load(schema::Database& db, int64_t run_id);
     // Writes the snapshot (replacing the run's rows).
