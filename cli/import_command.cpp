@@ -4,8 +4,8 @@
 //
 // Output: -o RUN.db (default: FILE's name without .zst/.gz, with .db, in the working
 // directory). As with record, an existing allocprof database there is kept as RUN.db.old and
-// anything else is refused; the database is written next to it and renamed into place, so a
-// file that does not import leaves nothing behind.
+// anything else is refused; the database is made beside it and moved into place, so a file
+// that does not import leaves nothing behind.
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,36 +37,21 @@ int run_import(const ImportOptions& o) {
     const std::string output = o.output.value_or(default_import_output(o.file));
     if (output == "-") throw UsageError("the import is a database file: give -o RUN.db");
     if (!std::filesystem::exists(o.file)) throw std::runtime_error(o.file + ": no such file");
-    // The import is written beside OUTPUT and renamed at the end; a file already there is
-    // someone's (or an import still running): it is never removed.
-    const std::string partial = output + ".importing";
-    if (std::filesystem::exists(std::filesystem::symlink_status(partial)))
-        throw std::runtime_error(partial + " already exists (another import, or one that was stopped): "
-                                 "remove it yourself or import to another -o");
+    // The import is made beside OUTPUT and moved into place at the end (record/run_output.h).
+    record::OutputDatabase file(output);
     record::ImportResult result;
-    try {
-        schema::Database db = schema::Database::create(partial);
+    {
+        schema::Database db = file.begin();
         result = record::import_heaptrack(db, o.file, [](const std::string& name) {
             return symbolize::function_name_from_symbol(name.c_str());
         });
         symbolize::SymbolizeOptions options;
         options.progress = isatty(STDERR_FILENO) != 0;
         symbolize::symbolize_run(db, result.run_id, options);
-    } catch (...) {
-        std::remove(partial.c_str());
-        throw;
+        file.publish(std::move(db));
     }
-    try {
-        const std::string old = record::keep_previous_output(output);
-        if (!old.empty()) std::cerr << "allocprof: kept the previous " << output << " as " << old << "\n";
-    } catch (...) {
-        std::remove(partial.c_str());
-        throw;
-    }
-    if (std::rename(partial.c_str(), output.c_str()) != 0) {
-        std::remove(partial.c_str());
-        throw std::runtime_error("cannot rename " + partial + " to " + output);
-    }
+    if (!file.kept_previous().empty())
+        std::cerr << "allocprof: kept the previous " << output << " as " << file.kept_previous() << "\n";
     std::cout << "imported " << o.file << ": " << format_count(result.allocations) << " allocations, "
               << format_count(result.frees) << " frees; wrote " << output << " (run " << result.run_id << ")\n"
               << "next: allocprof report " << output << "\n";

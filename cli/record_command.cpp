@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -87,17 +89,15 @@ int record(RecordOptions options) {
         print_error("-o -: a run database is a file, it cannot go to standard output");
         return kExitRecordFailure;
     }
-    std::string output = options.output.empty() ? default_output(options.command[0]) : options.output;
-    std::string kept_old;
+    const std::string output = options.output.empty() ? default_output(options.command[0]) : options.output;
+    std::optional<OutputDatabase> file;
     std::optional<schema::Database> db;
     std::optional<Recorder> recorder;
     // Nothing of a run that never started is kept: its file goes, a previous one comes back.
     auto abandon = [&] {
         recorder.reset();
-        if (!db) return;
         db.reset();
-        std::remove(output.c_str());
-        if (!kept_old.empty()) std::rename(kept_old.c_str(), output.c_str());
+        if (file) file->abandon();
     };
     try {
         RecordRequest request;
@@ -108,8 +108,8 @@ int record(RecordOptions options) {
         request.ops = options.ops;
         request.store_events = options.store_events;
         request.script = options.script;
-        kept_old = keep_previous_output(output);
-        db.emplace(schema::Database::create(output));
+        file.emplace(output);
+        db.emplace(file->create());
         recorder.emplace(*db, request);
     } catch (const LaunchError& e) {
         print_error(e.what());
@@ -120,6 +120,8 @@ int record(RecordOptions options) {
         abandon();
         return kExitRecordFailure;
     }
+    if (!file->kept_previous().empty())
+        std::cerr << "allocprof: kept the previous " << output << " as " << file->kept_previous() << "\n";
 
     // Created after the launch: symbolization unsets DEBUGINFOD_URLS for this process, and
     // the target must get the environment it was given.
@@ -140,6 +142,16 @@ int record(RecordOptions options) {
     if (!outcome.failure.empty()) {
         print_error(outcome.failure + " (" + output + " holds what was recorded until then)");
         return kExitRecordFailure;
+    }
+    if (outcome.stop_signal != 0) {
+        // Stopped after the target ended: the recording is complete and written; only the
+        // symbolization is left, which can be done later.
+        print_warning(std::string("stopped by ") + sigabbrev_np(outcome.stop_signal) + ": " + output +
+                      " holds the complete recording, not yet symbolized (allocprof symbolize " + output + ")");
+        db.reset();
+        signal(outcome.stop_signal, SIG_DFL);
+        raise(outcome.stop_signal);
+        return 128 + outcome.stop_signal;
     }
     snapshot_perf_map(*db, outcome.run_id, outcome.pid);
     if (options.symbolize) symbolize_recorded_run(*db, outcome.run_id, output, prefetcher ? &*prefetcher : nullptr);
@@ -169,7 +181,8 @@ void add_record_command(CLI::App& app, CommandRun& run) {
     auto o = std::make_shared<RecordOptions>();
     c->add_option("-o,--output", o->output,
                   "the run database (default: allocprof.<program>.<pid>.db); an existing allocprof "
-                  "database there is kept as FILE.old")
+                  "database there is kept as FILE.old (FILE.old.1, ... when taken); any other file is "
+                  "refused")
         ->type_name("FILE");
     c->add_option("--scenario", o->scenario, "name of the scenario this run measures")->type_name("NAME");
     c->add_option("--ops", o->ops,

@@ -9,12 +9,16 @@
 // exit status is then 1. A bad suite file: exit 2 naming the file and key.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/cli.h"
 #include "compare/compare_data.h"
+#include "record/run_output.h"
 #include "suite/suite_file.h"
 #include "suite/suite_merge.h"
 #include "suite/suite_process.h"
@@ -34,15 +38,6 @@ std::string status_text(int status) {
     if (status == 127) return "exit status 127 (the command was not found)";
     if (status > 128 && status < 128 + 65) return "exit status " + std::to_string(status) + " (killed by signal " + std::to_string(status - 128) + ")";
     return "exit status " + std::to_string(status);
-}
-
-void prepare_output(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) return;
-    if (!schema::Database::check(path).empty())
-        throw std::runtime_error(path + ": exists and is not an allocprof database; not overwritten");
-    const std::string old = path + ".old";
-    if (std::rename(path.c_str(), old.c_str()) != 0) throw std::runtime_error("cannot rename " + path + " to " + old);
 }
 
 // "2 runs: 2 allocs/op, 72 B/op, Gen0* 0.0086/1k, peak 8.2 KB (phase execute)"
@@ -89,16 +84,19 @@ int run_suite(const SuiteOptions& o) {
     }
     const std::string out_path =
         fs::absolute(output ? fs::path(*output) : fs::path(fs::path(file).stem().string() + ".db")).string();
-    prepare_output(out_path);
-    auto db = schema::Database::create(out_path);
+    record::OutputDatabase output_file(out_path);
+    auto db = output_file.create();
+    if (!output_file.kept_previous().empty())
+        std::cerr << "allocprof: kept the previous " << out_path << " as " << output_file.kept_previous() << "\n";
     {
         auto s = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('suite', ?)");
         s.bind(1, suite_meta(suite).dump());
         s.run();
     }
-    const std::string work = out_path + ".tmp";
-    fs::remove_all(work);
-    fs::create_directories(work);
+    // The scenarios' runs are recorded one by one into a private directory beside the output
+    // and merged in; nothing of the user's is in it.
+    std::string work = out_path + ".runs-XXXXXX";
+    if (!mkdtemp(work.data())) throw std::runtime_error("cannot create a directory beside " + out_path + ": " + std::strerror(errno));
 
     const bool progress = isatty(2);
     size_t total = 0, done = 0, failed = 0;

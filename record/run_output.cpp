@@ -1,10 +1,14 @@
 // run_output.cpp — see run_output.h.
 #include "record/run_output.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -12,14 +16,38 @@
 
 namespace allocprof::record {
 
-// Moves an existing allocprof database out of the way (perf's FILE.old convention);
-// refuses to touch a file that is not one. Returns the .old path, or "" if none.
-std::string keep_previous_output(const std::string& path) {
+namespace {
+
+std::string error_text() { return std::strerror(errno); }
+
+// rename(2) that never replaces: false with EEXIST when `to` exists.
+bool rename_no_replace(const std::string& from, const std::string& to) {
+    if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+    if (errno != EINVAL && errno != ENOSYS) return false;
+    // A file system without RENAME_NOREPLACE: a hard link fails on an existing name too.
+    if (link(from.c_str(), to.c_str()) != 0) return false;
+    unlink(from.c_str());
+    return true;
+}
+
+}  // namespace
+
+OutputDatabase::OutputDatabase(std::string path) : path_(std::move(path)) {
     struct stat st;
-    if (stat(path.c_str(), &st) != 0) return "";
+    if (lstat(path_.c_str(), &st) != 0) {
+        if (errno == ENOENT) return;
+        throw LaunchError(125, path_ + ": " + error_text());
+    }
+    if (S_ISLNK(st.st_mode))
+        throw LaunchError(125, path_ + " is a symbolic link; allocprof does not write through one "
+                                       "(choose another file with -o)");
+    if (!S_ISREG(st.st_mode))
+        throw LaunchError(125, path_ + " exists and is not a regular file; refusing to write there "
+                                       "(choose another file with -o)");
     sqlite3* db = nullptr;
     int64_t app = 0;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    if (st.st_size > 0 &&
+        sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &s, nullptr) == SQLITE_OK &&
             sqlite3_step(s) == SQLITE_ROW)
@@ -28,13 +56,69 @@ std::string keep_previous_output(const std::string& path) {
     }
     sqlite3_close(db);
     if (app != schema::kApplicationId)
-        throw LaunchError(125,
-                          path + " exists and is not an allocprof database; refusing to "
-                                 "overwrite it (choose another file with -o)");
-    std::string old = path + ".old";
-    if (std::rename(path.c_str(), old.c_str()) != 0)
-        throw LaunchError(125, "cannot rename " + path + " to " + old);
-    return old;
+        throw LaunchError(125, path_ + " exists and is not an allocprof database; refusing to "
+                                       "overwrite it (choose another file with -o)");
+}
+
+OutputDatabase::~OutputDatabase() { remove_private_directory(); }
+
+void OutputDatabase::remove_private_directory() {
+    if (private_dir_.empty()) return;
+    // Only what this object made there: the database and its journal.
+    for (const char* name : {"/run.db", "/run.db-journal"}) unlink((private_dir_ + name).c_str());
+    rmdir(private_dir_.c_str());
+    private_dir_.clear();
+}
+
+schema::Database OutputDatabase::begin() {
+    const std::filesystem::path dest(path_);
+    const std::string dir = dest.has_parent_path() ? dest.parent_path().string() : ".";
+    std::string pattern = dir + "/." + dest.filename().string() + ".allocprof-XXXXXX";
+    if (!mkdtemp(pattern.data()))
+        throw std::runtime_error("cannot create " + path_ + ": " + error_text() + " (in " + dir + ")");
+    private_dir_ = pattern;
+    try {
+        return schema::Database::create(private_dir_ + "/run.db");
+    } catch (const std::exception& e) {
+        remove_private_directory();
+        throw std::runtime_error("cannot create " + path_ + ": " + e.what());
+    }
+}
+
+schema::Database OutputDatabase::publish(schema::Database made) {
+    const std::string made_path = made.path();
+    { schema::Database closing = std::move(made); }
+    struct stat st;
+    if (lstat(path_.c_str(), &st) == 0) {
+        OutputDatabase recheck(path_);  // still an allocprof database, not something new
+        std::string old = path_ + ".old";
+        for (int n = 1; !rename_no_replace(path_, old); ++n) {
+            if (errno != EEXIST || n > 9999) {
+                const std::string why = error_text();
+                remove_private_directory();
+                throw LaunchError(125, "cannot keep the previous " + path_ + " as " + old + ": " + why);
+            }
+            old = path_ + ".old." + std::to_string(n);
+        }
+        kept_ = old;
+    }
+    if (!rename_no_replace(made_path, path_)) {
+        const std::string why = error_text();
+        remove_private_directory();
+        if (!kept_.empty() && rename_no_replace(kept_, path_)) kept_.clear();
+        throw LaunchError(125, "cannot create " + path_ + ": " + why);
+    }
+    published_ = true;
+    remove_private_directory();
+    return schema::Database::open_existing(path_, true);
+}
+
+void OutputDatabase::abandon() {
+    remove_private_directory();
+    if (!published_) return;
+    unlink(path_.c_str());
+    published_ = false;
+    if (!kept_.empty() && rename_no_replace(kept_, path_)) kept_.clear();
 }
 
 std::string default_output(const std::string& program) {
