@@ -24,6 +24,19 @@ ProcessResult allocprof(const std::vector<std::string>& args) {
     return run_process(argv, within(60s));
 }
 
+bool valid_utf8(const std::string& s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        for (size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+        i += n;
+    }
+    return true;
+}
+
 class OddNames : public E2eTest {
 protected:
     void SetUp() override {
@@ -50,6 +63,41 @@ TEST_F(OddNames, ALongNameIsCutAtACharacterBoundary) {
             EXPECT_EQ(name, expected) << name.size() << " bytes";
         }
     EXPECT_TRUE(found) << "no phase of accented letters";
+}
+
+// A name that is not UTF-8 is stored and shown with U+FFFD for each byte that is not
+// part of a character: analyze, every report format, summary, top and compare work.
+TEST_F(OddNames, NamesThatAreNotUtf8AreShownWithTheReplacementCharacter) {
+    for (const std::string& name : phase_names()) EXPECT_TRUE(valid_utf8(name)) << "stored: " << name;
+    const std::string shown = "bad" + kReplacement + kReplacement + "name";
+
+    ProcessResult analyze = allocprof({"analyze", db().string()});
+    ASSERT_TRUE(analyze.exited_with(0)) << analyze.describe();
+    for (const std::string format : {"md", "html", "json"}) {
+        SCOPED_TRACE(format);
+        const std::filesystem::path out = dir_ / ("report." + format);
+        ProcessResult report = allocprof({"report", db().string(), "--format", format, "-o", out.string()});
+        ASSERT_TRUE(report.exited_with(0)) << report.describe();
+        std::ifstream in(out, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (format == "json") {
+            const json doc = json::parse(text.str());  // throws on invalid UTF-8
+            EXPECT_NE(doc.dump().find(shown), std::string::npos);
+        } else if (format == "md") {
+            EXPECT_NE(text.str().find(shown), std::string::npos) << text.str().substr(0, 2000);
+        }
+        EXPECT_TRUE(valid_utf8(text.str()));
+    }
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"summary", db().string()}, {"summary", db().string(), "--json"},
+          {"top", db().string()}, {"top", db().string(), "--json"}, {"compare", db().string(), db().string()},
+          {"compare", db().string(), db().string(), "--format", "json"}}) {
+        SCOPED_TRACE(command.front() + " " + command.back());
+        ProcessResult p = allocprof(command);
+        EXPECT_TRUE(p.exited_with(0)) << p.describe();
+        EXPECT_TRUE(valid_utf8(p.out));
+    }
 }
 
 }  // namespace
