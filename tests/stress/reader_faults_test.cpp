@@ -100,5 +100,14 @@ TEST_F(OddNames, NamesThatAreNotUtf8AreShownWithTheReplacementCharacter) {
     }
 }
 
+// A phase named "<script>..." is text in the markdown report, not HTML.
+TEST_F(OddNames, MarkdownShowsHtmlInNamesAsText) {
+    ASSERT_TRUE(allocprof({"analyze", db().string()}).exited_with(0));
+    ProcessResult report = allocprof({"report", db().string(), "--format", "md"});
+    ASSERT_TRUE(report.exited_with(0)) << report.describe();
+    EXPECT_EQ(report.out.find("<script>"), std::string::npos) << report.out;
+    EXPECT_NE(report.out.find("&lt;script>alert(1)&lt;/script>"), std::string::npos) << report.out;
+}
+
 }  // namespace
 }  // namespace allocprof::stress
