@@ -37,6 +37,76 @@ bool valid_utf8(const std::string& s) {
     return true;
 }
 
+// Exit 2, nothing on stdout, one stderr line that names `file` and contains `what`. With
+// `notices`, lines before it may say what was being done ("has no analysis yet; analysing
+// it first"): the refusal is then the last line, and the only error.
+void expect_refused(const ProcessResult& p, const std::filesystem::path& file, const std::string& what,
+                    bool notices = false) {
+    EXPECT_TRUE(p.exited_with(2)) << p.describe();
+    std::string err = p.err;
+    if (!err.empty() && err.back() == '\n') err.pop_back();
+    EXPECT_FALSE(err.empty()) << "no message";
+    if (notices) {
+        EXPECT_EQ(err.find("allocprof: error:"), err.rfind("allocprof: error:")) << "more than one error: " << p.err;
+        err = err.substr(err.rfind('\n') == std::string::npos ? 0 : err.rfind('\n') + 1);
+        EXPECT_EQ(err.rfind("allocprof: error:", 0), 0u) << "the refusal is not the last line: " << p.err;
+    }
+    EXPECT_EQ(err.find('\n'), std::string::npos) << "more than one line: " << p.err;
+    EXPECT_NE(err.find(file.string()), std::string::npos) << "the message does not name the file: " << p.err;
+    EXPECT_NE(err.find(what), std::string::npos) << "the message does not say '" << what << "': " << p.err;
+    EXPECT_TRUE(p.out.empty()) << "stdout: " << p.out;
+}
+
+// Everything the analysis tables hold, to show a refusal left them as they were.
+std::string analysis_snapshot(const std::filesystem::path& file) {
+    RunDatabase db(file);
+    std::string out;
+    for (const char* table : {"analysis", "analysis_windows", "analysis_sites", "plan_items"})
+        for (const Row& row : db.query(std::string("SELECT * FROM ") + table)) {
+            out += table;
+            for (size_t i = 0; i < row.size(); ++i) out += "|" + (row.is_null(i) ? "NULL" : row.text(i));
+            out += "\n";
+        }
+    return out;
+}
+
+// Rewrites event chunk `chunk` of run 1: each decoded event goes through `change`, which
+// may drop it (returns false). The chunk's event_count and raw_bytes follow.
+void rewrite_chunk(const std::filesystem::path& file, int64_t chunk,
+                   const std::function<bool(schema::Event&, uint64_t index)>& change) {
+    auto db = schema::Database::open_existing(file.string(), true);
+    auto s = db.prepare("SELECT first_block, raw_bytes, data FROM event_chunks WHERE run_id = 1 AND chunk_index = ?");
+    s.bind(1, chunk);
+    if (!s.step()) throw std::runtime_error("no event chunk " + std::to_string(chunk));
+    const uint64_t first_block = static_cast<uint64_t>(s.int64(0));
+    std::vector<unsigned char> raw(static_cast<size_t>(s.int64(1)));
+    auto data = s.blob(2);
+    if (ZSTD_decompress(raw.data(), raw.size(), data.data(), data.size()) != raw.size())
+        throw std::runtime_error("cannot decompress the chunk");
+    std::vector<schema::Event> events;
+    if (!schema::decode_events(raw.data(), raw.size(), first_block,
+                               [&](const schema::Event& e) { events.push_back(e); }))
+        throw std::runtime_error("cannot decode the chunk");
+    std::vector<unsigned char> encoded;
+    uint64_t next_block = first_block, last_tick = 0, count = 0, index = 0;
+    for (schema::Event e : events) {
+        if (!change(e, index++)) continue;
+        // A dropped allocation shifts the ids of the ones after it: encode them as the
+        // next id (the stream implies it), which is what a shortened stream would hold.
+        if (e.kind == schema::EventKind::Alloc || e.kind == schema::EventKind::Realloc) e.block = next_block;
+        if (e.kind == schema::EventKind::Free && e.block >= next_block) continue;
+        if (e.kind == schema::EventKind::Realloc && e.old_block >= next_block) e.kind = schema::EventKind::Alloc;
+        schema::encode_event(e, next_block, last_tick, encoded);
+        ++count;
+    }
+    std::vector<unsigned char> compressed(ZSTD_compressBound(encoded.size()));
+    compressed.resize(ZSTD_compress(compressed.data(), compressed.size(), encoded.data(), encoded.size(), 3));
+    auto update = db.prepare(
+        "UPDATE event_chunks SET data = ?, raw_bytes = ?, event_count = ? WHERE run_id = 1 AND chunk_index = ?");
+    update.bind_blob(1, compressed).bind(2, static_cast<uint64_t>(encoded.size())).bind(3, count).bind(4, chunk);
+    update.run();
+}
+
 class OddNames : public E2eTest {
 protected:
     void SetUp() override {
@@ -107,6 +177,87 @@ TEST_F(OddNames, MarkdownShowsHtmlInNamesAsText) {
     ASSERT_TRUE(report.exited_with(0)) << report.describe();
     EXPECT_EQ(report.out.find("<script>"), std::string::npos) << report.out;
     EXPECT_NE(report.out.find("&lt;script>alert(1)&lt;/script>"), std::string::npos) << report.out;
+}
+
+class DamagedEvents : public E2eTest {
+protected:
+    void SetUp() override {
+        Recording rec = record_to_db({sample_binary("word_index").string(), "50"}, {}, within(30s));
+        ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    }
+    // analyze first (the stored analysis a refusal must keep), damage, then analyze again
+    // and report the run without an analysis: both refused naming the chunk's problem.
+    ProcessResult expect_analysis_refused(const std::function<void()>& damage, const std::string& what) {
+        ProcessResult first = allocprof({"analyze", db().string()});
+        EXPECT_TRUE(first.exited_with(0)) << first.describe();
+        const std::filesystem::path fresh = dir_ / "fresh.db";
+        std::filesystem::copy_file(db(), fresh);
+        const std::string before = analysis_snapshot(db());
+        damage();
+        ProcessResult again = allocprof({"analyze", db().string()});
+        expect_refused(again, db(), what);
+        EXPECT_TRUE(analysis_snapshot(db()) == before) << "the stored analysis changed";
+
+        // The same damage in a run that has no analysis yet: report analyses it first.
+        std::filesystem::remove(fresh);
+        std::filesystem::copy_file(db(), fresh);
+        execute_sql_file(fresh, "DELETE FROM plan_items; DELETE FROM analysis_sites; DELETE FROM analysis_windows; "
+                                "DELETE FROM analysis;");
+        const std::filesystem::path out = dir_ / "report.md";
+        ProcessResult report = allocprof({"report", fresh.string(), "-o", out.string()});
+        expect_refused(report, fresh, what.substr(what.find(" has ") == std::string::npos ? 0 : what.find(" has ")),
+                       /*notices=*/true);
+        EXPECT_FALSE(std::filesystem::exists(out)) << "a report was written";
+        return again;
+    }
+};
+
+TEST_F(DamagedEvents, AnImpossibleThreadIdIsRefusedNamingTheChunk) {
+    expect_analysis_refused(
+        [&] {
+            rewrite_chunk(db(), 0, [](schema::Event& e, uint64_t) {
+                if (e.kind != schema::EventKind::Tick && e.kind != schema::EventKind::PhaseBegin &&
+                    e.kind != schema::EventKind::PhaseEnd && e.kind != schema::EventKind::Ops)
+                    e.thread = 0xFFFFFFFFu;
+                return true;
+            });
+        },
+        "event chunk 0 of run 1");
+}
+
+TEST_F(DamagedEvents, AnImpossibleStackIdIsRefusedNamingTheChunk) {
+    expect_analysis_refused(
+        [&] {
+            rewrite_chunk(db(), 0, [](schema::Event& e, uint64_t) {
+                if (e.kind == schema::EventKind::Alloc) e.node = 0x7FFFFFF0u;
+                return true;
+            });
+        },
+        "event chunk 0 of run 1");
+}
+
+TEST_F(DamagedEvents, AFreeOfABlockNeverAllocatedIsRefusedNamingTheChunk) {
+    expect_analysis_refused(
+        [&] {
+            // The chunk's first block id says 1000 more allocations came before it.
+            execute_sql_file(db(), "UPDATE event_chunks SET first_block = first_block + 1000 WHERE chunk_index = 0");
+        },
+        "event chunk 0 of run 1");
+}
+
+TEST_F(DamagedEvents, NoStoredEventsIsRefusedAndTheAnalysisKept) {
+    const int64_t allocations = RunDatabase(db()).scalar("SELECT allocations FROM runs WHERE run_id = 1");
+    ASSERT_GT(allocations, 0);
+    expect_analysis_refused([&] { execute_sql_file(db(), "DELETE FROM event_chunks;"); },
+                            "run 1 of " + db().string() + " has no stored events (its totals say " +
+                                std::to_string(allocations) + " allocations); nothing analysed");
+}
+
+// Fewer events than the run's totals is refused too: an analysis of part of a run would
+// report numbers that look whole.
+TEST_F(DamagedEvents, FewerEventsThanTheTotalsIsRefusedAndTheAnalysisKept) {
+    expect_analysis_refused([&] { rewrite_chunk(db(), 0, [](schema::Event&, uint64_t i) { return i % 2 == 0; }); },
+                            "nothing analysed");
 }
 
 }  // namespace
