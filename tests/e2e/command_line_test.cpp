@@ -129,6 +129,25 @@ TEST_F(CommandLine, ACountInAFileMustFitTheDatabaseToo) {
         << from_config.err;
 }
 
+// One config file, one validation: symbolize --config refuses what analyze --config refuses.
+TEST_F(CommandLine, SymbolizeRefusesTheConfigThatAnalyzeRefuses) {
+    const fs::path db = copy_of_golden();
+    for (const std::string& text : {std::string(R"({"sitez": {}})"), std::string(R"({"analysis": {"bogus": 1}})"),
+                                    std::string(R"({"source": 3})")}) {
+        SCOPED_TRACE(text);
+        const fs::path config = dir_ / "config.json";
+        std::ofstream(config) << text;
+        ProcessResult analyze = allocprof({"analyze", db.string(), "--config", config.string()});
+        ProcessResult symbolize = allocprof({"symbolize", db.string(), "--config", config.string()});
+        EXPECT_TRUE(analyze.exited_with(2)) << analyze.describe();
+        EXPECT_TRUE(symbolize.exited_with(2)) << symbolize.describe();
+        EXPECT_NE(symbolize.err.find(config.string()), std::string::npos) << symbolize.err;
+        // The same problem named (each command adds its own help hint).
+        const std::string problem = analyze.err.substr(0, analyze.err.find(" (see"));
+        EXPECT_NE(symbolize.err.find(problem), std::string::npos) << analyze.err << " vs " << symbolize.err;
+    }
+}
+
 TEST_F(CommandLine, RecordTakesTheCommandAfterDashesOrAfterItsOptions) {
     const fs::path a = dir_ / "a.db", b = dir_ / "b.db";
     const std::string program = sample_binary("markers").string();
