@@ -260,5 +260,80 @@ TEST_F(DamagedEvents, FewerEventsThanTheTotalsIsRefusedAndTheAnalysisKept) {
                             "nothing analysed");
 }
 
+// A small real database damaged in the ways a disk, a copy or a hand edit damages it: every
+// reader either reads it (exit 0; compare may find a regression, 1) or refuses it with one
+// stderr line naming the file, exit 2; never a crash or a hang, and a report file the user
+// had is not replaced by a refusal.
+TEST(DamagedDatabases, EveryReaderReadsOrRefusesInOneLineNamingTheFile) {
+    TempDir dir;
+    const std::filesystem::path golden =
+        (samples_source_dir() / ".." / "tests" / "golden" / "markers.db").lexically_normal();
+    const std::vector<std::pair<std::string, std::function<void(const std::filesystem::path&)>>> damages = {
+        {"cut to a third", [](const std::filesystem::path& f) {
+             std::filesystem::resize_file(f, std::filesystem::file_size(f) / 3);
+         }},
+        {"bytes changed in the middle", [](const std::filesystem::path& f) {
+             std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
+             const auto size = static_cast<long>(std::filesystem::file_size(f));
+             for (long at = size / 3; at < size / 3 + 4096; at += 61) {
+                 io.seekp(at);
+                 io.put(static_cast<char>(at * 7));
+             }
+         }},
+        {"no trace nodes", [](const std::filesystem::path& f) { execute_sql_file(f, "DELETE FROM trace_nodes;"); }},
+        {"no sites", [](const std::filesystem::path& f) { execute_sql_file(f, "DELETE FROM sites;"); }},
+        {"no modules", [](const std::filesystem::path& f) { execute_sql_file(f, "DELETE FROM modules;"); }},
+        {"a blob for the command",
+         [](const std::filesystem::path& f) { execute_sql_file(f, "UPDATE runs SET command = x'ff00';"); }},
+        {"notes that are not JSON",
+         [](const std::filesystem::path& f) { execute_sql_file(f, "UPDATE runs SET notes = '[1,';"); }},
+        {"a negative chunk size",
+         [](const std::filesystem::path& f) { execute_sql_file(f, "UPDATE event_chunks SET raw_bytes = -5;"); }},
+        {"a huge chunk size", [](const std::filesystem::path& f) {
+             execute_sql_file(f, "UPDATE event_chunks SET raw_bytes = 9223372036854775807;");
+         }},
+        {"stored parameters that are not JSON",
+         [](const std::filesystem::path& f) { execute_sql_file(f, "UPDATE analysis SET params = 'nope';"); }},
+        {"text for a count", [](const std::filesystem::path& f) {
+             execute_sql_file(f, "UPDATE analysis_windows SET allocations = 'many';");
+         }},
+        {"a site's name not UTF-8", [](const std::filesystem::path& f) {
+             execute_sql_file(f, "UPDATE sites SET function = 'f' || x'ff' || 'g';");
+         }},
+    };
+    int index = 0;
+    for (const auto& [what, damage] : damages) {
+        for (const std::string command : {"summary", "summary --json", "top", "analyze", "report", "compare"}) {
+            SCOPED_TRACE(what + ", " + command);
+            const std::filesystem::path file = dir.path() / ("damaged" + std::to_string(index++) + ".db");
+            std::filesystem::copy_file(golden, file);
+            damage(file);
+            const std::filesystem::path out = dir.path() / "report.md";
+            {
+                std::ofstream keep(out);
+                keep << "the user's own file\n";
+            }
+            std::vector<std::string> args;
+            if (command == "summary --json")
+                args = {"summary", file.string(), "--json"};
+            else if (command == "report")
+                args = {"report", file.string(), "-o", out.string()};
+            else if (command == "compare")
+                args = {"compare", golden.string(), file.string()};
+            else
+                args = {command, file.string()};
+            ProcessResult p = allocprof(args);
+            ASSERT_FALSE(p.timed_out) << "hung";
+            ASSERT_EQ(p.term_signal, 0) << p.describe();
+            if (p.exited_with(0) || (command == "compare" && p.exited_with(1))) continue;
+            expect_refused(p, file, "", /*notices=*/command == "report" || command == "compare");
+            std::ifstream in(out);
+            std::string kept;
+            std::getline(in, kept);
+            EXPECT_EQ(kept, "the user's own file") << "a refusal replaced the report file";
+        }
+    }
+}
+
 }  // namespace
 }  // namespace allocprof::stress
