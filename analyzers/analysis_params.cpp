@@ -134,6 +134,10 @@ AnalysisParams params_from_json(const json& config, const std::string& origin) {
                 AutoBudget a = auto_gen0_budget();
                 p.gen0_budget = a.budget;
                 p.gen0_budget_rule = a.rule;
+            } else if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(INT64_MAX)) {
+                // Stored with the analysis as SQLite's signed 64-bit integer.
+                fail(origin, "gen0_budget", v->dump() + " is not a number allocprof can store (at most " +
+                                                std::to_string(INT64_MAX) + ")");
             } else if (v->is_number_unsigned() && v->get<uint64_t>() > 0) {
                 p.gen0_budget = v->get<uint64_t>();
                 p.gen0_budget_rule = "config";
@@ -145,7 +149,7 @@ AnalysisParams params_from_json(const json& config, const std::string& origin) {
             if (!v->is_string()) fail(origin, "gen0_budget_rule", "must be a string, got " + v->dump());
             p.gen0_budget_rule = v->get<std::string>();
         }
-        top.integer("large_object_threshold", p.large_object_threshold, 1, UINT64_MAX);
+        top.integer("large_object_threshold", p.large_object_threshold, 1, uint64_t(INT64_MAX));  // stored signed
         if (const json* v = top.find("temporary_k")) {
             if (!v->is_array() || v->empty() || v->size() > 4)
                 fail(origin, "temporary_k", "must be an array of 1 to 4 integers in [0, 64], got " + v->dump());

@@ -188,6 +188,25 @@ RunFacts check_run(schema::Database& db, int64_t run_id) {
     if (s.int64(2) == 0)
         throw RunNotAnalysable(run + " was recorded with --no-events; the analysis needs the event stream: "
                                      "record it again without --no-events");
+    // The totals were counted by the recorder from every event it stored: chunks that hold
+    // fewer (deleted, or a copy cut short) would give an analysis of part of the run that
+    // reads as the whole, and replace a good one. Refused before anything is written.
+    auto totals = db.prepare(
+        "SELECT r.event_count, r.allocations, (SELECT count(*) FROM event_chunks c WHERE c.run_id = r.run_id), "
+        "(SELECT coalesce(sum(c.event_count), 0) FROM event_chunks c WHERE c.run_id = r.run_id) "
+        "FROM runs r WHERE r.run_id = ?");
+    totals.bind(1, run_id);
+    if (totals.step()) {
+        const int64_t events = totals.int64(0), allocations = totals.int64(1);
+        const int64_t chunks = totals.int64(2), stored = totals.int64(3);
+        const std::string of = "run " + std::to_string(run_id) + " of " + db.path();
+        if (chunks == 0 && (events > 0 || allocations > 0))
+            throw RunNotAnalysable(of + " has no stored events (its totals say " + std::to_string(allocations) +
+                                   " allocations); nothing analysed");
+        if (stored != events)
+            throw RunNotAnalysable(of + ": its event chunks hold " + std::to_string(stored) + " events, its totals say " +
+                                   std::to_string(events) + "; nothing analysed");
+    }
     return facts;
 }
 
@@ -224,7 +243,9 @@ std::unique_ptr<source::RunSourceAnalyzer> program_sources(schema::Database& db,
 
 }  // namespace
 
-AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const AnalyzeSettings& settings) {
+namespace {
+
+AnalyzeResult analyze_checked_run(schema::Database& db, int64_t run_id, const AnalyzeSettings& settings) {
     db.add_missing_tables();
     const RunFacts facts = check_run(db, run_id);
     if (settings.sites || !symbolize::is_symbolized(db, run_id)) {
@@ -245,8 +266,11 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
     result.run_id = run_id;
     std::unique_ptr<source::RunSourceAnalyzer> found;
     source::RunSourceAnalyzer* sources = settings.sources;
+    // What the source analysis found is said once the run is analysed: a run refused on the
+    // way is refused in one line.
+    std::vector<std::string> deferred;
     if (sources == nullptr && settings.find_sources) {
-        found = program_sources(db, run_id, settings.notice);
+        found = program_sources(db, run_id, [&deferred](const std::string& text) { deferred.push_back(text); });
         sources = found.get();
     }
     if (sources) result.sources = sources->analyze(db, run_id);
@@ -273,7 +297,21 @@ AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const Ana
         source::write_run_sources(db, run_id, *result.sources, *sources);
     else
         source::clear_run_sources(db, run_id);
+    if (settings.notice)
+        for (const std::string& text : deferred) settings.notice(text);
     return result;
+}
+
+}  // namespace
+
+AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const AnalyzeSettings& settings) {
+    try {
+        return analyze_checked_run(db, run_id, settings);
+    } catch (const AnalysisError& e) {
+        // The tables of the run do not belong together (a site map without the sites its
+        // stacks name, events naming nodes no site covers): the file is damaged or edited.
+        throw RunNotAnalysable(db.path() + ": run " + std::to_string(run_id) + ": " + e.what() + "; nothing analysed");
+    }
 }
 
 std::string describe(const AnalyzeResult& result) {

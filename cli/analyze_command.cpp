@@ -20,6 +20,7 @@
 #include "analyzers/source/site_sources.h"
 #include "analyzers/source/source_options.h"
 #include "cli/cli.h"
+#include "cli/config_file.h"
 #include "schema/run_database.h"
 #include "symbolize/site_config.h"
 
@@ -31,9 +32,6 @@ namespace {
 using nlohmann::json;
 namespace an = allocprof::analyzers;
 
-// The known top-level sections of the shared config file; anything else is a typo.
-const char* const kConfigSections[] = {"sites", "analysis", "source", "compare", "suite"};
-
 struct AnalyzeConfig {
     an::AnalysisParams params;
     std::optional<SiteConfig> sites;  // only when the file has a "sites" section
@@ -41,33 +39,8 @@ struct AnalyzeConfig {
 };
 
 AnalyzeConfig load_config(const std::string& path) {
-    AnalyzeConfig config;
-    std::ifstream in(path);
-    if (!in) throw UsageError(path + ": cannot read the config file");
-    json doc;
-    try {
-        doc = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw UsageError(path + ": not valid JSON: " + e.what());
-    }
-    if (!doc.is_object()) throw UsageError(path + ": the config must be a JSON object");
-    for (const auto& item : doc.items()) {
-        bool known = false;
-        for (const char* section : kConfigSections) known |= item.key() == section;
-        if (!known)
-            throw UsageError(path + ": unknown section '" + item.key() +
-                             "' (known: sites, analysis, source, compare, suite)");
-    }
-    try {
-        if (doc.contains("analysis")) config.params = an::params_from_json(doc["analysis"], path + ": analysis");
-        if (doc.contains("sites")) config.sites = load_site_config(path);
-        if (doc.contains("source")) config.source = source_options_from_json(doc["source"], path);
-    } catch (const an::ParamsError& e) {
-        throw UsageError(e.what());
-    } catch (const SiteConfigError& e) {
-        throw UsageError(e.what());
-    }
-    return config;
+    ConfigFile file = read_config_file(path);
+    return {file.params, std::move(file.sites), std::move(file.source)};
 }
 
 void apply_gen0_budget(an::AnalysisParams& params, const std::string& value) {

@@ -18,7 +18,13 @@
 
 namespace allocprof::cli {
 
-void print_error(const std::string& message) { std::cerr << "allocprof: error: " << message << "\n"; }
+// One line, whatever the message holds: a refusal quotes names and texts from the file.
+void print_error(const std::string& message) {
+    std::string line = message;
+    for (char& c : line)
+        if (c == '\n' || c == '\r') c = ' ';
+    std::cerr << "allocprof: error: " << line << "\n";
+}
 void print_warning(const std::string& message) { std::cerr << "allocprof: warning: " << message << "\n"; }
 
 std::vector<std::string>& record_target_command() {

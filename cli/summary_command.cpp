@@ -27,6 +27,17 @@ json nullable_int(const schema::Statement& s, int column) {
     return s.is_null(column) ? json(nullptr) : json(s.int64(column));
 }
 
+// The strings of a stored JSON array (runs.command, runs.notes). In a damaged or edited
+// file it may be anything: what is not a string is left out, as the report leaves it out.
+json string_array(const std::string& text) {
+    json out = json::array();
+    const json stored = json::parse(text, nullptr, false);
+    if (stored.is_array())
+        for (const json& item : stored)
+            if (item.is_string()) out.push_back(item);
+    return out;
+}
+
 json load_runs(schema::Database& db) {
     auto runs = db.prepare(
         "SELECT run_id, scenario, command, pid, allocations, frees, reallocs, bytes_allocated, "
@@ -45,7 +56,7 @@ json load_runs(schema::Database& db) {
         r["run_id"] = runs.int64(c++);
         r["scenario"] = runs.is_null(c) ? json(nullptr) : json(runs.text(c));
         ++c;
-        r["command"] = json::parse(runs.text(c++), nullptr, false);
+        r["command"] = string_array(runs.text(c++));
         r["pid"] = runs.int64(c++);
         for (const char* key : {"allocations", "frees", "reallocs", "bytes_allocated",
                                 "peak_live_bytes", "unfreed_blocks", "unfreed_bytes",
@@ -66,7 +77,7 @@ json load_runs(schema::Database& db) {
         r["peak_rss_bytes"] = nullable_int(runs, c++);
         r["events_stored"] = runs.int64(c++) != 0;
         r["event_count"] = runs.int64(c++);
-        r["notes"] = json::parse(runs.text(c++), nullptr, false);
+        r["notes"] = string_array(runs.text(c++));
         r["start_unix_ns"] = runs.int64(c++);
         r["target_user_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
         ++c;

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/cli.h"
+#include "cli/config_file.h"
 #include "cli/coverage_report.h"
 #include "schema/run_database.h"
 #include "symbolize/run_symbolizer.h"
@@ -28,7 +29,12 @@ int symbolize(const SymbolizeCommandOptions& o) {
     SymbolizeOptions options;
     options.redo = true;
     options.extra_debug_dirs = o.debug_dirs;
-    if (o.config_file) options.config = load_site_config(*o.config_file);  // before touching FILE
+    // The whole file is checked as analyze checks it (before touching FILE); its "sites"
+    // section, or the built-in one named after the file, is the one symbolize uses.
+    if (o.config_file) {
+        std::optional<SiteConfig> sites = read_config_file(*o.config_file).sites;
+        options.config = sites ? *sites : load_site_config(*o.config_file);
+    }
     auto db = schema::Database::open_existing(o.file, true);
     std::vector<int64_t> runs = o.run ? std::vector<int64_t>{schema::select_run(db, o.run)} : schema::run_ids(db);
     for (int64_t id : runs) {

@@ -132,8 +132,11 @@ json load_top(schema::Database& db, int64_t run_id, const Metric& metric, uint64
         s["function"] = rows.text(2);
         s["file"] = rows.text(3);
         s["line"] = rows.int64(4);
-        s["site_key"] = json::parse(rows.text(5));
-        s["function_key"] = json::parse(rows.text(6));
+        // Keys are JSON written by the symbolizer; in a damaged file, the stored text as it is.
+        for (const auto& [key, column] : {std::pair{"site_key", 5}, std::pair{"function_key", 6}}) {
+            json stored = json::parse(rows.text(column), nullptr, false);
+            s[key] = stored.is_discarded() ? json(rows.text(column)) : std::move(stored);
+        }
         int c = 7;
         for (const char* key : kFigures) s[key] = rows.int64(c++);
         s["top_node"] = rows.int64(c++);

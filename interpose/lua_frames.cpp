@@ -37,6 +37,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/script_frames.h"
 #include "interpose/tracker.h"
+#include "interpose/utf8_cut.h"
 
 struct lua_State;
 
@@ -233,9 +234,10 @@ uint32_t function_id(const LuaDebug& d, bool lua) {
     if (!name && lua) {
         // The tail of a long path, so that "function <…/file.lua:12>" fits a name.
         const size_t room = sizeof(anonymous) - 10 - 16;
-        size_t n = file.length < room ? file.length : room;
+        const size_t start = file.length < room ? 0 : utf8_suffix_start(file.text, file.length, room);
+        const size_t n = file.length - start;
         memcpy(anonymous, "function <", 10);
-        memcpy(anonymous + 10, file.text + file.length - n, n);
+        memcpy(anonymous + 10, file.text + start, n);
         size_t at = 10 + n;
         anonymous[at++] = ':';
         char digits[12];

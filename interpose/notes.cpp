@@ -6,6 +6,7 @@
 #include <initializer_list>
 
 #include "interpose/stream_writer.h"
+#include "interpose/utf8_cut.h"
 #include "wire/wire_format.h"
 
 namespace allocprof::interpose {
@@ -17,7 +18,9 @@ void append_note_locked(const char* a, const char* b, const char* c) {
     size_t n = 0;
     for (const char* part : {a, b, c}) {
         if (!part) continue;
-        size_t len = strnlen(part, kMaxNameLength - n);
+        const size_t room = kMaxNameLength - n;
+        size_t len = strnlen(part, room + 1);
+        if (len > room) len = utf8_prefix_length(part, room);
         memcpy(text + n, part, len);
         n += len;
     }

@@ -75,6 +75,7 @@
 #include "interpose/real_functions.h"
 #include "interpose/script_frames.h"
 #include "interpose/tracker.h"
+#include "interpose/utf8_cut.h"
 
 struct PyObject;
 
@@ -232,7 +233,7 @@ size_t attribute_text(PyObject* object, const char* name, char* out, size_t capa
     const char* text = g_py.unicode_as_utf8(value, &length);
     size_t n = 0;
     if (text) {
-        n = size_t(length) < capacity ? size_t(length) : capacity;
+        n = size_t(length) <= capacity ? size_t(length) : utf8_prefix_length(text, capacity);
         memcpy(out, text, n);
     } else {
         g_py.err_clear();

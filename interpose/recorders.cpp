@@ -13,6 +13,7 @@
 #include "interpose/ticker.h"
 #include "interpose/tracker.h"
 #include "interpose/tracker_state.h"
+#include "interpose/utf8_cut.h"
 
 namespace allocprof::interpose {
 
@@ -160,7 +161,8 @@ void record_mremap(void* old_addr, size_t old_length, void* new_addr, size_t new
 }
 
 void record_phase_begin(const char* name) {
-    size_t n = name ? strnlen(name, kMaxNameLength) : 0;
+    size_t n = name ? strnlen(name, kMaxNameLength + 1) : 0;
+    if (n > kMaxNameLength) n = utf8_prefix_length(name, kMaxNameLength);
     StreamLock lock;
     append_boundary_tick_locked();
     NameRecord r{RecordType::PhaseBegin, static_cast<uint16_t>(n)};

@@ -7,6 +7,7 @@
 
 #include "interpose/internal_memory.h"
 #include "interpose/stream_writer.h"
+#include "interpose/utf8_cut.h"
 
 namespace allocprof::interpose::script {
 namespace {
@@ -116,9 +117,12 @@ uint32_t add_function_locked(ScriptLanguage language, const char* file, size_t f
 
 uint32_t intern_function(ScriptLanguage language, const char* file, size_t file_length,
                          const char* name, size_t name_length, uint32_t first_line) {
-    if (file_length > kMaxScriptFileLength) file = file + file_length - kMaxScriptFileLength,
-                                            file_length = kMaxScriptFileLength;
-    if (name_length > kMaxNameLength) name_length = kMaxNameLength;
+    if (file_length > kMaxScriptFileLength) {
+        const size_t start = utf8_suffix_start(file, file_length, kMaxScriptFileLength);
+        file += start;
+        file_length -= start;
+    }
+    if (name_length > kMaxNameLength) name_length = utf8_prefix_length(name, kMaxNameLength);
     uint64_t hash = hash_bytes(0xCBF29CE484222325ull ^ uint64_t(language) ^ (uint64_t(first_line) << 8),
                                file, file_length);
     hash = hash_bytes(hash, name, name_length);

@@ -53,7 +53,7 @@ std::string ops_text(const Report& r) {
 void title(std::ostringstream& out, const Report& r) {
     const RunInfo& run = r.run;
     const std::string name = r.run_window().label;
-    out << "# Allocation report: " << name << "\n\n";
+    out << "# Allocation report: " << md_text(name) << "\n\n";
     out << "- **Date**: " << r.analysis.date << " (analysis)\n";
     out << "- **Command**: " << md_code(format_command(run.command)) << " in " << md_code(run.cwd) << "\n";
     const std::string end = format_run_end(run);
@@ -382,7 +382,7 @@ void gaps(std::ostringstream& out, const Report& r) {
                             : g.kind == "hooks"     ? "Hooks"
                             : g.kind == "allocator" ? "Allocators"
                                                     : "Run";
-        out << "- **" << label << "**: " << g.text << "\n";
+        out << "- **" << label << "**: " << md_text(g.text) << "\n";
     }
     out << "\n";
 }
@@ -409,7 +409,7 @@ void source_gaps(std::ostringstream& out, const Report& r) {
 
 void next_steps(std::ostringstream& out, const Report& r) {
     out << "## Next steps\n\n";
-    for (size_t i = 0; i < r.next_steps.size(); ++i) out << (i + 1) << ". " << r.next_steps[i] << "\n";
+    for (size_t i = 0; i < r.next_steps.size(); ++i) out << (i + 1) << ". " << md_text(r.next_steps[i]) << "\n";
 }
 
 }  // namespace

@@ -56,19 +56,53 @@ std::string format_command(const std::vector<std::string>& argv) {
     return line;
 }
 
-std::string md_cell(std::string_view text) {
+namespace {
+
+// Markdown text with '<' and '&' outside code spans written as entities where markdown
+// would read HTML from them (a tag, a comment, an entity): a name the target chose
+// ("<script>" as a phase name) is shown as text, never passed on as HTML. "< 0.01" stays as
+// it is. Inside a code span they are already literal, and an entity would show as written. In a table
+// cell, '|' is escaped everywhere (GitHub ends a cell at it even inside a code span) and a
+// newline becomes a space.
+std::string md_escaped(std::string_view text, bool cell) {
     std::string out;
     out.reserve(text.size());
-    for (char c : text) {
-        if (c == '|')
+    size_t fence = 0;  // the open code span's backtick count, 0 outside one
+    for (size_t i = 0; i < text.size();) {
+        const char c = text[i];
+        if (c == '`') {
+            size_t run = 0;
+            while (i + run < text.size() && text[i + run] == '`') ++run;
+            if (fence == 0)
+                fence = run;
+            else if (run == fence)
+                fence = 0;
+            out.append(run, '`');
+            i += run;
+            continue;
+        }
+        ++i;
+        const char next = i < text.size() ? text[i] : '\0';
+        const bool letter = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z');
+        if (cell && c == '|')
             out += "\\|";
-        else if (c == '\n' || c == '\r')
+        else if (cell && (c == '\n' || c == '\r'))
             out += ' ';
+        else if (fence == 0 && c == '<' && (letter || next == '/' || next == '!' || next == '?'))
+            out += "&lt;";
+        else if (fence == 0 && c == '&' && (letter || next == '#'))
+            out += "&amp;";
         else
             out += c;
     }
     return out;
 }
+
+}  // namespace
+
+std::string md_cell(std::string_view text) { return md_escaped(text, true); }
+
+std::string md_text(std::string_view text) { return md_escaped(text, false); }
 
 std::string md_code(std::string_view text) {
     // The fence must be longer than the longest run of backticks inside.

@@ -32,8 +32,11 @@ std::string format_utc(int64_t unix_ns);
 // argv as one shell-like line: arguments with spaces or quotes are single-quoted.
 std::string format_command(const std::vector<std::string>& argv);
 
-// Text for a markdown table cell: '|' escaped, newlines as spaces.
+// Text for a markdown table cell: '|' escaped, newlines as spaces, and HTML as text (md_text).
 std::string md_cell(std::string_view text);
+// Markdown text with '<' and '&' outside code spans as entities where markdown would read
+// HTML from them: raw HTML in a name the target chose is shown as text.
+std::string md_text(std::string_view text);
 // A code span that survives any content (backticks inside get a longer fence).
 std::string md_code(std::string_view text);
 

@@ -92,16 +92,35 @@ private:
     uint64_t stored_bytes_ = 0;
 };
 
-// Decodes the stored events of one run, in order, one chunk in memory at a time.
-// Throws DatabaseError on a damaged chunk.
+// What the stored events of a run may name, from the run's other tables. A decoded id
+// outside them is impossible: the chunk was damaged or written by something else, and an
+// analyzer that indexed a table by it would read past its end.
+struct EventLimits {
+    uint32_t max_thread = UINT32_MAX;  // the run's threads are 1..runs.threads (0: none named)
+    uint32_t max_node = UINT32_MAX;    // the largest trace_nodes.node_id (0: no stack)
+    bool complete = false;             // the run was finished: its totals count every event
+    uint64_t events = 0;               // runs.event_count
+};
+EventLimits event_limits(Database& db, int64_t run_id);
+// What is impossible about `e` under `limits` ("thread 4294967295 (the run has 3 threads)"),
+// or empty.
+std::string impossible_ids(const Event& e, const EventLimits& limits);
+
+// Decodes the stored events of one run, in order, one chunk in memory at a time. Throws
+// DatabaseError naming the file, the run and the chunk when a chunk is damaged, missing, out
+// of order, names an impossible id (event_limits), or when a finished run's chunks hold
+// fewer or more events than its totals. Events before the problem have been visited.
 void for_each_event(Database& db, int64_t run_id, const std::function<void(const Event&)>& visit);
 
 // Pure codec, exposed for tests: encode events into `out` (an Alloc/Realloc must carry
 // block id `next_block`, which then counts up), decode `data` back.
 void encode_event(const Event& event, uint64_t& next_block, uint64_t& last_tick_ns,
                   std::vector<unsigned char>& out);
-// Returns false on malformed input.
+// Returns false on malformed input: a truncated or unknown event, a phase name longer than
+// the data, a free or realloc of a block before the first (`first_block` counts the
+// allocations of the chunks before); `problem`, if given, then says which. Phase names
+// come out as valid UTF-8 (schema/utf8_text.h).
 bool decode_events(const unsigned char* data, size_t size, uint64_t first_block,
-                   const std::function<void(const Event&)>& visit);
+                   const std::function<void(const Event&)>& visit, std::string* problem = nullptr);
 
 }  // namespace allocprof::schema

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "schema/utf8_text.h"
+
 namespace allocprof::schema {
 namespace {
 
@@ -15,12 +17,20 @@ std::string db_name(sqlite3* db) {
     return name && *name ? name : "database";
 }
 
+// SQLite's message, on one line: a message about a damaged schema quotes the table's SQL,
+// newlines and comments included, and every refusal is one line.
+std::string errmsg(sqlite3* db) {
+    std::string text = db ? sqlite3_errmsg(db) : "out of memory";
+    for (char& c : text)
+        if (c == '\n' || c == '\r') c = ' ';
+    return text;
+}
+
 [[noreturn]] void fail(sqlite3* db, std::string_view doing) {
-    std::string message = db_name(db) + ": " + std::string(doing) + ": " +
-                          (db ? sqlite3_errmsg(db) : "out of memory");
+    std::string message = db_name(db) + ": " + std::string(doing) + ": " + errmsg(db);
     int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-        message = db_name(db) + ": the database is corrupt or truncated (" + sqlite3_errmsg(db) + ")";
+        message = db_name(db) + ": the database is corrupt or truncated (" + errmsg(db) + ")";
     throw DatabaseError(message);
 }
 
@@ -63,7 +73,13 @@ Statement& Statement::bind(int index, double value) {
     return *this;
 }
 
+// Text is stored as valid UTF-8 (utf8_text.h): a name the target chose may be any bytes.
 Statement& Statement::bind(int index, std::string_view text) {
+    std::string repaired;
+    if (!is_valid_utf8(text)) {
+        repaired = valid_utf8(text);
+        text = repaired;
+    }
     if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
                           SQLITE_TRANSIENT) != SQLITE_OK)
         fail(db_, "binding a value");
@@ -104,11 +120,13 @@ double Statement::real(int column) const { return sqlite3_column_double(stmt_, c
 bool Statement::is_null(int column) const {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
+// Text is read as valid UTF-8 too: a file written before that rule, or damaged since,
+// must not make a JSON writer throw.
 std::string Statement::text(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
+    if (!p) return std::string();
+    const std::string_view bytes(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+    return is_valid_utf8(bytes) ? std::string(bytes) : valid_utf8(bytes);
 }
 std::span<const unsigned char> Statement::blob(int column) const {
     const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, column));
@@ -129,6 +147,8 @@ void Database::exec(std::string_view sql) {
     if (sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error ? error : "unknown error";
         sqlite3_free(error);
+        for (char& c : message)
+            if (c == '\n' || c == '\r') c = ' ';
         int code = sqlite3_errcode(db_) & 0xff;
         if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
             throw DatabaseError(path_ + ": the database is corrupt or truncated (" + message + ")");
@@ -143,7 +163,7 @@ Database Database::create(const std::string& path) {
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
         std::string message = path + ": cannot create the database (" +
-                              (db ? sqlite3_errmsg(db) : "out of memory") + ")";
+                              errmsg(db) + ")";
         sqlite3_close(db);
         throw DatabaseError(message);
     }
@@ -171,7 +191,7 @@ std::string Database::check(const std::string& path) {
     int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     std::string problem;
     try {
-        if (rc != SQLITE_OK) throw DatabaseError(path + ": cannot open: " + sqlite3_errmsg(db));
+        if (rc != SQLITE_OK) throw DatabaseError(path + ": cannot open: " + errmsg(db));
         int64_t page_size = query_int(db, "PRAGMA page_size");
         int64_t page_count = query_int(db, "PRAGMA page_count");
         if (page_size * page_count > st.st_size)
@@ -206,7 +226,7 @@ Database Database::open_existing(const std::string& path, bool writable) {
     sqlite3* db = nullptr;
     int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-        std::string message = path + ": cannot open: " + (db ? sqlite3_errmsg(db) : "out of memory");
+        std::string message = path + ": cannot open: " + errmsg(db);
         sqlite3_close(db);
         throw DatabaseError(message);
     }

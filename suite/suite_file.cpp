@@ -105,6 +105,10 @@ SuiteScenario parse_scenario(const json& s, const std::string& where, const Subs
         const json& ops = s["ops"];
         if (ops.is_string() && ops.get<std::string>() == "markers")
             sc.ops_from_markers = true;
+        else if (ops.is_number_unsigned() && ops.get<uint64_t>() > uint64_t(INT64_MAX))
+            // runs.ops is SQLite's signed 64-bit integer: a larger count would be stored as -1.
+            throw SuiteError(at + ".ops: " + ops.dump() + " is not a number allocprof can store (at most " +
+                             std::to_string(INT64_MAX) + ")");
         else if (ops.is_number_unsigned() && ops.get<uint64_t>() > 0)
             sc.ops = ops.get<uint64_t>();
         else

@@ -109,6 +109,45 @@ TEST_F(CommandLine, ACountMustBeACountAndFitTheDatabase) {
     EXPECT_TRUE(negative.exited_with(2)) << negative.describe();
 }
 
+// A count above INT64_MAX in a file (a suite's ops, a config's byte counts) is refused as
+// on the command line: SQLite stores it signed, and it was stored as -1.
+TEST_F(CommandLine, ACountInAFileMustFitTheDatabaseToo) {
+    const fs::path suite = dir_ / "suite.json";
+    std::ofstream(suite) << R"({"scenarios": [{"name": "s", "command": ["/bin/true"], "ops": 18446744073709551615}]})";
+    ProcessResult from_suite = allocprof({"suite", suite.string(), "-o", (dir_ / "suite.db").string()});
+    EXPECT_TRUE(from_suite.exited_with(2)) << from_suite.describe();
+    EXPECT_NE(from_suite.err.find("18446744073709551615 is not a number allocprof can store"), std::string::npos)
+        << from_suite.err;
+    EXPECT_FALSE(fs::exists(dir_ / "suite.db"));
+
+    const fs::path db = copy_of_golden();
+    const fs::path config = dir_ / "config.json";
+    std::ofstream(config) << R"({"analysis": {"gen0_budget": 9223372036854775808}})";
+    ProcessResult from_config = allocprof({"analyze", db.string(), "--config", config.string()});
+    EXPECT_TRUE(from_config.exited_with(2)) << from_config.describe();
+    EXPECT_NE(from_config.err.find("9223372036854775808 is not a number allocprof can store"), std::string::npos)
+        << from_config.err;
+}
+
+// One config file, one validation: symbolize --config refuses what analyze --config refuses.
+TEST_F(CommandLine, SymbolizeRefusesTheConfigThatAnalyzeRefuses) {
+    const fs::path db = copy_of_golden();
+    for (const std::string& text : {std::string(R"({"sitez": {}})"), std::string(R"({"analysis": {"bogus": 1}})"),
+                                    std::string(R"({"source": 3})")}) {
+        SCOPED_TRACE(text);
+        const fs::path config = dir_ / "config.json";
+        std::ofstream(config) << text;
+        ProcessResult analyze = allocprof({"analyze", db.string(), "--config", config.string()});
+        ProcessResult symbolize = allocprof({"symbolize", db.string(), "--config", config.string()});
+        EXPECT_TRUE(analyze.exited_with(2)) << analyze.describe();
+        EXPECT_TRUE(symbolize.exited_with(2)) << symbolize.describe();
+        EXPECT_NE(symbolize.err.find(config.string()), std::string::npos) << symbolize.err;
+        // The same problem named (each command adds its own help hint).
+        const std::string problem = analyze.err.substr(0, analyze.err.find(" (see"));
+        EXPECT_NE(symbolize.err.find(problem), std::string::npos) << analyze.err << " vs " << symbolize.err;
+    }
+}
+
 TEST_F(CommandLine, RecordTakesTheCommandAfterDashesOrAfterItsOptions) {
     const fs::path a = dir_ / "a.db", b = dir_ / "b.db";
     const std::string program = sample_binary("markers").string();

@@ -208,6 +208,9 @@ TEST(RunIngestor, ExecInTheSamePidStartsFreshNodeNumbers) {
 
 TEST(RunIngestor, StoredEventsReplayToTheSameTotals) {
     Harness h;
+    // The stacks the events name (the reader refuses a node the run does not have).
+    for (uint32_t node = 1; node <= 9; ++node)
+        h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, node, 0, 0x1000 + node});
     uint64_t ptr = 0x1000;
     for (int i = 0; i < 5000; ++i) {
         h.alloc(1 + i % 2, 1 + i % 5, ptr + uint64_t(i) * 64, uint64_t(i % 300));
