@@ -1,10 +1,60 @@
 // test_budgets_test.cpp — budgets where tests live: the measured scope of the preload
-// library (samples/c/measured_scope.c) under `allocprof record`, with figures known by
-// construction, and without allocprof, where it must run the same.
+// library (samples/c/measured_scope.c), the calling thread's counts from Python and Lua
+// (samples/python/thread_counts.py, samples/lua/thread_counts.lua), the pytest plugin
+// (samples/python/test_budgets.py), each under `allocprof record` with figures known by
+// construction, and each without allocprof, where it must run the same and pass.
+#include <fstream>
+#include <regex>
+
 #include "e2e/e2e_test.h"
 
 namespace allocprof::e2e {
 namespace {
+
+// Debian's python3, which python3-pytest (scripts/setup.sh) installs pytest for.
+const char* const kDebianPython = "/usr/bin/python3";
+
+std::filesystem::path python_sample(const std::string& name) { return samples_source_dir() / "python" / name; }
+
+// The allocprof Python package (interpose/python), as `record` puts it on PYTHONPATH.
+std::filesystem::path python_package_dir() { return preload_library().parent_path() / "python"; }
+
+// The line of `script` marked "# known: NAME".
+int known_line(const std::filesystem::path& script, const std::string& name) {
+    std::ifstream in(script);
+    std::string line;
+    const std::string marker = "# known: " + name;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const size_t at = line.find(marker);
+        if (at != std::string::npos &&
+            (at + marker.size() == line.size() || line[at + marker.size()] == ' '))
+            return number;
+    }
+    throw std::runtime_error("no '" + marker + "' in " + script.string());
+}
+
+// `allocprof top DB --group script --json`'s row of the line `line` of a file ending in
+// `file`; null when none.
+json script_line_row(const std::filesystem::path& db, const std::string& file, int line) {
+    ProcessResult r = run_process({allocprof_binary().string(), "top", db.string(), "--json", "-n",
+                                   "0", "--group", "script"});
+    if (!r.exited_with(0)) throw std::runtime_error("allocprof top failed: " + r.describe());
+    const json top = json::parse(r.out);
+    for (const json& s : top["sites"]) {
+        const std::string f = s.value("file", "");
+        if (s.value("line", 0) == line && f.size() >= file.size() &&
+            f.compare(f.size() - file.size(), file.size(), file) == 0)
+            return s;
+    }
+    return nullptr;
+}
+
+void require_pytest() {
+    ProcessResult p = run_process({kDebianPython, "-c", "import pytest"});
+    ASSERT_TRUE(p.exited_with(0)) << kDebianPython
+                                  << " has no pytest: install python3-pytest (scripts/setup.sh)\n"
+                                  << p.describe();
+}
 
 class TestBudgets : public E2eTest {};
 
@@ -38,6 +88,106 @@ TEST_F(TestBudgets, MeasuredScopeFollowsEveryBlock) {
         "allocations=0 bytes=0 live_blocks=0 live_bytes=0 peak=0 untracked=0 untracked_bytes=0\n";
     EXPECT_EQ(plain.out, "began=0\nfirst: " + zero + "after: " + zero + "fresh: " + zero +
                              "full: " + zero + "freed: " + zero + "lines=0\n");
+}
+
+// allocprof.allocations() / allocated_bytes(): a loop that allocates nothing counts 0, ten
+// bytes(1000) count 10 and 10330 B, the number the database has for that line; 0 without
+// allocprof.
+TEST_F(TestBudgets, PythonThreadCountsAreExact) {
+    const auto script = python_sample("thread_counts.py");
+    Recording rec = record_to_db({kDebianPython, script.string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    EXPECT_EQ(rec.process.out, "idle=0\nten=10\nten_bytes=10330\n");
+    json row = script_line_row(db(), "thread_counts.py", known_line(script, "ten"));
+    ASSERT_FALSE(row.is_null()) << "no script row for the line of the ten blocks";
+    EXPECT_EQ(row["allocations"], 10) << row.dump();
+    EXPECT_EQ(row["bytes_allocated"], 10330) << row.dump();
+
+    ProcessOptions without;
+    without.set_env = {{"PYTHONPATH", python_package_dir().string()}};
+    ProcessResult plain = run_process({kDebianPython, script.string()}, without);
+    ASSERT_TRUE(plain.exited_with(0)) << plain.describe();
+    EXPECT_EQ(plain.out, "idle=0\nten=0\nten_bytes=0\n");
+}
+
+// ap.allocations() / ap.bytes(): 0 for an idle loop, 10 tables of 56 B in the phase "ten",
+// which the database records with the same 10 allocations and 560 B.
+TEST_F(TestBudgets, LuaThreadCountsAreExact) {
+    auto lua = find_on_path("lua5.4");
+    if (!lua) GTEST_SKIP() << "lua5.4 not installed";
+    Recording rec = record_to_db({lua->string(), (samples_source_dir() / "lua" / "thread_counts.lua").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    EXPECT_EQ(rec.process.out, "idle=0\nten=10\nten_bytes=560\n");
+    RunDatabase database(db());
+    std::vector<Row> phases = database.query("SELECT name, allocations, bytes_allocated FROM phases");
+    ASSERT_EQ(phases.size(), 1u);
+    EXPECT_EQ(phases[0].text(0), "ten");
+    EXPECT_EQ(phases[0].int64(1), 10);
+    EXPECT_EQ(phases[0].int64(2), 560);
+}
+
+// The pytest plugin under allocprof: pytest exits 1 and exactly the two tests over their
+// limits fail, each message naming value, limit and the test file's allocating line; each
+// test is a phase of the run named by its node id.
+TEST_F(TestBudgets, PytestPluginFailsExactlyTheTestsOverTheirLimits) {
+    ASSERT_NO_FATAL_FAILURE(require_pytest());
+    const auto tests = python_sample("test_budgets.py");
+    ProcessOptions options;
+    options.set_env = {{"PYTHONDONTWRITEBYTECODE", "1"}};
+    options.cwd = tests.parent_path();
+    Recording rec = record_to_db({kDebianPython, "-m", "pytest", "-p", "allocprof.pytest_plugin",
+                                  "-p", "no:cacheprovider", "-v", "--rootdir",
+                                  tests.parent_path().string(), tests.string()},
+                                 {}, options);
+    const std::string& out = rec.process.out;
+    ASSERT_TRUE(rec.process.exited_with(1)) << rec.process.describe();
+    for (const char* line : {"\ntest_budgets.py::test_over_allocations FAILED",
+                             "\ntest_budgets.py::test_within_allocations PASSED",
+                             "\ntest_budgets.py::test_over_memory FAILED",
+                             "\ntest_budgets.py::test_without_limit PASSED"})
+        EXPECT_NE(out.find(line), std::string::npos) << "no '" << line + 1 << "' in\n" << out;
+    EXPECT_NE(out.find("2 failed, 2 passed"), std::string::npos) << out;
+
+    // Value and limit, then the allocating line of the test file with its exact figures.
+    EXPECT_TRUE(std::regex_search(out, std::regex("the test made 1,0[0-9][0-9] allocations, over its "
+                                                  "limit of 200 \\(limit_allocations, all threads\\)")))
+        << out;
+    const std::string many = "\n    test_budgets.py:" + std::to_string(known_line(tests, "many")) +
+                             " (test_over_allocations): 1,000 allocations, 130 KB";
+    EXPECT_NE(out.find(many), std::string::npos) << "no '" << many << "' in\n" << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex("the test's peak live memory was 20[01] KB \\(20[0-9]{4} B\\), "
+                                                  "over its limit of 64.0 KB \\(65536 B\\) \\(limit_memory\\)")))
+        << out;
+    const std::string big = "\n    test_budgets.py:" + std::to_string(known_line(tests, "big")) +
+                            " (test_over_memory): 200 KB in 1 allocation";
+    EXPECT_NE(out.find(big), std::string::npos) << "no '" << big << "' in\n" << out;
+    // The passing tests' lines are in no message.
+    EXPECT_EQ(out.find("(test_within_allocations):"), std::string::npos) << out;
+
+    RunDatabase database(db());
+    std::vector<Row> phases = database.query("SELECT name, allocations FROM phases ORDER BY phase_id");
+    ASSERT_EQ(phases.size(), 4u);
+    const char* names[] = {"test_budgets.py::test_over_allocations", "test_budgets.py::test_within_allocations",
+                           "test_budgets.py::test_over_memory", "test_budgets.py::test_without_limit"};
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(phases[i].text(0), names[i]);
+    EXPECT_GE(phases[0].int64(1), 1000);
+    EXPECT_LT(phases[1].int64(1), 200);
+}
+
+// Without allocprof (the package importable, the library not loaded) all four pass and the
+// markers warn once.
+TEST_F(TestBudgets, PytestPluginWithoutAllocprofPassesWithOneWarning) {
+    ASSERT_NO_FATAL_FAILURE(require_pytest());
+    const auto tests = python_sample("test_budgets.py");
+    ProcessOptions options;
+    options.set_env = {{"PYTHONPATH", python_package_dir().string()}, {"PYTHONDONTWRITEBYTECODE", "1"}};
+    ProcessResult p = run_process({kDebianPython, "-m", "pytest", "-p", "allocprof.pytest_plugin", "-p",
+                                   "no:cacheprovider", "--rootdir", tests.parent_path().string(),
+                                   tests.string()},
+                                  options);
+    ASSERT_TRUE(p.exited_with(0)) << p.describe();
+    EXPECT_NE(p.out.find("4 passed, 1 warning"), std::string::npos) << p.out;
+    EXPECT_NE(p.out.find("allocprof is not loaded"), std::string::npos) << p.out;
 }
 
 }  // namespace
