@@ -1,8 +1,9 @@
 // test_budgets_test.cpp — budgets where tests live: the measured scope of the preload
 // library (samples/c/measured_scope.c), the calling thread's counts from Python and Lua
 // (samples/python/thread_counts.py, samples/lua/thread_counts.lua), the pytest plugin
-// (samples/python/test_budgets.py), each under `allocprof record` with figures known by
-// construction, and each without allocprof, where it must run the same and pass.
+// (samples/python/test_budgets.py) and the GoogleTest listener (samples/cpp/gtest_budgets.cpp),
+// each under `allocprof record` with figures known by construction, and each without
+// allocprof, where it must run the same and pass.
 #include <fstream>
 #include <regex>
 
@@ -56,7 +57,23 @@ void require_pytest() {
                                   << p.describe();
 }
 
-class TestBudgets : public E2eTest {};
+class TestBudgets : public E2eTest {
+protected:
+    // Records `python3 -m pytest -p allocprof.pytest_plugin -v TESTS` in the tests' folder.
+    // pytest's start-up makes half a million allocations, recorded with script frames: on a
+    // loaded 2-core machine that takes 20 to 40 s, so the timeout is longer than the
+    // default and the run is not symbolized (the test reads its phases and output only).
+    Recording record_pytest(const std::filesystem::path& tests) {
+        ProcessOptions options;
+        options.set_env = {{"PYTHONDONTWRITEBYTECODE", "1"}};
+        options.cwd = tests.parent_path();
+        options.timeout = std::chrono::seconds(300);
+        return record_to_db({kDebianPython, "-m", "pytest", "-p", "allocprof.pytest_plugin", "-p",
+                             "no:cacheprovider", "-v", "--rootdir", tests.parent_path().string(),
+                             tests.string()},
+                            {"--no-symbolize"}, options);
+    }
+};
 
 // The measured scope's figures are exact: blocks followed through free and realloc, a
 // block made before the scope ignored, nothing counted after the end, a new scope from 0,
@@ -132,13 +149,7 @@ TEST_F(TestBudgets, LuaThreadCountsAreExact) {
 TEST_F(TestBudgets, PytestPluginFailsExactlyTheTestsOverTheirLimits) {
     ASSERT_NO_FATAL_FAILURE(require_pytest());
     const auto tests = python_sample("test_budgets.py");
-    ProcessOptions options;
-    options.set_env = {{"PYTHONDONTWRITEBYTECODE", "1"}};
-    options.cwd = tests.parent_path();
-    Recording rec = record_to_db({kDebianPython, "-m", "pytest", "-p", "allocprof.pytest_plugin",
-                                  "-p", "no:cacheprovider", "-v", "--rootdir",
-                                  tests.parent_path().string(), tests.string()},
-                                 {}, options);
+    Recording rec = record_pytest(tests);
     const std::string& out = rec.process.out;
     ASSERT_TRUE(rec.process.exited_with(1)) << rec.process.describe();
     for (const char* line : {"\ntest_budgets.py::test_over_allocations FAILED",
@@ -188,6 +199,59 @@ TEST_F(TestBudgets, PytestPluginWithoutAllocprofPassesWithOneWarning) {
     ASSERT_TRUE(p.exited_with(0)) << p.describe();
     EXPECT_NE(p.out.find("4 passed, 1 warning"), std::string::npos) << p.out;
     EXPECT_NE(p.out.find("allocprof is not loaded"), std::string::npos) << p.out;
+}
+
+// The GoogleTest listener: one phase per test, named Suite.Test; the bodies' planted
+// allocations are exactly the differences between the phases; the listener's printed
+// counts are the database's; the program's own in-body checks pass.
+TEST_F(TestBudgets, GTestListenerMakesOnePhasePerTestWithExactCounts) {
+    Recording rec = record_to_db({sample_binary("gtest_budgets").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    RunDatabase database(db());
+    std::vector<Row> phases =
+        database.query("SELECT name, allocations, bytes_allocated FROM phases ORDER BY phase_id");
+    ASSERT_EQ(phases.size(), 4u);
+    const char* names[] = {"Budgets.Warmup", "Budgets.Zero", "Budgets.Seven", "Budgets.Hundred"};
+    for (size_t i = 0; i < phases.size(); ++i) {
+        SCOPED_TRACE(names[i]);
+        EXPECT_EQ(phases[i].text(0), names[i]);
+        const std::string line = "[ allocprof ] " + std::string(names[i]) + ": " +
+                                 std::to_string(phases[i].int64(1)) + " allocations, " +
+                                 std::to_string(phases[i].int64(2)) + " bytes\n";
+        EXPECT_NE(rec.process.out.find(line), std::string::npos) << "no '" << line << "' in\n"
+                                                                 << rec.process.out;
+    }
+    const int64_t base = phases[1].int64(1), base_bytes = phases[1].int64(2);
+    EXPECT_EQ(phases[2].int64(1) - base, 7);
+    EXPECT_EQ(phases[2].int64(2) - base_bytes, 700);
+    EXPECT_EQ(phases[3].int64(1) - base, 100);
+    EXPECT_EQ(phases[3].int64(2) - base_bytes, 1000);
+    EXPECT_EQ(count_lines_starting_with(rec.process.out, "[ allocprof ]"), 4) << rec.process.out;
+
+    // `allocprof check` holds each test's phase to a budget: Zero's own count is met,
+    // Hundred one allocation under its count is exceeded, and the site named is the body's.
+    const auto budget = dir_.path() / "budget.json";
+    std::ofstream(budget) << json{{"budgets",
+                                   {{{"phase", "Budgets.Zero"}, {"metric", "allocs_per_op"}, {"max", base}},
+                                    {{"phase", "Budgets.Hundred"},
+                                     {"metric", "allocs_per_op"},
+                                     {"max", base + 99}}}}}
+                                 .dump();
+    ProcessResult check = run_process({allocprof_binary().string(), "check", db().string(), "--budget",
+                                       budget.string()});
+    ASSERT_TRUE(check.exited_with(1)) << check.describe();
+    EXPECT_NE(check.out.find("1 of 2 budget checks failed"), std::string::npos) << check.out;
+    EXPECT_NE(check.out.find("phase Budgets.Hundred: allocs_per_op = " + std::to_string(base + 100) +
+                             " > max " + std::to_string(base + 99) + " — most from (anonymous namespace)::malloc_free_pairs"),
+              std::string::npos)
+        << check.out;
+}
+
+TEST_F(TestBudgets, GTestProgramPassesWithoutAllocprof) {
+    ProcessResult p = run_process({sample_binary("gtest_budgets").string()});
+    ASSERT_TRUE(p.exited_with(0)) << p.describe();
+    EXPECT_NE(p.out.find("[  PASSED  ] 4 tests."), std::string::npos) << p.out;
+    EXPECT_EQ(p.out.find("[ allocprof ]"), std::string::npos) << p.out;
 }
 
 }  // namespace

@@ -23,6 +23,11 @@
  *   run_opcode(vm);
  *   assert(ALLOCPROF_THREAD_ALLOCATIONS() - before == 0);
  *
+ * In C++, the same as a scope and as an expression (the count of this thread only):
+ *
+ *   allocprof::NoAllocationScope scope;  ...;  assert(scope.count() == 0);
+ *   assert(ALLOCPROF_EXPECT_NO_ALLOCATIONS(run_opcode(vm)) == 0);
+ *
  * The measured scope, for test harnesses (the pytest plugin): between allocprof_scope_begin()
  * and allocprof_scope_end(), every allocation recorded on any thread is counted, and its
  * block is followed until it is freed, so allocprof_scope_read() knows the bytes still live
@@ -102,5 +107,32 @@ int allocprof_script_function(uint32_t id, const char** file, const char** name,
 #define ALLOCPROF_THREAD_ALLOCATIONS() \
     ((&allocprof_thread_allocations) ? allocprof_thread_allocations() : (uint64_t)0)
 #define ALLOCPROF_THREAD_BYTES() ((&allocprof_thread_bytes) ? allocprof_thread_bytes() : (uint64_t)0)
+
+#ifdef __cplusplus
+namespace allocprof {
+
+/* Counts what the constructing thread allocates from construction on: count() is 0 for
+ * code that allocates nothing, and always 0 without allocprof. */
+class NoAllocationScope {
+public:
+    NoAllocationScope() : start_(ALLOCPROF_THREAD_ALLOCATIONS()), start_bytes_(ALLOCPROF_THREAD_BYTES()) {}
+    uint64_t count() const { return ALLOCPROF_THREAD_ALLOCATIONS() - start_; }
+    uint64_t bytes() const { return ALLOCPROF_THREAD_BYTES() - start_bytes_; }
+
+private:
+    uint64_t start_;
+    uint64_t start_bytes_;
+};
+
+}  /* namespace allocprof */
+
+/* The number of allocations `stmt` makes on this thread (0 without allocprof). */
+#define ALLOCPROF_EXPECT_NO_ALLOCATIONS(stmt) \
+    ([&]() -> uint64_t {                      \
+        ::allocprof::NoAllocationScope allocprof_scope_; \
+        stmt;                                 \
+        return allocprof_scope_.count();      \
+    }())
+#endif
 
 #endif /* ALLOCPROF_ALLOCPROF_H */
