@@ -185,6 +185,24 @@ TEST_F(TestBudgets, PytestPluginFailsExactlyTheTestsOverTheirLimits) {
     EXPECT_LT(phases[1].int64(1), 200);
 }
 
+// limit_leaks: the test that keeps ten blocks past its end fails, naming the line that made
+// them with its 10330 B still live; the one that drops the same blocks passes.
+TEST_F(TestBudgets, PytestPluginFailsTheTestThatKeepsItsBlocks) {
+    ASSERT_NO_FATAL_FAILURE(require_pytest());
+    const auto tests = python_sample("test_leaks.py");
+    Recording rec = record_pytest(tests);
+    const std::string& out = rec.process.out;
+    ASSERT_TRUE(rec.process.exited_with(1)) << rec.process.describe();
+    EXPECT_NE(out.find("\ntest_leaks.py::test_keeps_blocks FAILED"), std::string::npos) << out;
+    EXPECT_NE(out.find("\ntest_leaks.py::test_frees_blocks PASSED"), std::string::npos) << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex("the test left 10\\.[0-9] KB \\(10[0-9]{3} B\\) live, over "
+                                                  "its limit of 1.0 KB \\(1024 B\\) \\(limit_leaks\\)")))
+        << out;
+    const std::string kept = "\n    test_leaks.py:" + std::to_string(known_line(tests, "kept")) +
+                             " (test_keeps_blocks): 10.1 KB live of 10 allocations";
+    EXPECT_NE(out.find(kept), std::string::npos) << "no '" << kept << "' in\n" << out;
+}
+
 // Without allocprof (the package importable, the library not loaded) all four pass and the
 // markers warn once.
 TEST_F(TestBudgets, PytestPluginWithoutAllocprofPassesWithOneWarning) {

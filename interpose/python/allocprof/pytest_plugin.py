@@ -133,15 +133,14 @@ def _message(name, value, limit, stats):
     return "\n".join(text)
 
 
-def _warn_once():
+def _warn_once(reason):
     global _warned
     if _warned:
         return
     _warned = True
     import warnings
     warnings.warn(pytest.PytestWarning(
-        "allocprof is not loaded: limit_allocations, limit_memory and limit_leaks are not "
-        "checked (run pytest under `allocprof record --`)"))
+        f"{reason}: limit_allocations, limit_memory and limit_leaks are not checked"))
 
 
 # A test's failure message, from its call to its report. (Raising from the call's hook
@@ -154,7 +153,7 @@ def pytest_runtest_call(item):
     limits = _limits(item)
     if not allocprof.tracing or not scope.available():
         if limits:
-            _warn_once()
+            _warn_once("allocprof is not loaded (run pytest under `allocprof record --`)")
         yield
         return
     allocprof.phase(_phase_name(item.nodeid))
@@ -162,6 +161,8 @@ def pytest_runtest_call(item):
     outcome = yield
     scope.end()
     allocprof.phase_end()
+    if limits and not measuring:
+        _warn_once("allocprof could not open its measured scope (tracking stopped?)")
     if not measuring or not limits or outcome.excinfo is not None:
         return
     stats = scope.read()
