@@ -97,6 +97,7 @@ struct LuaApi {
     LuaCFunction (*tocfunction)(lua_State*, int);
     void (*callk)(lua_State*, int, int, intptr_t, void*);
     void (*pushboolean)(lua_State*, int);
+    void (*pushinteger)(lua_State*, long long);
 };
 LuaApi g_lua;
 bool g_hooked = false;      // the hook is installed (on the first state opened)
@@ -116,7 +117,8 @@ bool resolve_api() {
            resolve_global(a.setmetatable, "lua_setmetatable") && resolve_global(a.tolstring, "lua_tolstring") &&
            resolve_global(a.tointegerx, "lua_tointegerx") && resolve_global(a.gettop, "lua_gettop") &&
            resolve_global(a.settop, "lua_settop") && resolve_global(a.tocfunction, "lua_tocfunction") &&
-           resolve_global(a.callk, "lua_callk") && resolve_global(a.pushboolean, "lua_pushboolean");
+           resolve_global(a.callk, "lua_callk") && resolve_global(a.pushboolean, "lua_pushboolean") &&
+           resolve_global(a.pushinteger, "lua_pushinteger");
 }
 
 // ---- shadow stacks ----------------------------------------------------------------------
@@ -464,6 +466,18 @@ int module_phase_end(lua_State*) {
     return 0;
 }
 
+// The calling thread's counts (allocprof_thread_allocations/bytes): pushing an integer
+// allocates nothing, so a delta around code that allocates nothing is exactly 0.
+int module_allocations(lua_State* L) {
+    g_lua.pushinteger(L, static_cast<long long>(allocprof_thread_allocations()));
+    return 1;
+}
+
+int module_bytes(lua_State* L) {
+    g_lua.pushinteger(L, static_cast<long long>(allocprof_thread_bytes()));
+    return 1;
+}
+
 int noop(lua_State*) { return 0; }
 
 // The C functions behind coroutine.resume and coroutine.wrap's closures.
@@ -483,11 +497,15 @@ void find_coroutine_functions(lua_State* L) {
 }
 
 void push_module(lua_State* L, bool tracing) {
-    g_lua.createtable(L, 0, 4);
+    g_lua.createtable(L, 0, 6);
     const struct {
         const char* name;
         LuaCFunction fn;
-    } functions[] = {{"ops", module_ops}, {"phase", module_phase}, {"phase_end", module_phase_end}};
+    } functions[] = {{"ops", module_ops},
+                     {"phase", module_phase},
+                     {"phase_end", module_phase_end},
+                     {"allocations", module_allocations},
+                     {"bytes", module_bytes}};
     for (const auto& f : functions) {
         g_lua.pushcclosure(L, f.fn, 0);
         g_lua.setfield(L, -2, f.name);

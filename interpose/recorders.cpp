@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "interpose/interrupted_hooks.h"
+#include "interpose/measured_scope.h"
 #include "interpose/records.h"
 #include "interpose/stack_interning.h"
 #include "interpose/stream_writer.h"
@@ -21,14 +22,22 @@ using namespace allocprof::wire;
 
 namespace {
 
+// A recorded allocation, in the calling thread's counts (allocprof_thread_allocations())
+// and the measured scope when one is open. Under the lock.
+void count_allocation(uint64_t address, size_t size, const CapturedStack& stack) {
+    ++t_state.allocations;
+    t_state.bytes += size;
+    if (scope_open()) scope_allocation_locked(address, size, stack);
+}
+
+// A recorded free, for the measured scope. Under the lock.
+void count_free(uint64_t address) {
+    if (scope_open()) scope_release_locked(address);
+}
+
 // A realloc that returned `result`, under the lock. A new block (realloc(NULL, n)) is left
 // out like a malloc; a left-out block stays left out when the filter's work resizes it;
 // resized by anyone else, it becomes a plain allocation from here on.
-// A recorded allocation, in the calling thread's counts (allocprof_thread_allocations()).
-void count_allocation(size_t size) {
-    ++t_state.allocations;
-    t_state.bytes += size;
-}
 
 void append_realloc_locked(HookFn fn, ThreadNumber thread, const CapturedStack& stack,
                            bool leave_out, void* ptr, void* result, size_t requested) {
@@ -37,7 +46,8 @@ void append_realloc_locked(HookFn fn, ThreadNumber thread, const CapturedStack& 
     const bool was_left_out = forget_left_out_locked(old_address);
     forget_left_out_locked(new_address);
     if (leave_out && (was_left_out || old_address == 0) && leave_out_locked(new_address)) return;
-    count_allocation(requested);
+    count_free(old_address);
+    count_allocation(new_address, requested, stack);
     if (was_left_out) {
         auto r = records::alloc(fn, thread, intern_stack_locked(stack), result, requested);
         g_writer.append(&r, sizeof(r));
@@ -50,6 +60,7 @@ void append_realloc_locked(HookFn fn, ThreadNumber thread, const CapturedStack& 
 // glibc's realloc(p, 0) frees p and returns NULL. Under the lock.
 void append_realloc_free_locked(HookFn fn, ThreadNumber thread, void* ptr) {
     if (forget_left_out_locked(records::address(ptr))) return;
+    count_free(records::address(ptr));
     auto r = records::free(fn, thread, ptr);
     g_writer.append(&r, sizeof(r));
 }
@@ -65,7 +76,7 @@ void record_alloc_with_stack(HookFn fn, void* ptr, size_t size, const CapturedSt
     auto r = records::alloc(fn, thread_number(), intern_stack_locked(stack), ptr, size);
     g_writer.append(&r, sizeof(r));
     maybe_tick_locked();
-    count_allocation(size);
+    count_allocation(address, size, stack);
 }
 
 void record_alloc(HookFn fn, void* ptr, size_t size) {
@@ -83,6 +94,7 @@ bool record_free(HookFn fn, void* ptr) {
     ThreadNumber thread = thread_number();
     StreamLock lock;
     if (forget_left_out_locked(records::address(ptr))) return false;
+    count_free(records::address(ptr));
     auto r = records::free(fn, thread, ptr);
     g_writer.append(&r, sizeof(r));
     maybe_tick_locked();

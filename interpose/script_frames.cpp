@@ -148,6 +148,15 @@ uint32_t intern_function(ScriptLanguage language, const char* file, size_t file_
     return id;
 }
 
+bool describe_function(uint32_t id, const char** file, const char** name, uint32_t* first_line) {
+    if (id == 0 || id > g_count.load(std::memory_order_acquire)) return false;
+    const Function& f = function_at(id);
+    *file = f.file;
+    *name = f.name;
+    *first_line = f.first_line;
+    return true;
+}
+
 bool register_provider(Provider provider) {
     for (auto& slot : g_providers) {
         Provider expected = nullptr;

@@ -32,6 +32,10 @@ inline constexpr int kMaxFrames = 128;  // innermost frames beyond this are not 
 uint32_t intern_function(wire::ScriptLanguage language, const char* file, size_t file_length,
                          const char* name, size_t name_length, uint32_t first_line);
 
+// The file, name and first line of function `id` (strings NUL-terminated, never moved or
+// freed); false for an id that was never handed out. Needs no lock.
+bool describe_function(uint32_t id, const char** file, const char** name, uint32_t* first_line);
+
 // Copies the calling thread's script stack into `out`, outermost frame first; returns the
 // number of frames (0: the thread runs no script). Called inside the allocation hook, with
 // no lock held: it may read the interpreter's state but must not allocate, lock, or run

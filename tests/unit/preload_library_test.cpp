@@ -67,6 +67,8 @@ TEST(PreloadLibrary, ExportsEveryHookAndTheMarkerApi) {
 #undef ALLOCPROF_HOOK_NO_EVENT
         "allocprof_phase_begin", "allocprof_phase_end", "allocprof_ops",
         "allocprof_thread_allocations", "allocprof_thread_bytes",
+        "allocprof_scope_begin", "allocprof_scope_end", "allocprof_scope_read",
+        "allocprof_scope_lines", "allocprof_script_function",
         // The interpreter bindings' entry points (lua_frames.cpp, python_frames.cpp).
         "allocprof_lua_open", "allocprof_python_attach", "allocprof_python_gc"};
     for (const auto& name : expected) EXPECT_TRUE(exported.count(name)) << name << " is not exported";

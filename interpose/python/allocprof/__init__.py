@@ -14,6 +14,17 @@ Under `allocprof record` (which puts this package's folder first on PYTHONPATH):
 `allocprof.tracing` is True when the process is being recorded. Without allocprof (not
 preloaded, or a process that is not traced) every function does nothing.
 
+For tests: allocations() and allocated_bytes() are the calling thread's counts (what
+allocprof recorded on this thread, a realloc is one allocation; 0 without allocprof), so
+a delta around a piece of code is what it allocated:
+
+    before = allocprof.allocations()
+    work()
+    assert allocprof.allocations() - before == 0
+
+The pytest plugin (`python3 -m pytest -p allocprof.pytest_plugin`, pytest_plugin.py) adds
+allocation, memory and leak limits per test on top of the library's measured scope.
+
 The sitecustomize.py next to this package calls _start() at interpreter start-up: it attaches
 the script frames (interpose/python_frames.cpp) to the main thread and to every thread
 started through `threading`, and counts garbage collections per generation through
@@ -24,7 +35,7 @@ the process, and PyDLL keeps the GIL, which the attach needs.
 import os
 import sys
 
-__all__ = ["ops", "phase", "phase_end", "tracing"]
+__all__ = ["allocated_bytes", "allocations", "ops", "phase", "phase_end", "tracing"]
 
 tracing = False
 
@@ -54,6 +65,10 @@ def _load():
     library.allocprof_phase_begin.restype = None
     library.allocprof_phase_end.argtypes = []
     library.allocprof_phase_end.restype = None
+    for name in ("allocprof_thread_allocations", "allocprof_thread_bytes"):
+        function = getattr(library, name)
+        function.argtypes = []
+        function.restype = ctypes.c_uint64
     _library, _attach = library, attach
     return library
 
@@ -91,6 +106,20 @@ def phase_end():
     """Ends the open phase."""
     if tracing:
         _library.allocprof_phase_end()
+
+
+def allocations():
+    """The allocations allocprof recorded on the calling thread so far; 0 without it."""
+    return _library.allocprof_thread_allocations() if tracing else 0
+
+
+def allocated_bytes():
+    """The requested bytes of those allocations; 0 without allocprof."""
+    return _library.allocprof_thread_bytes() if tracing else 0
+
+
+# The phase name limit of the preload library, in bytes (longer names are cut there).
+MAX_PHASE_NAME_BYTES = 255
 
 
 def _c_frames_wanted():
