@@ -180,6 +180,25 @@ Database Database::create(const std::string& path) {
     return database;
 }
 
+namespace {
+
+// A transaction cut short (allocprof killed, a full disk) leaves a hot journal beside the
+// file, and a read-only connection cannot roll it back ("attempt to write a readonly
+// database"). A writable connection's first read rolls it back, as SQLite does for any
+// writer: the file is back at its last commit. SQLite itself tells a hot journal from the
+// journal of a transaction another process is running (that one holds a lock), so a file
+// being recorded into is not touched. Nothing happens when the file cannot be written.
+void roll_back_interrupted_transaction(const std::string& path) {
+    struct stat st;
+    if (stat((path + "-journal").c_str(), &st) != 0 || st.st_size == 0) return;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK)
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+}
+
+}  // namespace
+
 std::string Database::check(const std::string& path) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
@@ -187,6 +206,7 @@ std::string Database::check(const std::string& path) {
     if (st.st_size == 0) return path + ": empty file, not an allocprof database";
     if (!has_sqlite_header(path))
         return path + ": not an allocprof database (not an SQLite file at all)";
+    roll_back_interrupted_transaction(path);
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     std::string problem;
