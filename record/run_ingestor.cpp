@@ -359,8 +359,10 @@ void RunIngestor::note_how_it_ended(const RunEnd& end) {
             "cleared LD_PRELOAD): nothing was recorded");
     else if (!saw_end_)
         notes_.push_back(end.exit.exited
-                             ? "the program ended without running its exit handlers (_exit): "
-                               "events after that point, if any, are missing"
+                             ? "the traced program ended without running its exit handlers: it "
+                               "called _exit, or exec'd a program that does not load the preload "
+                               "library (statically linked, setuid, or run with LD_PRELOAD cleared); "
+                               "what happened after that is not recorded"
                              : "the program was killed by signal " + std::to_string(end.exit.term_signal) +
                                    ": the database holds everything it recorded before it died");
 }

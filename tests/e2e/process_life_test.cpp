@@ -105,6 +105,21 @@ TEST_F(ProcessLife, ExitStatusThreeIsReproduced) {
     expect_count(run, "unfreed_bytes", 200);
 }
 
+// The shell execs a statically linked program (Debian's ldconfig): the stream stops
+// without an end record and without a new image saying hello. The note must not claim the
+// program called _exit; it names the exec as a possible cause.
+TEST_F(ProcessLife, AnExecIntoAnUntracedProgramIsNamedInTheNote) {
+    if (!std::filesystem::exists("/sbin/ldconfig")) GTEST_SKIP() << "no /sbin/ldconfig";
+    Recording rec = record_to_db({"sh", "-c", "exec /sbin/ldconfig -p > /dev/null"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    json run = single_run(db());
+    expect_exited(run, 0);
+    EXPECT_EQ(run["truncated"], json(true));
+    const std::string notes = run["notes"].dump();
+    EXPECT_NE(notes.find("or exec'd a program that does not load the preload library"), std::string::npos)
+        << notes;
+}
+
 // samples/c/killed_by_signal.c: dies by SIGTERM (raise) or SIGABRT (abort).
 struct SignalCase {
     const char* how;  // argv[1] of the sample
