@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,23 @@ uint64_t read_rss_bytes(int statm_fd) {
     uint64_t pages = 0;
     for (; *p >= '0' && *p <= '9'; ++p) pages = pages * 10 + uint64_t(*p - '0');
     return pages * g_page_size;
+}
+
+uint64_t read_peak_rss_bytes() {
+    const int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[4096];  // the whole file is about 1.5 KB; VmHWM is in its first half
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char* p = strstr(buf, "\nVmHWM:");
+    if (!p) return 0;
+    p += 7;
+    while (*p == ' ' || *p == '\t') ++p;
+    uint64_t kb = 0;
+    for (; *p >= '0' && *p <= '9'; ++p) kb = kb * 10 + uint64_t(*p - '0');
+    return kb * 1024;
 }
 
 void maybe_tick_locked() {

@@ -25,6 +25,9 @@ void maybe_tick_locked();
 
 // The resident set in bytes, read from an open /proc/self/statm (0 if unreadable).
 uint64_t read_rss_bytes(int statm_fd);
+// This image's peak resident set (VmHWM in /proc/self/status), 0 when it cannot be read.
+// No allocation: a stack buffer and three system calls.
+uint64_t read_peak_rss_bytes();
 
 // Under the stream lock: a Tick now, with the sampler's last RSS reading. A phase boundary
 // gets one of its own: the 10 ms resolution would put every boundary of a short phase at

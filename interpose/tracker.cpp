@@ -115,8 +115,11 @@ void finish_tracking() {
         append_left_out_note_locked();
         append_interrupted_hooks_note_locked();
         int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-        TickRecord end{RecordType::End, elapsed_ns(), read_rss_bytes(statm)};
+        const uint64_t now = elapsed_ns();
+        TickRecord peak{RecordType::PeakRss, now, read_peak_rss_bytes()};
+        TickRecord end{RecordType::End, now, read_rss_bytes(statm)};
         if (statm >= 0) close(statm);
+        if (peak.rss_bytes > 0) g_writer.append(&peak, sizeof(peak));
         g_writer.append(&end, sizeof(end));
         g_writer.abandon();
         g_writer.lock().unlock();

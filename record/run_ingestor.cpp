@@ -367,6 +367,17 @@ void RunIngestor::note_how_it_ended(const RunEnd& end) {
                                    ": the database holds everything it recorded before it died");
 }
 
+// The target's own peak resident set: what its image reported at exit, else (killed, or
+// _exit) the largest of its samples. Not the exit status's ru_maxrss: Linux folds the peak
+// of the image before exec into it, and that image was the profiler's forked copy (13 MB
+// for a program that peaks at 1 MB).
+uint64_t RunIngestor::peak_rss_bytes() const {
+    if (peak_rss_ > 0) return peak_rss_;
+    uint64_t sampled = 0;
+    for (const auto& point : series_) sampled = std::max(sampled, point.rss_bytes);
+    return sampled;
+}
+
 void RunIngestor::write_run_row(const RunEnd& end) {
     const RunTotals& t = totals_;
     auto update = db_.prepare(
@@ -405,7 +416,7 @@ void RunIngestor::write_run_row(const RunEnd& end) {
                        t.temporary_k0, t.temporary_k1, heaptrack_temporaries_.count(), t.unmatched_frees, t.mmap_calls,
                        t.mmap_bytes, t.munmap_calls, thread_count()})
         update.bind(i++, v);
-    update.bind(i++, static_cast<int64_t>(end.exit.usage.ru_maxrss) * 1024);
+    update.bind(i++, peak_rss_bytes());
     auto seconds = [](const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; };
     update.bind(i++, seconds(end.exit.usage.ru_utime));
     update.bind(i++, seconds(end.exit.usage.ru_stime));

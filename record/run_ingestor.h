@@ -93,6 +93,8 @@ public:
     void on_mremap(const wire::MremapRecord& r);
     void on_tick(const wire::TickRecord& r);
     void on_end(const wire::TickRecord& r);
+    void on_peak_rss(const wire::TickRecord& r) { peak_rss_ = std::max(peak_rss_, r.rss_bytes); }
+    uint64_t peak_rss_bytes() const;
     void on_phase_begin(std::string_view name);
     void on_phase_end();
     void on_ops(const wire::OpsRecord& r);
@@ -216,6 +218,8 @@ private:
 
     int hello_count_ = 0;
     bool saw_end_ = false;
+    // The largest peak resident set an image reported at its exit (0: none did).
+    uint64_t peak_rss_ = 0;
     uint32_t pid_ = 0;
     uint32_t node_base_ = 0;    // offsets of this image's node and thread numbers: an exec in
     uint32_t thread_base_ = 0;  // the same pid starts counting from 1 again

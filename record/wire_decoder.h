@@ -80,6 +80,7 @@ private:
             case RecordType::Realloc: return sizeof(ReallocRecord);
             case RecordType::TraceEdge: return sizeof(TraceEdgeRecord);
             case RecordType::Tick:
+            case RecordType::PeakRss:
             case RecordType::End: return sizeof(TickRecord);
             case RecordType::Ops: return sizeof(OpsRecord);
             case RecordType::GcCycle: return sizeof(GcCycleRecord);
@@ -174,11 +175,14 @@ private:
                     handler_.on_mremap(load<MremapRecord>(p));
                     break;
                 case RecordType::Tick:
+                case RecordType::PeakRss:
                 case RecordType::End:
                     need = sizeof(TickRecord);
                     if (left < need) return pos;
                     if (type == RecordType::Tick)
                         handler_.on_tick(load<TickRecord>(p));
+                    else if (type == RecordType::PeakRss)
+                        handler_.on_peak_rss(load<TickRecord>(p));
                     else
                         handler_.on_end(load<TickRecord>(p));
                     break;

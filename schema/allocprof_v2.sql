@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS runs (
     mmap_bytes                INTEGER NOT NULL DEFAULT 0, -- bytes mapped by them
     munmap_calls              INTEGER NOT NULL DEFAULT 0,
     threads                   INTEGER NOT NULL DEFAULT 0, -- threads that made at least one event
-    peak_rss_bytes            INTEGER,          -- the target's maximum resident set (getrusage of the child)
+    peak_rss_bytes            INTEGER,          -- the target's peak resident set: the largest VmHWM an image reported at exit, else the largest RSS sample (not the child's ru_maxrss, which holds the forked profiler's own peak)
     target_user_s             REAL,             -- CPU time the target spent in user mode, seconds
     target_system_s           REAL,             -- CPU time the target spent in the kernel, seconds
     events_stored             INTEGER NOT NULL DEFAULT 1, -- 0 when recorded with --no-events

@@ -18,7 +18,7 @@
 namespace allocprof::wire {
 
 inline constexpr uint32_t kMagic = 0x46525041;  // "APRF" read as little-endian bytes
-inline constexpr uint16_t kWireVersion = 2;
+inline constexpr uint16_t kWireVersion = 3;
 
 // Environment variables the profiler sets for the target.
 inline constexpr const char* kEnvRingFd = "ALLOCPROF_RING_FD";  // memfd holding the ring
@@ -66,6 +66,10 @@ enum class RecordType : uint8_t {
     ScriptFunction = 19, // ScriptFunctionRecord + name + file: a script function, sent once
                          // before the first trace edge whose ip names it
     GcCycle = 20,        // GcCycleRecord: the interpreter finished a garbage collection
+    PeakRss = 21,        // TickRecord: the image's peak resident set (its VmHWM), sent just
+                         // before End. The exit status's ru_maxrss cannot be used: Linux
+                         // folds the pre-exec image's peak into it, and that image was a
+                         // forked copy of the profiler.
 };
 
 // Script frames (Lua, Python) travel in the stack trie as pseudo return addresses that no

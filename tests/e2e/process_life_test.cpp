@@ -120,6 +120,22 @@ TEST_F(ProcessLife, AnExecIntoAnUntracedProgramIsNamedInTheNote) {
         << notes;
 }
 
+// The run's peak RSS is the target's own. The child's ru_maxrss is not: Linux folds the
+// pre-exec image's peak into it, and that image was a forked copy of allocprof (13 MB
+// reported for `true`, which peaks at about 1 MB alone).
+TEST_F(ProcessLife, PeakRssIsTheTargetsOwnNotTheForkedProfilers) {
+    Recording small = record(dir_ / "true.db", {"true"});
+    ASSERT_TRUE(small.process.exited_with(0)) << small.process.describe();
+    EXPECT_LT(count_of(single_run(small.db), "peak_rss_bytes"), 5ll << 20);
+
+    // 64 MiB written, so resident: the peak holds it, and not much more.
+    Recording big = record(dir_ / "big.db", {"python3", "-c", "b = b'x' * (64 << 20)"});
+    ASSERT_TRUE(big.process.exited_with(0)) << big.process.describe();
+    const long long peak = count_of(single_run(big.db), "peak_rss_bytes");
+    EXPECT_GE(peak, 64ll << 20);
+    EXPECT_LT(peak, 128ll << 20);
+}
+
 // samples/c/killed_by_signal.c: dies by SIGTERM (raise) or SIGABRT (abort).
 struct SignalCase {
     const char* how;  // argv[1] of the sample
