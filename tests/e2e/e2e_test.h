@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,25 @@ protected:
 };
 
 // Checks one integer key of a summary run; a missing or non-integer key is a failure too.
+// A Python script of samples/python/.
+inline std::filesystem::path python_sample(const std::string& name) {
+    return samples_source_dir() / "python" / name;
+}
+
+// The line of `script` marked "# known: NAME" (a comment on the line a test names).
+inline int known_line(const std::filesystem::path& script, const std::string& name) {
+    std::ifstream in(script);
+    std::string line;
+    const std::string marker = "# known: " + name;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const size_t at = line.find(marker);
+        if (at != std::string::npos &&
+            (at + marker.size() == line.size() || line[at + marker.size()] == ' '))
+            return number;
+    }
+    throw std::runtime_error("no '" + marker + "' in " + script.string());
+}
+
 inline void expect_count(const json& run, const std::string& key, long long expected) {
     if (!run.contains(key)) {
         ADD_FAILURE() << "summary has no key '" << key << "'";

@@ -36,24 +36,6 @@ const Python kPythons[] = {
     {"pyenv_313", "/root/.pyenv/versions/3.13.0/bin/python3"},
 };
 
-std::filesystem::path python_sample(const std::string& name) {
-    return samples_source_dir() / "python" / name;
-}
-
-// The line of `script` marked "# known: NAME".
-int known_line(const std::filesystem::path& script, const std::string& name) {
-    std::ifstream in(script);
-    std::string line;
-    const std::string marker = "# known: " + name;
-    for (int number = 1; std::getline(in, line); ++number) {
-        const size_t at = line.find(marker);
-        if (at != std::string::npos &&
-            (at + marker.size() == line.size() || line[at + marker.size()] == ' '))
-            return number;
-    }
-    throw std::runtime_error("no '" + marker + "' in " + script.string());
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() &&
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

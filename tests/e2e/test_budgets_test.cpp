@@ -15,24 +15,8 @@ namespace {
 // Debian's python3, which python3-pytest (scripts/setup.sh) installs pytest for.
 const char* const kDebianPython = "/usr/bin/python3";
 
-std::filesystem::path python_sample(const std::string& name) { return samples_source_dir() / "python" / name; }
-
 // The allocprof Python package (interpose/python), as `record` puts it on PYTHONPATH.
 std::filesystem::path python_package_dir() { return preload_library().parent_path() / "python"; }
-
-// The line of `script` marked "# known: NAME".
-int known_line(const std::filesystem::path& script, const std::string& name) {
-    std::ifstream in(script);
-    std::string line;
-    const std::string marker = "# known: " + name;
-    for (int number = 1; std::getline(in, line); ++number) {
-        const size_t at = line.find(marker);
-        if (at != std::string::npos &&
-            (at + marker.size() == line.size() || line[at + marker.size()] == ' '))
-            return number;
-    }
-    throw std::runtime_error("no '" + marker + "' in " + script.string());
-}
 
 // `allocprof top DB --group script --json`'s row of the line `line` of a file ending in
 // `file`; null when none.
