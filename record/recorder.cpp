@@ -82,9 +82,8 @@ RecordOutcome Recorder::run() {
             ingestor_.on_note("the stream ended inside a record (" + std::to_string(decoder.pending_bytes()) +
                               " bytes dropped)");
     }
-    end.exit = target_->reap();
+    end.exit = target_->reap();  // from here on, signals are allocprof's own
     end.end_unix_ns = unix_now_ns();
-    set_signal_target(0);
     ingestor_.finish(end);
 
     RecordOutcome outcome;
