@@ -4,6 +4,8 @@
 // windows (compare/compare_diff.h, check_budgets_alone); runs without an analysis are
 // analysed first, in place. Exit 0: every budget met; 1: one exceeded or not checkable; 2:
 // bad input (a missing database, a bad budget file).
+// Its JSON schema is docs/schemas/allocprof-check.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #include <iostream>
 
 #include <nlohmann/json.hpp>

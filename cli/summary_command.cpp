@@ -6,6 +6,8 @@
 // calls per hooked function), "notes", and "debug_coverage" (per module: frames resolved
 // to file:line / symbol only / unknown and the fix, see coverage_report.h; null when the
 // run was never symbolized). Key names are stable.
+// Its JSON schema is docs/schemas/allocprof-summary.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #include <iostream>
 #include <nlohmann/json.hpp>
 

@@ -22,6 +22,8 @@
 // With --group script, each site is a script location (module "[lua]"/"[python]", or
 // function "(no script frame)" for allocations outside any script) and also has
 // "native_site": {"function", "file", "line", "module"}, the native site of its top stack.
+// Its JSON schema is docs/schemas/allocprof-top.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 
 #include <iostream>
 #include <nlohmann/json.hpp>

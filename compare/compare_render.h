@@ -1,6 +1,8 @@
 // compare_render.h — a Comparison as GitHub-flavoured markdown (a pull-request comment:
 // the verdict line first, the scenario table, the site changes, budgets, the thresholds)
 // and as JSON with the same content ("format": "allocprof-compare", "format_version": 1).
+// Its JSON schema is docs/schemas/allocprof-compare.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #pragma once
 
 #include <string>

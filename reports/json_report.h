@@ -48,6 +48,8 @@
 //   "coverage_gaps": [{"kind" ("ops", "symbols", "hooks", "allocator", "run"), "text"}],
 //   "next_steps": [text, ...].
 // Text fields may hold `code spans` in backticks. Numbers are the stored ones, unrounded.
+// Its JSON schema is docs/schemas/allocprof-report.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #pragma once
 
 #include <nlohmann/json.hpp>

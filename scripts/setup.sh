@@ -20,6 +20,7 @@ packages=(
   lua5.4                   # real interpreter targets in tests and samples
   python3                  # Debian's python3 (tests also use the python3 on PATH)
   python3-pytest           # the pytest plugin's end-to-end test (allocprof.pytest_plugin)
+  python3-jsonschema       # tests: every JSON output checked against its schema in docs/schemas/
   valgrind                 # reference counts for the exact-count tests
   heaptrack                # the peer the benchmarks compare against
   zstd                     # zstdcat: the tests read heaptrack's .zst recordings

@@ -9,6 +9,8 @@
 // scenario) and its legend, the site inventory across the suite (tiers, per-scenario
 // figures), the phased plan, the missing benchmark coverage, the existing allocation
 // infrastructure, next steps.
+// Its JSON schema is docs/schemas/allocprof-suite-report.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #pragma once
 
 #include <string>
