@@ -174,6 +174,7 @@ std::vector<source::SourceConstruct> merge_constructs(std::vector<source::Source
 struct RunFacts {
     std::optional<uint64_t> ops;  // --ops N
     std::string ops_source = "none";
+    uint64_t events = 0;
 };
 
 RunFacts check_run(schema::Database& db, int64_t run_id) {
@@ -200,6 +201,7 @@ RunFacts check_run(schema::Database& db, int64_t run_id) {
         const int64_t events = totals.int64(0), allocations = totals.int64(1);
         const int64_t chunks = totals.int64(2), stored = totals.int64(3);
         const std::string of = "run " + std::to_string(run_id) + " of " + db.path();
+        facts.events = static_cast<uint64_t>(std::max<int64_t>(events, 0));
         if (chunks == 0 && (events > 0 || allocations > 0))
             throw RunNotAnalysable(of + " has no stored events (its totals say " + std::to_string(allocations) +
                                    " allocations); nothing analysed");
@@ -208,6 +210,20 @@ RunFacts check_run(schema::Database& db, int64_t run_id) {
                                    std::to_string(events) + "; nothing analysed");
     }
     return facts;
+}
+
+// `replay`, telling `progress` every 64 Ki events how far the pass is: the first pass is
+// the analysis, the second the simulation of the plan without its sites.
+EventReplay counted_replay(EventReplay replay, uint64_t total, const AnalyzeSettings::ProgressFn& progress) {
+    if (!progress) return replay;
+    return [replay = std::move(replay), total, progress, pass = 0](const EventVisitor& visit) mutable {
+        const std::string step = ++pass == 1 ? "replaying events" : "simulating the plan";
+        uint64_t done = 0;
+        replay([&](const schema::Event& e) {
+            visit(e);
+            if ((++done & 0xFFFF) == 0) progress(step, done, total);
+        });
+    };
 }
 
 int64_t unix_now_ns() {
@@ -253,6 +269,7 @@ AnalyzeResult analyze_checked_run(schema::Database& db, int64_t run_id, const An
             settings.notice("run " + std::to_string(run_id) + " was not symbolized yet; symbolizing it first");
         symbolize::SymbolizeOptions options;
         if (settings.sites) options.config = *settings.sites;
+        options.on_progress = settings.progress;
         symbolize::symbolize_run(db, run_id, options);
     }
     std::string site_config = "{}";
@@ -282,7 +299,8 @@ AnalyzeResult analyze_checked_run(schema::Database& db, int64_t run_id, const An
                                          load_stack_constructs(db, run_id)),
                         std::move(names.runtime_modules), std::move(names.startup), std::move(names.functions),
                         std::move(names.suppressed), load_unnamed_hints(db, run_id, names.unnamed_modules)};
-    result.analysis = analyze_run(replay_database(db, run_id), input, settings.params);
+    result.analysis = analyze_run(counted_replay(replay_database(db, run_id), facts.events, settings.progress),
+                                  input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     AnalysisRecord header;

@@ -40,6 +40,10 @@ struct AnalyzeSettings {
     std::vector<SuppressionRule> suppressions;     // the user's suppressions file, if any
     // Told what is done before the analysis itself (a run symbolized first), for stderr.
     std::function<void(const std::string&)> notice;
+    // Told how far a long step is, now and then (a status line on a terminal): the step
+    // ("replaying events", "simulating the plan", a symbolization's), done and total (0: not known).
+    using ProgressFn = std::function<void(const std::string& step, uint64_t done, uint64_t total)>;
+    ProgressFn progress;
 };
 
 struct AnalyzeResult {

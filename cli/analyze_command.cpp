@@ -104,8 +104,7 @@ int analyze(const AnalyzeOptions& o) {
     settings.sources = sources ? &*sources : nullptr;
     settings.find_sources = !o.no_source;
     settings.suppressions = std::move(suppressions);
-    settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
-    for (int64_t id : runs) std::cout << an::describe(an::analyze_stored_run(db, id, settings)) << "\n" << std::flush;
+    for (int64_t id : runs) std::cout << an::describe(analyze_with_status(db, id, settings)) << "\n" << std::flush;
     return kExitOk;
 }
 

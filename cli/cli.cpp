@@ -1,5 +1,6 @@
 // cli.cpp — see cli.h.
 #include "cli/cli.h"
+#include "cli/status_line.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -127,9 +128,24 @@ void symbolize_first(std::optional<schema::Database>& db, const std::string& fil
     std::cerr << "allocprof: run " << run_id << " of " << file << " " << why << "; symbolizing it now (once)\n";
     db.reset();
     db.emplace(schema::Database::open_existing(file, true));
-    symbolize::SymbolizeOptions options;
-    options.progress = isatty(STDERR_FILENO) != 0;
-    symbolize::symbolize_run(*db, run_id, options);
+    symbolize_with_status(*db, run_id, {});
+}
+
+symbolize::SymbolizeResult symbolize_with_status(schema::Database& db, int64_t run_id,
+                                                 symbolize::SymbolizeOptions options) {
+    StatusLine status;
+    options.on_progress = [&](const std::string& step, uint64_t done, uint64_t total) {
+        status.show("symbolizing run " + std::to_string(run_id) + ", " + step, done, total, "addresses");
+    };
+    symbolize::SymbolizeResult result = symbolize::symbolize_run(db, run_id, options);
+    status.clear();
+    if (isatty(STDERR_FILENO)) {
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.2f", result.seconds);
+        std::cerr << "allocprof: symbolized run " << run_id << ": " << result.addresses << " addresses ("
+                  << result.resolved << " looked up), " << result.sites << " sites, " << seconds << " s\n";
+    }
+    return result;
 }
 
 std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
@@ -159,6 +175,19 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
     return best;
 }
 
+analyzers::AnalyzeResult analyze_with_status(schema::Database& db, int64_t run_id, analyzers::AnalyzeSettings settings) {
+    StatusLine status;
+    settings.notice = [&status](const std::string& text) {
+        status.clear();
+        std::cerr << "allocprof: " << text << "\n";
+    };
+    settings.progress = [&status, run_id](const std::string& step, uint64_t done, uint64_t total) {
+        status.show("analysing run " + std::to_string(run_id) + ", " + step, done, total,
+                    step == "looking up addresses" ? "addresses" : "events");
+    };
+    return analyzers::analyze_stored_run(db, run_id, settings);
+}
+
 void analyze_missing(const std::string& path, const std::optional<nlohmann::json>& params, const std::string& needed_by) {
     auto db = schema::Database::open_existing(path, true);
     std::vector<int64_t> missing;
@@ -168,13 +197,12 @@ void analyze_missing(const std::string& path, const std::optional<nlohmann::json
     if (missing.empty()) return;
     analyzers::AnalyzeSettings settings;
     if (params) settings.params = analyzers::params_from_json(*params, path + ": the other file's parameters");
-    settings.notice = [](const std::string& text) { std::cerr << "allocprof: " << text << "\n"; };
     for (int64_t run : missing) {
         std::cerr << "allocprof: " << path << ": run " << run << " has no analysis; analysing it first (allocprof analyze"
                   << (params ? ", with the other file's parameters" : "") << ")\n";
         try {
             // Analysed before the line starts: the analysis's own notices go to stderr too.
-            const std::string result = analyzers::describe(analyzers::analyze_stored_run(db, run, settings));
+            const std::string result = analyzers::describe(analyze_with_status(db, run, settings));
             std::cerr << "allocprof: " << result << "\n";
         } catch (const analyzers::RunNotAnalysable& e) {
             throw std::runtime_error(std::string(e.what()) + "; " + needed_by + " needs an analysis");

@@ -19,6 +19,8 @@
 
 #include "schema/run_database.h"
 #include "schema/units.h"
+#include "analyzers/run_analysis.h"
+#include "symbolize/run_symbolizer.h"
 
 namespace allocprof::cli {
 
@@ -56,6 +58,10 @@ std::vector<std::string>& record_target_command();
 // Analyses, in place, every run of the database at `path` that has no analysis yet, with
 // `params` (another file's stored parameters) when given; stderr says so. A run that cannot
 // be analysed is an error saying `needed_by` ("compare", "check") needs its analysis.
+// analyzers::analyze_stored_run with its notices on stderr and, on a terminal, a status
+// line while the events are replayed (erased before anything else is printed).
+analyzers::AnalyzeResult analyze_with_status(schema::Database& db, int64_t run_id, analyzers::AnalyzeSettings settings);
+
 void analyze_missing(const std::string& path, const std::optional<nlohmann::json>& params,
                      const std::string& needed_by);
 
@@ -88,6 +94,11 @@ void write_output(const std::optional<std::string>& output, const std::string& t
 // only with `force` (else a one-line error naming it), and never when it is `input`.
 void write_new_output(const std::optional<std::string>& output, const std::string& text, const std::string& what,
                       bool force, const std::string& input);
+
+// symbolize::symbolize_run with a status line on a terminal while addresses are looked up,
+// and there, when done, one line: "allocprof: symbolized run 1: 40,000 addresses (...)".
+symbolize::SymbolizeResult symbolize_with_status(schema::Database& db, int64_t run_id,
+                                                 symbolize::SymbolizeOptions options);
 
 // Symbolizes run `run_id` of `file` first when `why` is not empty ("was never symbolized"),
 // saying so on stderr; `db` is reopened writable for it.

@@ -45,9 +45,7 @@ int run_import(const ImportOptions& o) {
         result = record::import_heaptrack(db, o.file, [](const std::string& name) {
             return symbolize::function_name_from_symbol(name.c_str());
         });
-        symbolize::SymbolizeOptions options;
-        options.progress = isatty(STDERR_FILENO) != 0;
-        symbolize::symbolize_run(db, result.run_id, options);
+        symbolize_with_status(db, result.run_id, {});
         file.publish(std::move(db));
     }
     if (!file.kept_previous().empty())

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/status_line.h"
 #include "record/recorder.h"
 #include "record/run_output.h"
 #include "record/target_launcher.h"
@@ -55,9 +56,8 @@ void symbolize_recorded_run(schema::Database& db, int64_t run_id, const std::str
                             SymbolPrefetcher* prefetcher) {
     try {
         SymbolizeOptions options;
-        options.progress = isatty(STDERR_FILENO) != 0;
         if (prefetcher) options.symbolizer = &prefetcher->finish();
-        symbolize_run(db, run_id, options);
+        symbolize_with_status(db, run_id, options);
     } catch (const std::exception& e) {
         std::string note = std::string("symbolization failed: ") + e.what() +
                            " (the recording is complete; retry with 'allocprof symbolize " +
@@ -134,6 +134,15 @@ int record(RecordOptions options) {
     }
     RecordOutcome outcome;
     try {
+        // The target owns the terminal while it runs; once it has ended, what it left in
+        // the buffer is the wait, and the status line says how it goes.
+        StatusLine status;
+        recorder->set_progress([&status](const char* step, uint64_t events) {
+            if (std::string_view(step) == "reading")
+                status.show_rate("the program has ended; reading its events", events, "events");
+            else
+                status.show("writing the run: " + format_count(events) + " events", 0, 0, "");
+        });
         outcome = recorder->run();
     } catch (const std::exception& e) {
         print_error(std::string("cannot finish writing ") + output + ": " + e.what());

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/cli.h"
+#include "cli/status_line.h"
 #include "cli/config_file.h"
 #include "cli/coverage_report.h"
 #include "schema/run_database.h"
@@ -38,7 +39,12 @@ int symbolize(const SymbolizeCommandOptions& o) {
     auto db = schema::Database::open_existing(o.file, true);
     std::vector<int64_t> runs = o.run ? std::vector<int64_t>{schema::select_run(db, o.run)} : schema::run_ids(db);
     for (int64_t id : runs) {
+        StatusLine status;
+        options.on_progress = [&](const std::string& step, uint64_t done, uint64_t total) {
+            status.show("run " + std::to_string(id) + ", " + step, done, total, "addresses");
+        };
         SymbolizeResult r = symbolize_run(db, id, options);
+        status.clear();
         char seconds[32];
         std::snprintf(seconds, sizeof seconds, "%.2f", r.seconds);
         std::cout << "run " << id << ": " << format_count(r.addresses) << " addresses, "

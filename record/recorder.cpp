@@ -64,6 +64,7 @@ RecordOutcome Recorder::run() {
     {
         StreamReader reader(*target_, *ring_);
         WireDecoder<RunIngestor> decoder(ingestor_);
+        auto last_check = std::chrono::steady_clock::now();
         while (auto block = reader.next()) {
             if (end.failure.empty()) {
                 try {
@@ -76,6 +77,13 @@ RecordOutcome Recorder::run() {
                 if (!end.failure.empty()) target_->close_liveness();
             }
             reader.recycle(std::move(*block));
+            if (progress_) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now - last_check >= std::chrono::milliseconds(100)) {
+                    last_check = now;
+                    if (target_->has_ended()) progress_("reading", ingestor_.totals().events);
+                }
+            }
         }
         if (end.failure.empty()) end.failure = reader.failure();
         if (end.failure.empty() && decoder.pending_bytes() > 0)
@@ -84,6 +92,7 @@ RecordOutcome Recorder::run() {
     }
     end.exit = target_->reap();  // from here on, signals are allocprof's own
     end.end_unix_ns = unix_now_ns();
+    if (progress_) progress_("writing", ingestor_.totals().events);
     ingestor_.finish(end);
 
     RecordOutcome outcome;

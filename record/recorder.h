@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,12 @@ public:
         ingestor_.set_frame_listener(std::move(listener));
     }
 
+    // Told what the wait the user sees once the target has ended is: about ten times a
+    // second, "reading" with the events ingested so far (what the target left in the
+    // buffer), then once "writing" with the run's events (set before run()).
+    using Progress = std::function<void(const char* step, uint64_t events)>;
+    void set_progress(Progress progress) { progress_ = std::move(progress); }
+
     // Drains the target's stream until it ends, reaps the target and writes the run.
     // Throws std::exception only when the finished run cannot be written.
     RecordOutcome run();
@@ -67,6 +74,7 @@ private:
     RunIngestor ingestor_;
     std::unique_ptr<SharedRing> ring_;
     std::unique_ptr<TargetProcess> target_;
+    Progress progress_;
 };
 
 }  // namespace allocprof::record

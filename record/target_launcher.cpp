@@ -208,6 +208,12 @@ std::optional<TargetExit> TargetProcess::try_reap() {
     return exit_;
 }
 
+bool TargetProcess::has_ended() const {
+    if (exit_) return true;
+    siginfo_t info{};
+    return waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_;
+}
+
 TargetExit TargetProcess::reap() {
     while (!exit_) {
         int status = 0;

@@ -61,6 +61,8 @@ public:
 
     // Reaps the target if it has ended (non-blocking).
     std::optional<TargetExit> try_reap();
+    // Whether the target has ended, without reaping it (non-blocking).
+    bool has_ended() const;
     // Waits for the target to end.
     TargetExit reap();
     // Tells the target the profiler is gone (it hangs up the socketpair): the preload

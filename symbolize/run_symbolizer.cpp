@@ -91,14 +91,16 @@ struct ModuleCoverage {
     bool pseudo = false;  // [perf-map], [no module]
 };
 
-void write_coverage(schema::Database& db, int64_t run_id,
-                    std::map<std::string, ModuleCoverage>& modules) {
+void write_coverage(schema::Database& db, int64_t run_id, std::map<std::string, ModuleCoverage>& modules,
+                    const SymbolizeOptions& options) {
     // One dpkg-query for every module that lacks DWARF.
     std::vector<std::string> ask;
     for (const auto& [key, m] : modules)
         if (!m.pseudo && (m.info.status == ModuleStatus::SymbolTable ||
                           m.info.status == ModuleStatus::NoSymbols))
             ask.push_back(m.path);
+    if (options.on_progress && !ask.empty())
+        options.on_progress("asking dpkg which packages hold the modules without debug information", 0, 0);
     const std::map<std::string, std::string> owners = debian_owners(ask);
 
     db.prepare("DELETE FROM debug_coverage WHERE run_id = ?").bind(1, run_id).run();
@@ -202,6 +204,8 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
     if (!options.symbolizer) own_symbolizer.emplace(options.extra_debug_dirs);
     Symbolizer& symbolizer = options.symbolizer ? *options.symbolizer : *own_symbolizer;
     std::map<std::string, ModuleCoverage> coverage;
+    uint64_t to_look_up = 0, looked_up = 0;
+    for (const auto& entry : modules) to_look_up += entry.second.addresses.size();
     for (const auto& [key, m] : modules) {
         if (m.addresses.empty()) continue;  // loaded, but no allocating stack went through it
         ModuleHandle handle = symbolizer.open_module(m.path, m.build_id);
@@ -210,6 +214,8 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         if (!options.redo || imported) present = writer.present(key);
         result.addresses += m.addresses.size();
         for (uint64_t pc : m.addresses) {
+            if (options.on_progress && (++looked_up & 0x3FF) == 0)
+                options.on_progress("looking up addresses", looked_up, to_look_up);
             if (present.count(pc) != 0) continue;
             writer.write(key, pc, symbolizer.symbolize(handle, pc));
             ++result.resolved;
@@ -252,7 +258,7 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         }
         it->second.counts.add(node.quality);
     });
-    write_coverage(db, run_id, coverage);
+    write_coverage(db, run_id, coverage, options);
 
     // Sites.
     const SiteAttributor attributor(options.config.patterns());
@@ -272,13 +278,6 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
     row.bind(5, result.addresses).bind(6, result.resolved).bind(7, options.config.to_json().dump());
     row.run();
     transaction.commit();
-    if (options.progress) {
-        char seconds[32];
-        std::snprintf(seconds, sizeof seconds, "%.2f", result.seconds);
-        std::cerr << "allocprof: symbolized run " << run_id << ": " << result.addresses
-                  << " addresses (" << result.resolved << " looked up), " << result.sites
-                  << " sites, " << seconds << " s\n";
-    }
     return result;
 }
 

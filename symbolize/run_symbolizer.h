@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,8 @@ struct SymbolizeOptions {
     // module) are reused. An imported run's frames (runs.wire_version 0) are always kept.
     bool redo = false;
     std::vector<std::string> extra_debug_dirs;
-    // Prints a line on stderr when done (the caller decides: only on a terminal).
-    bool progress = false;
+    // Told now and then how many of the run's addresses have been looked up (a status line).
+    std::function<void(const std::string& step, uint64_t done, uint64_t total)> on_progress;
     // A Symbolizer to use (for instance one warmed while the target ran); else a new one.
     Symbolizer* symbolizer = nullptr;
 };

@@ -1,6 +1,7 @@
 // command_line_test.cpp — the command line as a user meets it: every command's --help,
 // --opt=value and --opt value alike, a typo's suggestion, -o - for standard output, counts
-// that are not counts, and the exit status of each mistake (2; 125 for record).
+// that are not counts, the exit status of each mistake (2; 125 for record), and the status
+// line long steps draw on a terminal (and only there).
 #include <filesystem>
 #include <fstream>
 
@@ -161,6 +162,52 @@ TEST_F(CommandLine, RecordTakesTheCommandAfterDashesOrAfterItsOptions) {
     // The target's own options are its own, not record's.
     ProcessResult own = allocprof({"record", "-o", (dir_ / "c.db").string(), "--", "/bin/sh", "-c", "exit 3"});
     EXPECT_TRUE(own.exited_with(3)) << own.describe();
+}
+
+
+// A long step on a terminal says how far it is on one status line of stderr, erased before
+// the next line is printed; with stderr a pipe (a CI log) nothing of it is written. The
+// terminal is a pseudo-terminal from script(1); the workload is long enough that the ingest
+// after the program ends and the replay of its events each pass the status line's 0.3 s.
+TEST_F(CommandLine, LongStepsShowAStatusLineOnATerminalOnly) {
+    const fs::path db = dir_ / "stress.db";
+    const std::string program = sample_binary("faults/alloc_stress").string() + " 2 800000 7 0";
+    auto on_terminal = [](const std::string& command) {
+        return run_process({"script", "-qfec", command, "/dev/null"});
+    };
+    ProcessResult rec = on_terminal(allocprof_binary().string() + " record -o " + db.string() + " -- " + program);
+    ASSERT_TRUE(rec.exited_with(0)) << rec.describe();
+    EXPECT_NE(rec.out.find("\rallocprof: writing the run: "), std::string::npos) << rec.out;
+    ProcessResult analyze = on_terminal(allocprof_binary().string() + " analyze " + db.string());
+    ASSERT_TRUE(analyze.exited_with(0)) << analyze.describe();
+    EXPECT_NE(analyze.out.find("\rallocprof: analysing run 1, replaying events: "), std::string::npos) << analyze.out;
+    // Every line that follows a status line starts clean: the status was erased first.
+    for (const std::string* out : {&rec.out, &analyze.out}) {
+        size_t at = 0;
+        while ((at = out->find("\rallocprof: ", at)) != std::string::npos) {
+            const size_t end = out->find_first_of("\n\r", at + 1);
+            ASSERT_NE(end, std::string::npos) << "a status line is left on the screen: " << *out;
+            EXPECT_EQ(out->compare(end - 3, 3, "\033[K"), 0) << "each draw erases the rest of the line";
+            at = end;
+        }
+        EXPECT_NE(out->find("\r\033[K"), std::string::npos) << "the line is erased when the step ends";
+    }
+    const size_t erased = analyze.out.rfind("\r\033[K");
+    ASSERT_NE(erased, std::string::npos);
+    EXPECT_NE(analyze.out.find("run 1: ", erased), std::string::npos)
+        << "the result line comes after the status line was erased: " << analyze.out;
+
+    // Not a terminal: the same commands write no status at all.
+    fs::remove(db);
+    ProcessResult piped = run_process({allocprof_binary().string(), "record", "-o", db.string(), "--",
+                                       sample_binary("faults/alloc_stress").string(), "2", "800000", "7", "0"});
+    ASSERT_TRUE(piped.exited_with(0)) << piped.describe();
+    ProcessResult piped_analyze = run_process({allocprof_binary().string(), "analyze", db.string()});
+    ASSERT_TRUE(piped_analyze.exited_with(0)) << piped_analyze.describe();
+    for (const ProcessResult* p : {&piped, &piped_analyze}) {
+        EXPECT_EQ(p->err.find('\r'), std::string::npos) << p->err;
+        EXPECT_EQ(p->err.find("\033["), std::string::npos) << p->err;
+    }
 }
 
 }  // namespace
