@@ -1,6 +1,8 @@
 // symbol_prefetcher.cpp — see symbol_prefetcher.h.
 #include "symbolize/symbol_prefetcher.h"
 
+#include <chrono>
+
 #include "symbolize/debug_coverage.h"
 
 namespace allocprof::symbolize {
@@ -25,7 +27,19 @@ void SymbolPrefetcher::add(const std::string& module_path, const std::string& bu
 void SymbolPrefetcher::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+        // The modules without DWARF get a fix line naming their Debian package. One dpkg
+        // query takes about half a second whatever it asks, so they are asked together:
+        // once the queue has been idle a while, or at the end.
+        const bool woken = wake_.wait_for(lock, std::chrono::milliseconds(200),
+                                          [&] { return !queue_.empty() || stopping_; });
+        if (queue_.empty() && !owners_wanted_.empty()) {
+            lock.unlock();
+            debian_owners(owners_wanted_);  // remembered for the coverage written at the end
+            owners_wanted_.clear();
+            lock.lock();
+            continue;
+        }
+        if (!woken) continue;
         if (queue_.empty()) return;  // stopping, and nothing left
         Request r = queue_.front();
         queue_.pop_front();
@@ -33,10 +47,9 @@ void SymbolPrefetcher::run() {
         // Not thrown for bad input: a missing or foreign file is just Unknown.
         ModuleHandle module = symbolizer_.open_module(*r.path, *r.build_id);
         symbolizer_.symbolize(module, r.rel_pc);
-        // A module without DWARF gets a fix line naming its Debian package: ask dpkg now.
         if (module_seen_.insert(module.index).second &&
             symbolizer_.module_info(module).status != ModuleStatus::Dwarf)
-            debian_owners({*r.path});
+            owners_wanted_.push_back(*r.path);
         lock.lock();
     }
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "symbolize/symbolizer.h"
 
@@ -51,6 +52,7 @@ private:
     const std::string* last_build_id_ = nullptr;
     bool stopping_ = false;
     std::unordered_set<uint32_t> module_seen_;  // prefetch thread only
+    std::vector<std::string> owners_wanted_;    // prefetch thread only: modules to ask dpkg about
     std::thread thread_;
 };
 
