@@ -40,8 +40,13 @@ uint32_t RunIngestor::thread_id(uint32_t wire_thread) {
 }
 
 RunIngestor::NodeStats& RunIngestor::stats(uint32_t node) {
-    if (node >= stats_.size()) stats_.resize(std::max<size_t>(node + 1, stats_.size() * 2));
-    return stats_[node];
+    if (node >= stats_slot_.size()) stats_slot_.resize(std::max<size_t>(node + 1, stats_slot_.size() * 2));
+    uint32_t& slot = stats_slot_[node];
+    if (slot == 0) {
+        stats_.emplace_back().node = node;
+        slot = static_cast<uint32_t>(stats_.size());
+    }
+    return stats_[slot - 1];
 }
 
 void RunIngestor::emit(const Event& e) {
@@ -427,6 +432,11 @@ void RunIngestor::write_run_row(const RunEnd& end) {
 }
 
 void RunIngestor::write_tables() {
+    // The nodes' figures in node order, as a slot per node gave them.
+    std::vector<const NodeStats*> by_node;
+    by_node.reserve(stats_.size());
+    for (const NodeStats& s : stats_) by_node.push_back(&s);
+    std::sort(by_node.begin(), by_node.end(), [](const NodeStats* a, const NodeStats* b) { return a->node < b->node; });
     {
         auto insert = db_.prepare(
             "INSERT INTO function_calls(run_id, function, calls, bytes) VALUES (?, ?, ?, ?)");
@@ -477,11 +487,11 @@ void RunIngestor::write_tables() {
             "reallocs, live_end_blocks, live_end_bytes, live_at_peak_bytes, max_live_bytes, "
             "temporary_k0, temporary_k1, min_size, max_size) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        for (size_t i = 0; i < stats_.size(); ++i) {
-            const NodeStats& s = stats_[i];
+        for (const NodeStats* stats : by_node) {
+            const NodeStats& s = *stats;
             if (s.allocations == 0) continue;
             const uint64_t at_peak = peak_.live_at_peak(s.peak, s.live_bytes);
-            insert.bind_all(run_id_, static_cast<int64_t>(i), s.allocations, s.bytes, s.frees,
+            insert.bind_all(run_id_, static_cast<int64_t>(s.node), s.allocations, s.bytes, s.frees,
                             s.reallocs, s.live_blocks, s.live_bytes, at_peak, s.max_live,
                             s.temp_k0, s.temp_k1, s.min_size, s.max_size);
             insert.run();
@@ -491,12 +501,13 @@ void RunIngestor::write_tables() {
         auto insert = db_.prepare(
             "INSERT INTO stack_size_histogram(run_id, node_id, bucket, count, bytes) "
             "VALUES (?, ?, ?, ?, ?)");
-        for (size_t node = 0; node < stats_.size(); ++node) {
-            std::vector<SizeBin> bins = stats_[node].sizes;
+        for (const NodeStats* stats : by_node) {
+            const NodeStats& s = *stats;
+            std::vector<SizeBin> bins = s.sizes;
             std::sort(bins.begin(), bins.end(),
                       [](const SizeBin& a, const SizeBin& b) { return a.bucket < b.bucket; });
             for (const SizeBin& b : bins) {
-                insert.bind_all(run_id_, static_cast<int64_t>(node), static_cast<int64_t>(b.bucket),
+                insert.bind_all(run_id_, static_cast<int64_t>(s.node), static_cast<int64_t>(b.bucket),
                                 b.count, b.bytes);
                 insert.run();
             }

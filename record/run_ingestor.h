@@ -128,6 +128,7 @@ private:
         uint64_t bytes;
     };
     struct NodeStats {
+        uint32_t node = 0;  // the trie node these are the figures of
         uint64_t allocations = 0;
         uint64_t bytes = 0;
         uint64_t frees = 0;
@@ -227,7 +228,11 @@ private:
 
     LiveBlockMap live_;
     std::vector<Node> nodes_{1};  // index = node id; 0 is the root
-    std::vector<NodeStats> stats_{1};
+    // Figures of the nodes that allocate, densely: most trie nodes are inner frames that
+    // never allocate themselves (a Python run: 176 k nodes, 20 k with allocations), and a
+    // slot per node made growing this vector a quarter of the ingest thread's time.
+    std::vector<NodeStats> stats_;
+    std::vector<uint32_t> stats_slot_;  // node id -> index into stats_ + 1 (0: none yet)
     schema::ThreadAllocations thread_allocs_;  // index = thread id (0 unused)
     std::vector<Module> modules_;
     std::map<std::pair<std::string, uint64_t>, int32_t> module_ids_;
