@@ -59,6 +59,7 @@ void RunIngestor::after_live_increase() {
         totals_.peak_live_bytes = totals_.live_bytes;
         totals_.peak_live_event = totals_.events - 1;  // the event just emitted
         totals_.peak_live_ns = now_ns_;
+        totals_.peak_live_blocks = totals_.live_blocks;
         peak_.new_peak();
     }
 }
@@ -287,6 +288,7 @@ void RunIngestor::on_mremap(const MremapRecord& r) {
 
 void RunIngestor::on_tick(const TickRecord& r) {
     now_ns_ = r.time_ns;
+    last_rss_ = r.rss_bytes;
     series_.push_back({r.time_ns, totals_.events, totals_.live_bytes, totals_.live_blocks,
                        r.rss_bytes});
     emit(Event{.kind = EventKind::Tick, .time_ns = r.time_ns, .rss_bytes = r.rss_bytes});
@@ -297,8 +299,13 @@ void RunIngestor::on_end(const TickRecord& r) {
     saw_end_ = true;
 }
 
+void RunIngestor::sample_at_event() {
+    series_.push_back({now_ns_, totals_.events, totals_.live_bytes, totals_.live_blocks, last_rss_});
+}
+
 void RunIngestor::close_phase() {
     if (!phase_open_) return;
+    sample_at_event();
     phases_.back().end_event = totals_.events;
     phases_.back().end_ns = now_ns_;
     phase_open_ = false;
@@ -311,6 +318,7 @@ void RunIngestor::on_phase_begin(std::string_view name) {
     p.begin_event = totals_.events;
     p.begin_ns = now_ns_;
     phases_.push_back(std::move(p));
+    sample_at_event();
     phase_open_ = true;
     emit(Event{.kind = EventKind::PhaseBegin, .name = std::string(name)});
 }
@@ -519,6 +527,16 @@ void RunIngestor::write_tables() {
             "live_blocks, rss_bytes) VALUES (?, ?, ?, ?, ?, ?)");
         for (const Sample& s : series_) {
             insert.bind_all(run_id_, s.t_ns, s.event_index, s.live_bytes, s.live_blocks, s.rss_bytes);
+            insert.run();
+        }
+        // The peak itself, so that the curve reaches the reported peak however short it was
+        // (a timer sample every 10 ms misses most of a 20 ms compilation).
+        if (totals_.peak_live_bytes > 0) {
+            uint64_t rss = 0;  // the resident set as of the latest timer sample before it
+            for (const Sample& s : series_)
+                if (s.event_index <= totals_.peak_live_event) rss = s.rss_bytes;
+            insert.bind_all(run_id_, totals_.peak_live_ns, totals_.peak_live_event + 1, totals_.peak_live_bytes,
+                            totals_.peak_live_blocks, rss);
             insert.run();
         }
     }

@@ -41,6 +41,7 @@ struct RunTotals {
     uint64_t peak_live_bytes = 0;
     uint64_t peak_live_event = 0;
     uint64_t peak_live_ns = 0;
+    uint64_t peak_live_blocks = 0;  // blocks live at that peak
     uint64_t temporary_k0 = 0;
     uint64_t temporary_k1 = 0;
     uint64_t unmatched_frees = 0;
@@ -205,6 +206,9 @@ private:
     void release_block(const LiveBlock& block, uint32_t thread);
     void after_live_increase();
     void close_phase();
+    // A memory sample now (at a phase boundary): live heap as of this event, the resident
+    // set as of the latest timer sample.
+    void sample_at_event();
     void write_script_tables();
 
     schema::Database& db_;
@@ -216,6 +220,7 @@ private:
     schema::PeakAttribution peak_;
     HeaptrackTemporaries heaptrack_temporaries_;
     uint64_t now_ns_ = 0;
+    uint64_t last_rss_ = 0;  // the resident set of the latest timer sample
 
     int hello_count_ = 0;
     bool saw_end_ = false;

@@ -144,8 +144,10 @@ CREATE TABLE IF NOT EXISTS stack_size_histogram (
     PRIMARY KEY (run_id, node_id, bucket)
 );
 
--- Memory over time, one row about every 10 ms of the target's life (and one at its end).
--- Written by: record/, from the target's tick records.
+-- Memory over time: one row about every 10 ms of the target's life (its tick records) and
+-- one at its end, plus one at each phase boundary and one at the peak of live heap bytes
+-- (those carry the resident set of the latest tick before them), so that the curve reaches
+-- the reported peak and shows each phase however short. Written by: record/.
 CREATE TABLE IF NOT EXISTS memory_series (
     run_id       INTEGER NOT NULL REFERENCES runs(run_id),
     t_ns         INTEGER NOT NULL,  -- since the target's tracking started

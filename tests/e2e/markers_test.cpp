@@ -1,7 +1,8 @@
 // markers_test.cpp — the marker API (interpose/include/allocprof/allocprof.h) used by
 // samples/c/markers.c: it runs without allocprof (weak symbols), and under allocprof the
 // ops and phases it marks are recorded; and the calling thread's counts
-// (samples/c/thread_counters.c): exact under allocprof, 0 without it.
+// (samples/c/thread_counters.c): exact under allocprof, 0 without it; memory over time at
+// the peak and at every phase boundary.
 #include "e2e/e2e_test.h"
 
 namespace allocprof::e2e {
@@ -77,6 +78,43 @@ TEST_F(Markers, OpsAndPhasesAreRecorded) {
         }
     }
     EXPECT_LT(times[1].int64(0), times[1].int64(1)) << "work: begin_ns < end_ns";
+}
+
+
+// Memory over time reaches the reported peak and has a sample at each phase boundary, so a
+// short phase shows however the 10 ms timer falls. markers.c: the peak is the table (512 B)
+// and the first 256 B block of "batch": 768 B in 2 blocks (an operation of "work" holds 736 B).
+TEST_F(Markers, MemoryOverTimeHasThePeakAndEveryPhaseBoundary) {
+    Recording rec = record_to_db({sample_binary("markers").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    RunDatabase database(db());
+    EXPECT_EQ(database.scalar("SELECT peak_live_bytes FROM runs"), 768);
+    EXPECT_EQ(database.scalar("SELECT MAX(live_bytes) FROM memory_series"), 768);
+    EXPECT_EQ(database.scalar("SELECT live_blocks FROM memory_series WHERE live_bytes = 768"), 2);
+    EXPECT_EQ(database.scalar("SELECT COUNT(*) FROM memory_series m JOIN runs r ON m.event_index = r.peak_live_event + 1"
+                              " AND m.t_ns = r.peak_live_ns"),
+              1)
+        << "the peak's sample is at the peak's event and time";
+    struct Boundary {
+        const char* sql;
+        int64_t live_bytes, live_blocks;
+    };
+    const Boundary boundaries[] = {
+        {"SELECT begin_event FROM phases WHERE name = 'setup'", 0, 0},
+        {"SELECT end_event FROM phases WHERE name = 'setup'", 512, 1},
+        {"SELECT begin_event FROM phases WHERE name = 'work'", 512, 1},
+        {"SELECT end_event FROM phases WHERE name = 'batch'", 512, 1},
+        {"SELECT end_event FROM phases WHERE name = 'teardown'", 0, 0},
+    };
+    for (const Boundary& b : boundaries) {
+        SCOPED_TRACE(b.sql);
+        const int64_t event = database.scalar(b.sql);
+        std::vector<Row> at = database.query("SELECT live_bytes, live_blocks FROM memory_series WHERE event_index = " +
+                                             std::to_string(event));
+        ASSERT_FALSE(at.empty()) << "no sample at event " << event;
+        EXPECT_EQ(at.back().int64(0), b.live_bytes);
+        EXPECT_EQ(at.back().int64(1), b.live_blocks);
+    }
 }
 
 }  // namespace
