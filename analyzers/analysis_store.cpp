@@ -112,6 +112,7 @@ WindowRecord window_record(const WindowMetrics& w) {
     r.end_event = signed_count(w.end_event);
     r.ops = signed_count(w.ops);
     r.per_run = w.per_run;
+    r.ops_of_run = w.ops_of_run;
     r.allocations = signed_count(w.allocations);
     r.reallocs = signed_count(w.reallocs);
     r.frees = signed_count(w.frees);
@@ -297,7 +298,8 @@ std::optional<AnalysisRecord> read_analysis_record(schema::Database& db, int64_t
     std::vector<AnalysisRecord> rows;
     if (!db.has_table("analysis")) return std::nullopt;
     // An analysis stored by an earlier allocprof lacks the columns added since.
-    if (db.lacks_added_columns("analysis") || db.lacks_added_columns("plan_items"))
+    if (db.lacks_added_columns("analysis") || db.lacks_added_columns("plan_items") ||
+        db.lacks_added_columns("analysis_windows"))
         throw schema::DatabaseError(db.path() + ": run " + std::to_string(run_id) +
                                     " was analysed by an earlier allocprof: run `allocprof analyze " + db.path() +
                                     "` again");

@@ -63,7 +63,8 @@ namespace allocprof::analyzers {
     X(int64_t, size_p50)                                                                       \
     X(int64_t, size_p90)                                                                       \
     X(int64_t, size_p99)                                                                       \
-    X(int64_t, size_max)
+    X(int64_t, size_max)                                                                       \
+    X(bool, ops_of_run)
 
 #define ALLOCPROF_SITE_COLUMNS(X)                                                              \
     X(int64_t, site_id)                                                                        \

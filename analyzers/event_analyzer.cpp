@@ -223,6 +223,10 @@ WindowMetrics EventAnalyzer::window_metrics(const WindowState& w, uint32_t index
     m.begin_event = w.begin_event;
     m.end_event = w.end_event;
     m.ops = whole_run ? run_ops_.value_or(ops_total_) : w.ops;
+    if (!whole_run && m.ops == 0) {
+        m.ops = run_ops_.value_or(ops_total_);  // none counted inside: per op of the run
+        m.ops_of_run = m.ops > 0;
+    }
     m.per_run = m.ops == 0;
     const double ops = m.per_run ? 1.0 : static_cast<double>(m.ops);
     m.sites.reserve(w.sites.size());
@@ -240,8 +244,9 @@ WindowMetrics EventAnalyzer::window_metrics(const WindowState& w, uint32_t index
     m.bytes_per_op = static_cast<double>(w.bytes) / ops;
     m.collections = whole_run ? sim_.collections() : sim_.window_collections(index);
     m.nursery_bytes = whole_run ? sim_.nursery_bytes() : sim_.window_nursery_bytes(index);
-    m.gen0_per_1k = 1000.0 * static_cast<double>(m.collections) / ops;
-    m.gen0_star_per_1k = 1000.0 * static_cast<double>(m.nursery_bytes) / (ops * static_cast<double>(params_.gen0_budget));
+    m.gen0_per_1k = per_1k_ops(static_cast<double>(m.collections), m.per_run, m.ops);
+    m.gen0_star_per_1k = per_1k_ops(static_cast<double>(m.nursery_bytes) / static_cast<double>(params_.gen0_budget),
+                                    m.per_run, m.ops);
     const SurvivalTally survival = whole_run ? sim_.survival() : sim_.window_survival(index);
     m.survived_bytes = survival.survived_bytes;
     m.collected_bytes = survival.collected_bytes;
@@ -290,7 +295,8 @@ RunMetrics EventAnalyzer::finish() {
         m.allocs_per_op = static_cast<double>(s.allocations) / ops;
         m.bytes_per_op = static_cast<double>(s.bytes) / ops;
         m.nursery_bytes = sim_.site_nursery_bytes(i);
-        m.gen0_star_per_1k = 1000.0 * static_cast<double>(m.nursery_bytes) / (ops * static_cast<double>(params_.gen0_budget));
+        m.gen0_star_per_1k = per_1k_ops(static_cast<double>(m.nursery_bytes) / static_cast<double>(params_.gen0_budget),
+                                        r.run.per_run, r.run.ops);
         const SurvivalTally& sv = sim_.site_survival(i);
         m.survived_bytes = sv.survived_bytes;
         m.collected_bytes = sv.collected_bytes;

@@ -391,7 +391,6 @@ std::vector<uint32_t> sites_to_simulate(const RemediationPlan& plan, uint32_t ma
 
 void apply_simulation(RemediationPlan& plan, const RunMetrics& m, const std::vector<uint32_t>& sites,
                       const std::vector<uint64_t>& collections_without) {
-    const double ops = m.run.per_run ? 1.0 : static_cast<double>(m.run.ops);
     for (PlanItem& item : plan.items) {
         if (!removes_allocations(item.kind)) continue;
         auto it = std::find(sites.begin(), sites.end(), item.site);
@@ -401,7 +400,8 @@ void apply_simulation(RemediationPlan& plan, const RunMetrics& m, const std::vec
         const uint64_t before = first == 0 ? m.run.collections : collections_without[first - 1];
         const uint64_t without = collections_without[last];
         // Taking a site out never adds a collection in this nursery model; clamp anyway.
-        item.saving.gen0_per_1k = before > without ? 1000.0 * static_cast<double>(before - without) / ops : 0.0;
+        item.saving.gen0_per_1k =
+            before > without ? per_1k_ops(static_cast<double>(before - without), m.run.per_run, m.run.ops) : 0.0;
         item.saving.simulated = true;
     }
     assign_priorities(plan, m.run);  // the cumulative totals now include the simulated savings

@@ -2,8 +2,11 @@
 // phase) and per site, as docs/definitions.md defines them. Plain data, filled by
 // EventAnalyzer, read by the ranker, the planner and the writers.
 //
-// Per-op values divide by the window's ops. A window without ops has `per_run` set and
-// its per-op values are per run (divided by 1): reports must say so.
+// Per-op values divide by the window's ops. A phase in which no op was counted divides by
+// the run's ops (`ops_of_run`), when the run counted any: its per-op figures are what the
+// phase costs per op of the run. A window without ops at all has `per_run` set: its per-op
+// values are per run (divided by 1) and its "per 1k ops" ones per run too (not 1000 x the
+// count); reports must say so.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +21,12 @@
 #include "analyzers/source/source_construct.h"
 
 namespace allocprof::analyzers {
+
+// A count per 1000 ops of a window with `ops` ops, or per run when it has none (`per_run`):
+// never 1000 x the count.
+inline double per_1k_ops(double count, bool per_run, uint64_t ops) {
+    return per_run ? count : 1000.0 * count / static_cast<double>(ops);
+}
 
 // One site's allocations in one phase window (the whole run has them in SiteMetrics).
 struct SiteWindowCounts {
@@ -35,6 +44,7 @@ struct WindowMetrics {
     uint64_t end_event = 0;      // one past the last event of the last occurrence
 
     uint64_t ops = 0;            // whole run: --ops N if given, else the sum of Ops events
+    bool ops_of_run = false;     // a phase without ops of its own: `ops` are the run's
     bool per_run = false;        // ops == 0: per-op values below are per run
     uint64_t allocations = 0;    // DHAT rule: a realloc is one allocation
     uint64_t reallocs = 0;
@@ -44,9 +54,9 @@ struct WindowMetrics {
     double bytes_per_op = 0;
 
     uint64_t collections = 0;    // simulated Gen0 collections triggered in the window
-    double gen0_per_1k = 0;      // 1000 * collections / ops
+    double gen0_per_1k = 0;      // 1000 * collections / ops (per run: collections)
     uint64_t nursery_bytes = 0;  // bytes of allocations below L
-    double gen0_star_per_1k = 0; // 1000 * nursery_bytes / (ops * B0)
+    double gen0_star_per_1k = 0; // 1000 * nursery_bytes / (ops * B0) (per run: nursery_bytes / B0)
     uint64_t survived_bytes = 0;
     uint64_t collected_bytes = 0;
     std::optional<double> survival_rate;  // survived / collected; none without a collection

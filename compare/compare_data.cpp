@@ -33,6 +33,7 @@ namespace {
 // The figures of a window that compare gates on, as doubles.
 struct WindowRow {
     double ops = 0, allocations = 0, bytes = 0, nursery = 0, peak = 0, unfreed = 0;
+    double own_ops = 0;  // counted inside the window (a phase without ops of its own divides by the run's)
     double allocs_per_op = 0, bytes_per_op = 0, gen0_star = 0;
     bool per_run = false;
 };
@@ -42,6 +43,7 @@ std::optional<WindowRow> window_row(schema::Database& db, int64_t run_id, const 
     if (!w) return std::nullopt;
     WindowRow r;
     r.ops = static_cast<double>(w->ops);
+    r.own_ops = w->ops_of_run ? 0.0 : r.ops;
     r.allocations = static_cast<double>(w->allocations);
     r.bytes = static_cast<double>(w->bytes_allocated);
     r.nursery = static_cast<double>(w->nursery_bytes);
@@ -85,14 +87,15 @@ std::optional<WindowValues> window_values(schema::Database& db, int64_t run_id, 
         auto warm = window_row(db, run_id, window.warmup_phase);
         set_from(*whole);
         if (warm) {  // no warm-up phase in this run: nothing to exclude
-            const double ops = whole->ops - warm->ops;
+            const double ops = whole->ops - warm->own_ops;
             const double divisor = ops > 0 ? ops : 1;
             v.ops = ops > 0 ? ops : 0;
             v.per_run = ops <= 0;
             v.value[static_cast<size_t>(Metric::kAllocsPerOp)] = (whole->allocations - warm->allocations) / divisor;
             v.value[static_cast<size_t>(Metric::kBytesPerOp)] = (whole->bytes - warm->bytes) / divisor;
             v.value[static_cast<size_t>(Metric::kGen0StarPer1k)] =
-                1000.0 * (whole->nursery - warm->nursery) / (divisor * static_cast<double>(gen0_budget ? gen0_budget : 1));
+                (v.per_run ? 1.0 : 1000.0) * (whole->nursery - warm->nursery) /
+                (divisor * static_cast<double>(gen0_budget ? gen0_budget : 1));  // per run: not x 1000
         }
     } else {
         set_from(*whole);

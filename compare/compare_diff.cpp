@@ -173,11 +173,12 @@ std::string top_sites(schema::Database& db, const std::vector<int64_t>& runs, Me
         for (int64_t run : runs) {
             s.bind_all(run, w.measure_phase);
             while (s.step()) {
-                const double ops = s.int64(7) > 0 ? static_cast<double>(s.int64(7)) : 1.0;
+                const bool per_run = s.int64(7) <= 0;
+                const double ops = per_run ? 1.0 : static_cast<double>(s.int64(7));
                 const double v = m == Metric::kAllocsPerOp ? static_cast<double>(s.int64(4)) / ops
                                  : m == Metric::kBytesPerOp
                                      ? static_cast<double>(s.int64(5)) / ops
-                                     : 1000.0 * static_cast<double>(s.int64(6)) /
+                                     : (per_run ? 1.0 : 1000.0) * static_cast<double>(s.int64(6)) /
                                            (ops * static_cast<double>(gen0_budget ? gen0_budget : 1));
                 std::string name = s.text(1);
                 if (!s.text(2).empty()) name += " (" + s.text(2) + ":" + std::to_string(s.int64(3)) + ")";

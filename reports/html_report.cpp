@@ -221,7 +221,7 @@ void summary(std::ostringstream& out, const Report& r) {
     const WindowRow& w = r.run_window();
     out << "<li><b>Baseline</b>" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
         << esc(format_rate(w.allocs_per_op)) << " allocs/op, " << esc(format_bytes(w.bytes_per_op))
-        << "/op, Gen0 " << esc(format_rate(w.gen0_per_1k)) << " per 1k ops (Gen0* "
+        << "/op, Gen0 " << esc(format_rate(w.gen0_per_1k)) << (w.per_run ? " per run" : " per 1k ops") << " (Gen0* "
         << esc(format_rate(w.gen0_star_per_1k)) << "), " << esc(format_ratio(w.dies_young, w.allocations))
         << " temporary, peak live " << esc(format_bytes(static_cast<double>(w.peak_live_bytes)))
         << ", unfreed at exit " << esc(format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0))))
@@ -250,11 +250,11 @@ void baseline(std::ostringstream& out, const Report& r) {
         << "<tbody>\n";
     for (const WindowRow& w : r.windows) {
         const double temp = w.allocations > 0 ? static_cast<double>(w.dies_young) / static_cast<double>(w.allocations) : 0;
-        out << "<tr>" << td(esc(w.label)) << tdn(w.per_run ? "-" : esc(format_count(w.ops)), num(w.ops))
+        out << "<tr>" << td(esc(w.label)) << tdn(esc(ops_cell(w)), num(w.ops))
             << tdn(esc(cell_bytes(w.bytes_per_op)), num(w.bytes_per_op))
             << tdn(esc(cell_rate(w.allocs_per_op)), num(w.allocs_per_op))
-            << tdn(esc(cell_rate(w.gen0_per_1k)), num(w.gen0_per_1k))
-            << tdn(esc(cell_rate(w.gen0_star_per_1k)), num(w.gen0_star_per_1k));
+            << tdn(esc(per_1k_cell(w.gen0_per_1k, w)), num(w.gen0_per_1k))
+            << tdn(esc(per_1k_cell(w.gen0_star_per_1k, w)), num(w.gen0_star_per_1k));
         if (real_gc) out << td(esc(format_gc(w.gc)));
         out << tdn(w.allocations > 0 ? esc(cell_percent(temp)) : "-", num(temp))
             << tdn(esc(cell_bytes(static_cast<double>(w.peak_live_bytes))), num(w.peak_live_bytes))

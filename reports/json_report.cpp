@@ -18,6 +18,7 @@ json window_json(const WindowRow& w) {
                 {"occurrences", w.occurrences},
                 {"ops", w.ops},
                 {"per_run", w.per_run},
+                {"ops_of_run", w.ops_of_run},
                 {"allocations", w.allocations},
                 {"reallocs", w.reallocs},
                 {"frees", w.frees},

@@ -20,7 +20,8 @@
 //               "allocations", "bytes_allocated", "unfreed_bytes"} (the sites the
 //               suppressions file named), "negligible_plan_items"},
 //   "baseline": [{"window" ("" = whole run, else the phase name), "label", "occurrences",
-//                 "ops", "per_run", "allocations", "reallocs", "frees", "bytes_allocated",
+//                 "ops", "per_run", "ops_of_run" (a phase without ops of its own: "ops"
+//                 are the run's), "allocations", "reallocs", "frees", "bytes_allocated",
 //                 "allocs_per_op", "bytes_per_op", "collections", "gen0_per_1k",
 //                 "gen0_star_per_1k", "survival_rate", "dies_young", "temporary_k0",
 //                 "temporary_k1", "peak_live_bytes", "unfreed_blocks", "unfreed_bytes"

@@ -95,7 +95,7 @@ void summary(std::ostringstream& out, const Report& r) {
     const WindowRow& w = r.run_window();
     out << "- **Baseline**" << (w.per_run ? " (per run: no ops counted)" : "") << ": "
         << format_rate(w.allocs_per_op) << " allocs/op, " << format_bytes(w.bytes_per_op)
-        << "/op, Gen0 " << format_rate(w.gen0_per_1k) << " per 1k ops (Gen0\\* "
+        << "/op, Gen0 " << format_rate(w.gen0_per_1k) << (w.per_run ? " per run" : " per 1k ops") << " (Gen0\\* "
         << format_rate(w.gen0_star_per_1k) << "), " << format_ratio(w.dies_young, w.allocations)
         << " temporary, peak live " << format_bytes(static_cast<double>(w.peak_live_bytes))
         << ", unfreed at exit " << format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0)))
@@ -111,14 +111,14 @@ void baseline(std::ostringstream& out, const Report& r) {
         << (real_gc ? " GC/1k (real) |" : "") << " Dies young % | Peak live | Unfreed |\n";
     out << "|---|---:|---:|---:|---:|---:|" << (real_gc ? "---:|" : "") << "---:|---:|---:|\n";
     for (const WindowRow& w : r.windows) {
-        std::string ops = w.per_run ? "-" : format_count(w.ops);
+        std::string ops = ops_cell(w);
         std::string unfreed = w.unfreed_bytes ? cell_bytes(static_cast<double>(*w.unfreed_bytes)) : "n/a";
         std::string temp = w.allocations > 0 ? cell_percent(static_cast<double>(w.dies_young) /
                                                               static_cast<double>(w.allocations))
                                              : "-";
         std::vector<std::string> cells = {w.label, ops, cell_bytes(w.bytes_per_op),
-                                          cell_rate(w.allocs_per_op), cell_rate(w.gen0_per_1k),
-                                          cell_rate(w.gen0_star_per_1k)};
+                                          cell_rate(w.allocs_per_op), per_1k_cell(w.gen0_per_1k, w),
+                                          per_1k_cell(w.gen0_star_per_1k, w)};
         if (real_gc) cells.push_back(format_gc(w.gc));
         for (std::string cell : {temp, cell_bytes(static_cast<double>(w.peak_live_bytes)), unfreed})
             cells.push_back(std::move(cell));

@@ -8,6 +8,13 @@
 
 namespace allocprof::reports {
 
+std::string ops_cell(const WindowRow& w) {
+    if (w.per_run) return "-";
+    return format_count(static_cast<uint64_t>(w.ops)) + (w.ops_of_run ? " (run's)" : "");
+}
+
+std::string per_1k_cell(double value, const WindowRow& w) { return cell_rate(value) + (w.per_run ? " per run" : ""); }
+
 std::string format_gc(const std::vector<GcRow>& gc) {
     std::string out;
     std::string language;

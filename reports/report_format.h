@@ -22,6 +22,12 @@ using units::format_count;
 using units::format_percent;
 using units::format_rate;
 
+// A baseline row's Ops cell: the count, "105 (run's)" for a phase without ops of its own
+// (its per-op figures divide by the run's ops), "-" for a window without any.
+std::string ops_cell(const WindowRow& w);
+// A "per 1k ops" cell of a row: the rate, with " per run" when the window counted no ops.
+std::string per_1k_cell(double value, const WindowRow& w);
+
 // The interpreter's real collections per 1000 ops of a window: "lua 12.5", or per
 // generation "python g0 40.1, g1 3.6, g2 0.3"; "-" when there are none.
 std::string format_gc(const std::vector<GcRow>& gc);

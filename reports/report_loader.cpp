@@ -273,10 +273,11 @@ void add_gaps(Report& r) {
                                      "call `allocprof_ops(n)` in the program."});
     std::vector<std::string> phases_without_ops;
     for (const WindowRow& w : r.windows)
-        if (!w.window.empty() && w.per_run) phases_without_ops.push_back(w.window);
+        if (!w.window.empty() && w.ops_of_run) phases_without_ops.push_back(w.window);
     if (!phases_without_ops.empty())
-        r.gaps.push_back({"ops", "Phases without op counts: " + join_codes(phases_without_ops) +
-                                     "; their per-op columns are totals over the phase."});
+        r.gaps.push_back({"ops", "Phases without op counts of their own: " + join_codes(phases_without_ops) +
+                                     "; their per-op columns divide the phase's totals by the run's " +
+                                     format_count(static_cast<uint64_t>(run.ops)) + " ops."});
     for (const CoverageRow& c : r.coverage) {
         if (c.fix.empty() && c.frames_unknown == 0) continue;
         const int64_t frames = c.frames_file_line + c.frames_symbol_only + c.frames_unknown;

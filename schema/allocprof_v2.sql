@@ -420,7 +420,7 @@ CREATE TABLE IF NOT EXISTS analysis_windows (
     begin_event       INTEGER NOT NULL,  -- first event of the first occurrence
     end_event         INTEGER NOT NULL,  -- one past the last event of the last occurrence
     ops               INTEGER NOT NULL,
-    per_run           INTEGER NOT NULL,  -- 1: no ops, per-op columns are per run
+    per_run           INTEGER NOT NULL,  -- 1: no ops, per-op columns are per run (and "per 1k" ones too)
     allocations       INTEGER NOT NULL,  -- DHAT rule: a realloc is one allocation
     reallocs          INTEGER NOT NULL,
     frees             INTEGER NOT NULL,  -- of blocks born in the window
@@ -448,6 +448,7 @@ CREATE TABLE IF NOT EXISTS analysis_windows (
     size_p90          INTEGER NOT NULL,
     size_p99          INTEGER NOT NULL,
     size_max          INTEGER NOT NULL,
+    ops_of_run        INTEGER NOT NULL DEFAULT 0,  -- 1: a phase without ops of its own; ops are the run's
     PRIMARY KEY (run_id, window)
 );
 

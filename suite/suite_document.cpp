@@ -119,7 +119,7 @@ RunData load_run(schema::Database& db, int64_t run_id, const analyzers::Measured
         if (!mw.warmup_phase.empty())
             if (const reports::WindowRow* warm = phase_row(r, mw.warmup_phase)) {
                 const WindowFigures w = figures_of(*warm);
-                d.window.ops -= w.ops;
+                if (!warm->ops_of_run) d.window.ops -= w.ops;  // the run's ops, when it counted none of its own
                 d.window.allocations -= w.allocations;
                 d.window.bytes -= w.bytes;
                 d.window.nursery -= w.nursery;
@@ -179,7 +179,8 @@ ScenarioBaseline baseline_of(Scenario& sc, const analyzers::MeasuredWindow& mw, 
     b.allocs_per_op = b.allocations / sc.divisor;
     b.bytes_per_op = b.bytes_allocated / sc.divisor;
     b.gen0_per_1k = b.per_run ? b.collections : 1000.0 * b.collections / sc.divisor;
-    b.gen0_star_per_1k = 1000.0 * b.nursery_bytes / (sc.divisor * static_cast<double>(gen0_budget ? gen0_budget : 1));
+    b.gen0_star_per_1k = (b.per_run ? 1.0 : 1000.0) * b.nursery_bytes /
+                         (sc.divisor * static_cast<double>(gen0_budget ? gen0_budget : 1));  // per run: not x 1000
     b.dies_young_share = b.allocations > 0 ? b.dies_young / b.allocations : 0;
     std::map<std::pair<std::string, int64_t>, double> cycles;
     for (const RunData& r : sc.runs)

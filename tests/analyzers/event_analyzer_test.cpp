@@ -206,18 +206,67 @@ TEST(EventAnalyzer, WindowsArePhasesByName) {
     EXPECT_EQ(m.run.peak_live_event, 11u);
 }
 
-TEST(EventAnalyzer, APhaseWithoutOpsIsPerRun) {
+TEST(EventAnalyzer, APhaseWithoutOpsOfItsOwnDividesByTheRunsOps) {
     EventBuilder b;
     b.phase_begin("load");
     b.alloc(0, 64);
     b.phase_end();
-    b.ops(4);
+    b.phase_begin("work");
+    b.alloc(0, 32);
+    b.ops(2);
+    b.phase_end();
+    b.ops(2);
+    RunMetrics m = analyze(b, 1);
+    ASSERT_EQ(m.phases.size(), 2u);
+    // "load" counted no op: per op of the run's 4 ops, and marked so.
+    EXPECT_FALSE(m.phases[0].per_run);
+    EXPECT_TRUE(m.phases[0].ops_of_run);
+    EXPECT_EQ(m.phases[0].ops, 4u);
+    EXPECT_DOUBLE_EQ(m.phases[0].bytes_per_op, 16.0);
+    // "work" counted its own 2 ops: not the run's.
+    EXPECT_FALSE(m.phases[1].ops_of_run);
+    EXPECT_EQ(m.phases[1].ops, 2u);
+    EXPECT_DOUBLE_EQ(m.phases[1].bytes_per_op, 16.0);
+    EXPECT_FALSE(m.run.per_run);
+    EXPECT_FALSE(m.run.ops_of_run);
+    EXPECT_DOUBLE_EQ(m.run.bytes_per_op, 24.0);
+}
+
+TEST(EventAnalyzer, WithoutAnyOpsAPhaseIsPerRun) {
+    EventBuilder b;
+    b.phase_begin("load");
+    b.alloc(0, 64);
+    b.phase_end();
     RunMetrics m = analyze(b, 1);
     ASSERT_EQ(m.phases.size(), 1u);
     EXPECT_TRUE(m.phases[0].per_run);
+    EXPECT_FALSE(m.phases[0].ops_of_run);
     EXPECT_DOUBLE_EQ(m.phases[0].bytes_per_op, 64.0);
-    EXPECT_FALSE(m.run.per_run);
-    EXPECT_DOUBLE_EQ(m.run.bytes_per_op, 16.0);
+}
+
+TEST(EventAnalyzer, PerRunCollectionsAreTheCountNotAThousandTimesIt) {
+    // B0 = 100, no ops anywhere: 17 allocations of 60 B trigger 16 collections (each one
+    // after the first overflows the nursery). Per run, Gen0/1k is that count, not 16,000,
+    // and Gen0* is nursery bytes / B0 (1020 / 100), in the run and in the phase around it.
+    EventBuilder b;
+    b.phase_begin("compile");
+    for (int i = 0; i < 17; ++i) b.free(b.alloc(0, 60));
+    b.phase_end();
+    RunMetrics m = analyze(b, 1, small_params(100));
+    ASSERT_TRUE(m.run.per_run);
+    ASSERT_EQ(m.phases.size(), 1u);
+    for (const WindowMetrics* w : {&m.run, &m.phases[0]}) {
+        SCOPED_TRACE(w->name);
+        EXPECT_EQ(w->collections, 16u);
+        EXPECT_DOUBLE_EQ(w->gen0_per_1k, 16.0);
+        EXPECT_DOUBLE_EQ(w->gen0_star_per_1k, 10.2);
+    }
+    EXPECT_DOUBLE_EQ(m.sites[0].gen0_star_per_1k, 10.2);
+    // The same run with 1000 ops counted: per 1000 ops, the same numbers.
+    b.ops(1000);
+    RunMetrics counted = analyze(b, 1, small_params(100));
+    EXPECT_DOUBLE_EQ(counted.run.gen0_per_1k, 16.0);
+    EXPECT_DOUBLE_EQ(counted.run.gen0_star_per_1k, 10.2);
 }
 
 TEST(EventAnalyzer, AFreeOfAnUnknownBlockIsCountedNotApplied) {
