@@ -223,7 +223,7 @@ std::unique_ptr<source::RunSourceAnalyzer> program_sources(schema::Database& db,
         if (notice) notice("run " + std::to_string(run_id) + ": source: " + text);
     };
     if (!source::source_analysis_built()) {
-        tell(std::string("no source analysis: ") + source::kNoSourceAnalysis);
+        tell(source::kNoSourceAnalysis);
         return nullptr;
     }
     source::DefaultSources found = source::default_sources(db, run_id);
