@@ -238,6 +238,10 @@ std::unique_ptr<source::RunSourceAnalyzer> program_sources(schema::Database& db,
     const auto tell = [&](const std::string& text) {
         if (notice) notice("run " + std::to_string(run_id) + ": source: " + text);
     };
+    if (!source::source_analysis_built()) {
+        tell(source::kNoSourceAnalysis);
+        return nullptr;
+    }
     source::DefaultSources found = source::default_sources(db, run_id);
     if (!found.options.enabled()) {
         tell("no source analysis: " + found.why_not);

@@ -63,7 +63,11 @@ CLI::Option* add_output(CLI::App* command, std::optional<std::string>& output, c
 void add_format(CLI::App* command, std::string& format, const std::vector<std::string>& formats) {
     format = formats.front();
     std::string list;
-    for (const std::string& f : formats) list += (list.empty() ? "" : ", ") + f;
+    std::string choices;
+    for (const std::string& f : formats) {
+        list += (list.empty() ? "" : ", ") + f;
+        choices += (choices.empty() ? "" : ",") + f;
+    }
     command
         ->add_option("--format", format, "output format: " + list + " (default " + formats.front() + ")")
         ->type_name("F")
@@ -73,7 +77,7 @@ void add_format(CLI::App* command, std::string& format, const std::vector<std::s
                 if (std::find(formats.begin(), formats.end(), value) != formats.end()) return "";
                 return "'" + value + "' is not one of " + list;
             },
-            ""));
+            "", "{" + choices + "}"));
     if (std::find(formats.begin(), formats.end(), "json") != formats.end())
         command->add_flag_callback("--json", [&format] { format = "json"; }, "the same as --format json");
 }

@@ -50,6 +50,8 @@ void add_compare_command(CLI::App& app, CommandRun& run);
 void add_check_command(CLI::App& app, CommandRun& run);
 void add_export_command(CLI::App& app, CommandRun& run);
 void add_import_command(CLI::App& app, CommandRun& run);
+// Hidden: the shell completion script, written from `app`'s commands and options.
+void add_completion_command(CLI::App& app, CommandRun& run);
 
 // The target's command line of `record`, everything after its options (or after "--"):
 // main takes it out of argv before parsing, since it is not allocprof's to parse.
@@ -81,7 +83,8 @@ CLI::Option* add_run(CLI::App* command, std::optional<int64_t>& run, const std::
 // -o/--output FILE, "-" for stdout.
 CLI::Option* add_output(CLI::App* command, std::optional<std::string>& output, const std::string& what);
 // --format F from `formats` (the first is the default; "markdown" is taken for "md"), and
-// --json as a shorthand for --format json when "json" is one of them.
+// --json as a shorthand for --format json when "json" is one of them. Its validator is named
+// by the list ("{md,json}"), as CLI::IsMember describes its own, for the shell completion.
 void add_format(CLI::App* command, std::string& format, const std::vector<std::string>& formats);
 // A count: a non-negative integer no larger than INT64_MAX (what SQLite stores).
 CLI::Validator count_validator();

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     add_check_command(app, run);
     add_export_command(app, run);
     add_import_command(app, run);
+    add_completion_command(app, run);
 
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {

@@ -27,6 +27,8 @@ packages=(
   libjemalloc-dev          # tests/stress: a program with a statically linked jemalloc
   time linux-perf          # bench/: peak RSS and the where-the-time-goes breakdown
   chromium                 # headless: the HTML report's render test and scripts/screenshot-report.sh
+  dpkg-dev                 # cpack -G DEB: dpkg-shlibdeps finds the package's Depends (scripts/package.sh)
+  file groff-base          # tests/packaging: the packaged binaries are stripped, the man page renders
 )
 
 missing=()

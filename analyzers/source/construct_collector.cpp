@@ -637,6 +637,8 @@ ConstructCollector::~ConstructCollector() { clang_disposeIndex(static_cast<CXInd
 
 std::string ConstructCollector::clang_version() { return take(clang_getClangVersion()); }
 
+bool ConstructCollector::available() { return true; }
+
 ParsedFile ConstructCollector::parse(const std::string& file,
                                      const std::vector<std::string>& flags) {
     ParsedFile out;

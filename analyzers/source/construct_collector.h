@@ -52,6 +52,10 @@ class ConstructCollector {
     // libclang's version string ("clang version 14.0.6"), part of the cache key.
     static std::string clang_version();
 
+    // Whether this build parses at all: false when allocprof was configured with
+    // ALLOCPROF_SOURCE_ANALYSIS=OFF (no libclang; construct_collector_without_libclang.cpp).
+    static bool available();
+
   private:
     void* index_;  // CXIndex
 };

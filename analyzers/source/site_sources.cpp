@@ -29,6 +29,11 @@ src::SourceAnalyzerOptions analyzer_options(const SourceOptions& options, const 
     return out;
 }
 
+const SourceOptions& built_for(const SourceOptions& options) {
+    if (!source_analysis_built()) throw SourceAnalysisUnavailable(kNoSourceAnalysis);
+    return options;
+}
+
 fs::path checked_root(const fs::path& root) {
     std::error_code ec;
     if (!fs::is_directory(root, ec))
@@ -167,8 +172,14 @@ std::optional<src::SourceConstruct> only_construct_of(const src::FileAnalysis& a
     return found;
 }
 
+const char* const kNoSourceAnalysis =
+    "this allocprof was built without source analysis: install libclang-14-dev and configure allocprof "
+    "with -DALLOCPROF_SOURCE_ANALYSIS=ON";
+
+bool source_analysis_built() { return ConstructCollector::available(); }
+
 RunSourceAnalyzer::RunSourceAnalyzer(const SourceOptions& options)
-    : options_(options),
+    : options_(built_for(options)),
       root_(checked_root(options.root)),
       cache_dir_(options.cache_dir.value_or(default_source_cache_dir())),
       analyzer_(analyzer_options(options, cache_dir_)) {}

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,24 @@ struct RunSources {
     double seconds = 0;
 };
 
+// Source analysis asked of a build without it (ALLOCPROF_SOURCE_ANALYSIS=OFF, no libclang);
+// what() is kNoSourceAnalysis. The command exits 2, as for any other bad usage.
+class SourceAnalysisUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Whether this build analyses sources (CMake option ALLOCPROF_SOURCE_ANALYSIS, libclang).
+bool source_analysis_built();
+
+// One line: this build has no source analysis, and how to get one.
+extern const char* const kNoSourceAnalysis;
+
 class RunSourceAnalyzer {
   public:
-    // Throws UsageError when the root is not a directory, CompilationDatabaseError (naming
-    // the file) when the compile_commands.json cannot be used.
+    // Throws SourceAnalysisUnavailable in a build without source analysis (before looking at
+    // `options`), UsageError when the root is not a directory, CompilationDatabaseError
+    // (naming the file) when the compile_commands.json cannot be used.
     explicit RunSourceAnalyzer(const SourceOptions& options);
 
     // Needs the run's sites and symbolized frames (symbolize first).
