@@ -161,20 +161,31 @@ void print_sites(const HeapReport& r, const HeapSnapshot& s, const std::string& 
     }
 }
 
+// `text` right-aligned in `width` columns (UTF-8 free: every cell is ASCII).
+std::string right(const std::string& text, size_t width) {
+    return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
+}
+
 void print_text(const HeapReport& r) {
     std::string command;
     for (const std::string& a : r.command) command += (command.empty() ? "" : " ") + a;
     std::cout << r.file << ", run " << r.run_id << ": " << command << "\n";
     std::cout << "allocator model: " << r.question.model.describe()
-              << " (where blocks sit is not modelled, so neither is fragmentation)\n";
+              << " (where blocks sit is not modelled, so neither is fragmentation)\n\n";
+    size_t label = 6;
+    for (const auto& w : r.result.windows) label = std::max(label, window_label(w.name).size());
+    std::cout << std::string(label, ' ') << "  peak live     blocks  heap needed there  heap needed (most)\n";
+    for (const auto& w : r.result.windows)
+        std::cout << window_label(w.name) << std::string(label - window_label(w.name).size(), ' ') << "  "
+                  << right(format_bytes(w.peak.live_bytes), 9) << right(format_count(w.peak.live_blocks), 11)
+                  << right(format_bytes(w.peak.heap_bytes), 19) << right(format_bytes(w.heap_peak_bytes), 20) << "\n";
     for (const auto& w : r.result.windows) {
         std::cout << "\n" << window_label(w.name);
         if (w.occurrences > 1) std::cout << " (" << w.occurrences << " occurrences)";
-        std::cout << ": peak live " << format_bytes(w.peak.live_bytes) << " requested in "
-                  << blocks_text(w.peak.live_blocks) << " at event " << format_count(w.peak.event_index)
-                  << "; the heap needed there " << format_bytes(w.peak.heap_bytes) << "\n";
-        std::cout << "  heap needed: " << format_bytes(w.heap_peak_bytes) << " (" << format_count(w.heap_peak_bytes)
-                  << " B) at most, at event " << format_count(w.heap_peak_event) << "\n";
+        std::cout << ": peak live " << format_bytes(w.peak.live_bytes) << " in " << blocks_text(w.peak.live_blocks)
+                  << " at event " << format_count(w.peak.event_index) << ", the heap needed there "
+                  << format_count(w.peak.heap_bytes) << " B; at most " << format_count(w.heap_peak_bytes)
+                  << " B, at event " << format_count(w.heap_peak_event) << "\n";
         print_sites(r, w.peak, "  ");
     }
     if (!r.result.limit) return;
