@@ -16,24 +16,23 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace allocprof::analyzers {
 
 // A model file or a size text that cannot be used; what() names the file (or the text) and
 // the field.
 class HeapModelError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class HeapModel {
-public:
+  public:
     enum class Kind { Glibc, Exact, File };
 
     static constexpr uint64_t kGlibcMmapThreshold = 128 * 1024;
@@ -67,7 +66,7 @@ public:
     // glibc: whether a block of `size` bytes is mapped on its own (false for other models).
     bool mapped(uint64_t size) const;
 
-private:
+  private:
     Kind kind_ = Kind::Exact;
     std::string name_ = "exact";
     std::string origin_;

@@ -14,7 +14,7 @@ using schema::EventKind;
 
 // The live blocks and their totals, requested and under the model.
 class LiveHeap {
-public:
+  public:
     struct Block {
         uint64_t size;
         uint64_t heap;
@@ -37,17 +37,17 @@ public:
     // Applies a heap event. Returns false for a free of a block that is not live.
     bool apply(const Event& e) {
         switch (e.kind) {
-        case EventKind::Alloc:
-            take(e.block, e.size, e.node);
-            return true;
-        case EventKind::Realloc:
-            release(e.old_block);  // not live: the recorder made it an Alloc; take it anyway
-            take(e.block, e.size, e.node);
-            return true;
-        case EventKind::Free:
-            return release(e.block);
-        default:
-            return true;
+            case EventKind::Alloc:
+                take(e.block, e.size, e.node);
+                return true;
+            case EventKind::Realloc:
+                release(e.old_block);  // not live: the recorder made it an Alloc; take it anyway
+                take(e.block, e.size, e.node);
+                return true;
+            case EventKind::Free:
+                return release(e.block);
+            default:
+                return true;
         }
     }
 
@@ -81,14 +81,15 @@ public:
             t.heap_bytes += n.heap_bytes;
         }
         for (const auto& [site, t] : per_site) s.sites.push_back(t);
-        std::stable_sort(s.sites.begin(), s.sites.end(),
-                         [](const HeapSiteLive& a, const HeapSiteLive& b) { return a.bytes > b.bytes; });
+        std::stable_sort(
+            s.sites.begin(), s.sites.end(),
+            [](const HeapSiteLive& a, const HeapSiteLive& b) { return a.bytes > b.bytes; });
         s.sites_live = s.sites.size();
         if (s.sites.size() > top) s.sites.resize(top);
         return s;
     }
 
-private:
+  private:
     void take(uint64_t block, uint64_t size, uint32_t node) {
         const uint64_t heap = model_.block_bytes(size);
         blocks_[block] = Block{size, heap, node};
@@ -110,11 +111,13 @@ private:
     uint64_t heap_ = 0;
 };
 
-bool allocates(const Event& e) { return e.kind == EventKind::Alloc || e.kind == EventKind::Realloc; }
+bool allocates(const Event& e) {
+    return e.kind == EventKind::Alloc || e.kind == EventKind::Realloc;
+}
 
 // The first pass: every window's peaks, and the first allocation over the limit.
 class PeakFinder {
-public:
+  public:
     PeakFinder(const HeapQuestion& q, HeapResult& out) : q_(q), out_(out), heap_(q.model) {
         out_.windows.assign(1, HeapWindow{});
         if (q.limit) out_.limit = HeapLimitCheck{*q.limit, q.phase, std::nullopt};
@@ -124,17 +127,17 @@ public:
         const uint64_t index = events_++;
         uint64_t heap_now = heap_.heap_bytes();
         switch (e.kind) {
-        case EventKind::PhaseBegin:
-            open(e.name, index);
-            return;
-        case EventKind::PhaseEnd:
-            open_ = kNone;  // the PhaseEnd event is the phase's last; nothing changes at it
-            return;
-        case EventKind::Tick:
-            time_ns_ = e.time_ns;
-            return;
-        default:
-            break;
+            case EventKind::PhaseBegin:
+                open(e.name, index);
+                return;
+            case EventKind::PhaseEnd:
+                open_ = kNone;  // the PhaseEnd event is the phase's last; nothing changes at it
+                return;
+            case EventKind::Tick:
+                time_ns_ = e.time_ns;
+                return;
+            default:
+                break;
         }
         if (allocates(e)) {
             heap_now = heap_.heap_during(e);
@@ -148,7 +151,7 @@ public:
 
     uint64_t events() const { return events_; }
 
-private:
+  private:
     static constexpr size_t kNone = SIZE_MAX;
 
     void open(const std::string& name, uint64_t index) {
@@ -211,7 +214,8 @@ private:
 
 }  // namespace
 
-HeapResult replay_heap(const EventReplay& replay, const SiteMap& sites, const HeapQuestion& question) {
+HeapResult replay_heap(const EventReplay& replay, const SiteMap& sites,
+                       const HeapQuestion& question) {
     HeapResult out;
     PeakFinder finder(question, out);
     replay([&finder](const Event& e) { finder.on_event(e); });
@@ -230,11 +234,13 @@ HeapResult replay_heap(const EventReplay& replay, const SiteMap& sites, const He
             failure->live = heap.snapshot(i, sites, question.top_sites);
         heap.apply(e);
         auto [first, last] = after.equal_range(i);
-        for (auto it = first; it != last; ++it) *it->second = heap.snapshot(i, sites, question.top_sites);
+        for (auto it = first; it != last; ++it)
+            *it->second = heap.snapshot(i, sites, question.top_sites);
     });
     if (index != out.events)
-        throw AnalysisError("the event stream changed between two replays (" + std::to_string(out.events) + " then " +
-                            std::to_string(index) + " events)");
+        throw AnalysisError("the event stream changed between two replays (" +
+                            std::to_string(out.events) + " then " + std::to_string(index) +
+                            " events)");
     return out;
 }
 

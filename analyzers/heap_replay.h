@@ -36,9 +36,9 @@ namespace allocprof::analyzers {
 
 // What one site held at one moment.
 struct HeapSiteLive {
-    uint32_t site = 0;       // site index (SiteMap)
-    uint32_t top_node = 0;   // its stack holding the most bytes then
-    uint64_t bytes = 0;      // requested
+    uint32_t site = 0;      // site index (SiteMap)
+    uint32_t top_node = 0;  // its stack holding the most bytes then
+    uint64_t bytes = 0;     // requested
     uint64_t blocks = 0;
     uint64_t heap_bytes = 0;  // under the model
 };
@@ -48,15 +48,15 @@ struct HeapSnapshot {
     uint64_t event_index = 0;
     uint64_t live_bytes = 0;  // requested
     uint64_t live_blocks = 0;
-    uint64_t heap_bytes = 0;           // the model's block sizes of the live blocks
-    std::vector<HeapSiteLive> sites;   // by bytes, descending (ties: site index), at most top_sites
-    uint64_t sites_live = 0;           // sites with a live block, listed or not
+    uint64_t heap_bytes = 0;          // the model's block sizes of the live blocks
+    std::vector<HeapSiteLive> sites;  // by bytes, descending (ties: site index), at most top_sites
+    uint64_t sites_live = 0;          // sites with a live block, listed or not
 };
 
 struct HeapWindow {
-    std::string name;          // "" for the whole run
-    uint64_t occurrences = 1;  // of the phase (1 for the run)
-    HeapSnapshot peak;         // after the event that reached the peak of requested live bytes
+    std::string name;              // "" for the whole run
+    uint64_t occurrences = 1;      // of the phase (1 for the run)
+    HeapSnapshot peak;             // after the event that reached the peak of requested live bytes
     uint64_t heap_peak_bytes = 0;  // the most heap needed at any event of the window
     uint64_t heap_peak_event = 0;
 };
@@ -65,20 +65,20 @@ struct HeapWindow {
 struct HeapFailure {
     uint64_t event_index = 0;
     bool realloc = false;
-    uint64_t size = 0;         // requested
-    uint64_t block_bytes = 0;  // under the model
+    uint64_t size = 0;          // requested
+    uint64_t block_bytes = 0;   // under the model
     uint64_t heap_with_it = 0;  // the heap needed had it succeeded (> the limit)
-    uint32_t node = 0;         // its stack
+    uint32_t node = 0;          // its stack
     uint32_t site = 0;
     uint32_t thread = 0;
-    std::string phase;         // the phase open then, or ""
+    std::string phase;                // the phase open then, or ""
     std::optional<uint64_t> time_ns;  // the last clock tick before it, since tracking began
-    HeapSnapshot live;         // just before it
+    HeapSnapshot live;                // just before it
 };
 
 struct HeapLimitCheck {
     uint64_t limit = 0;
-    std::string phase;  // the phase checked, or "" for the whole run
+    std::string phase;                   // the phase checked, or "" for the whole run
     std::optional<HeapFailure> failure;  // none: it fits
     bool fits() const { return !failure; }
 };
@@ -86,18 +86,20 @@ struct HeapLimitCheck {
 struct HeapQuestion {
     HeapModel model = HeapModel::glibc();
     std::optional<uint64_t> limit;
-    std::string phase;      // with a limit: check only this phase's allocations ("" = all)
-    size_t top_sites = 5;   // sites listed per snapshot
+    std::string phase;     // with a limit: check only this phase's allocations ("" = all)
+    size_t top_sites = 5;  // sites listed per snapshot
 };
 
 struct HeapResult {
-    std::vector<HeapWindow> windows;  // [0] the whole run, then each phase name in order of first beginning
+    std::vector<HeapWindow>
+        windows;  // [0] the whole run, then each phase name in order of first beginning
     std::optional<HeapLimitCheck> limit;
     uint64_t events = 0;
     uint64_t unmatched_frees = 0;  // frees of blocks the stream never allocated (ignored)
 };
 
 // Throws AnalysisError for an allocating node the site map does not cover.
-HeapResult replay_heap(const EventReplay& replay, const SiteMap& sites, const HeapQuestion& question);
+HeapResult replay_heap(const EventReplay& replay, const SiteMap& sites,
+                       const HeapQuestion& question);
 
 }  // namespace allocprof::analyzers

@@ -20,17 +20,20 @@ void check_replayable(schema::Database& db, int64_t run_id) {
     s.bind(1, run_id);
     const std::string run = db.path() + ": run " + std::to_string(run_id);
     if (!s.step()) throw std::runtime_error(db.path() + ": no run " + std::to_string(run_id));
-    if (s.int64(0) == 0) throw std::runtime_error(run + " is incomplete (its recorder stopped before the end)");
+    if (s.int64(0) == 0)
+        throw std::runtime_error(run + " is incomplete (its recorder stopped before the end)");
     if (s.int64(1) == 0)
-        throw std::runtime_error(run + " was recorded with --no-events; heap replays the event stream: "
-                                       "record it again without --no-events");
+        throw std::runtime_error(run +
+                                 " was recorded with --no-events; heap replays the event stream: "
+                                 "record it again without --no-events");
 }
 
 // Leaf node -> site index, from the symbolization's stack_sites (1-based site ids).
 SiteMap stack_site_map(schema::Database& db, int64_t run_id) {
     std::vector<uint32_t> node_to_site;
     uint32_t site_count = 0;
-    auto s = db.prepare("SELECT node_id, site_id FROM stack_sites WHERE run_id = ? ORDER BY node_id");
+    auto s =
+        db.prepare("SELECT node_id, site_id FROM stack_sites WHERE run_id = ? ORDER BY node_id");
     s.bind(1, run_id);
     while (s.step()) {
         const auto node = static_cast<size_t>(s.int64(0));
@@ -47,13 +50,15 @@ HeapFrame frame_of(const symbolize::SiteIdentity& id, bool inlined) {
 }
 
 // The frames of `node`'s stack from the frame of its site (`site_key`) out to main.
-std::vector<HeapFrame> stack_from_site(const schema::StoredStacks& stacks, uint32_t node, const std::string& site_key,
-                                       size_t limit) {
+std::vector<HeapFrame> stack_from_site(const schema::StoredStacks& stacks, uint32_t node,
+                                       const std::string& site_key, size_t limit) {
     std::vector<schema::StackFrame> frames;
     std::vector<uint32_t> nodes;
     stacks.stack(node, frames, &nodes, schema::StoredStacks::View::Merged);
     size_t start = 0;
-    while (start < frames.size() && symbolize::SiteAttributor::identity(frames[start]).site_key() != site_key) ++start;
+    while (start < frames.size() &&
+           symbolize::SiteAttributor::identity(frames[start]).site_key() != site_key)
+        ++start;
     if (start == frames.size()) start = 0;  // not found (another site config): the whole stack
     std::vector<HeapFrame> out;
     for (size_t i = start; i < frames.size() && out.size() < limit; ++i) {
@@ -76,7 +81,8 @@ std::vector<std::string> run_phase_names(schema::Database& db, int64_t run_id) {
     return names;
 }
 
-HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion& question, size_t frames) {
+HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion& question,
+                       size_t frames) {
     check_replayable(db, run_id);
     HeapReport report;
     report.file = db.path();
@@ -107,7 +113,8 @@ HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion&
         wanted[f.node] = f.site;
     }
     std::map<uint32_t, std::string> keys;  // site index -> site_key
-    auto s = db.prepare("SELECT site_id, module, function, file, line, site_key FROM sites WHERE run_id = ?");
+    auto s = db.prepare(
+        "SELECT site_id, module, function, file, line, site_key FROM sites WHERE run_id = ?");
     s.bind(1, run_id);
     while (s.step()) {
         const uint32_t index = schema::site_index(schema::SiteId(s.int64(0))).value;
@@ -115,7 +122,8 @@ HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion&
         keys[index] = s.text(5);
     }
     const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
-    for (const auto& [node, site] : wanted) report.stacks[node] = stack_from_site(stacks, node, keys[site], frames);
+    for (const auto& [node, site] : wanted)
+        report.stacks[node] = stack_from_site(stacks, node, keys[site], frames);
     return report;
 }
 

@@ -29,8 +29,9 @@ struct HeapReport {
     std::vector<std::string> command;  // the recorded program's argv
     HeapQuestion question;
     HeapResult result;
-    std::map<uint32_t, HeapFrame> sites;                // site index -> its site frame
-    std::map<uint32_t, std::vector<HeapFrame>> stacks;  // node -> frames from its site frame out to main
+    std::map<uint32_t, HeapFrame> sites;  // site index -> its site frame
+    std::map<uint32_t, std::vector<HeapFrame>>
+        stacks;  // node -> frames from its site frame out to main
 };
 
 // The phase names of run `run_id`, in order of first beginning.
@@ -40,6 +41,7 @@ std::vector<std::string> run_phase_names(schema::Database& db, int64_t run_id);
 // lists (at most `frames` frames per stack). Throws std::runtime_error naming the file and
 // the run for a run that cannot be replayed (incomplete, recorded with --no-events), and
 // schema::DatabaseError for damaged events.
-HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion& question, size_t frames);
+HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion& question,
+                       size_t frames);
 
 }  // namespace allocprof::analyzers

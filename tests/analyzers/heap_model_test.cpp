@@ -1,14 +1,14 @@
 // heap_model_test.cpp — the allocator models of `allocprof heap` (analyzers/heap_model.h):
 // glibc's block sizes checked against this machine's malloc_usable_size, the model file's
 // rule and its refusals, and the heap sizes a user writes.
+#include "analyzers/heap_model.h"
+
 #include <gtest/gtest.h>
 #include <malloc.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <vector>
-
-#include "analyzers/heap_model.h"
 
 namespace allocprof::analyzers {
 namespace {
@@ -51,8 +51,8 @@ TEST(HeapModel, GlibcLargeBlocksAroundTheMmapThreshold) {
     // which an earlier free of a mapped block in this process would have raised.
     ASSERT_EQ(mallopt(M_MMAP_THRESHOLD, static_cast<int>(HeapModel::kGlibcMmapThreshold)), 1);
     const HeapModel glibc = HeapModel::glibc();
-    const uint64_t sizes[] = {4097, 65536, 100000, 131000, 131047, 131048, 131049, 131050, 131072, 135000, 200000,
-                              1u << 20, 5u << 20};
+    const uint64_t sizes[] = {4097,   65536,  100000, 131000, 131047,   131048,  131049,
+                              131050, 131072, 135000, 200000, 1u << 20, 5u << 20};
     std::vector<void*> held;  // none is freed before the end: no free changes what follows
     for (uint64_t size : sizes) {
         malloc_trim(0);  // the heap's top is then too small to serve a large request itself
@@ -62,7 +62,8 @@ TEST(HeapModel, GlibcLargeBlocksAroundTheMmapThreshold) {
         held.push_back(p);
         const bool mapped = mallinfo2().hblks == mapped_before + 1;
         EXPECT_EQ(glibc.mapped(size), mapped) << "malloc(" << size << ")";
-        EXPECT_EQ(glibc.block_bytes(size) - (mapped ? 16 : 8), malloc_usable_size(p)) << "malloc(" << size << ")";
+        EXPECT_EQ(glibc.block_bytes(size) - (mapped ? 16 : 8), malloc_usable_size(p))
+            << "malloc(" << size << ")";
     }
     for (void* p : held) std::free(p);
     EXPECT_FALSE(glibc.mapped(131048));
@@ -84,7 +85,8 @@ TEST(HeapModel, HeapModelNamedByTheAllocatorOption) {
         HeapModel::named("/nonexistent/tlsf.json");
         FAIL() << "a missing model file was accepted";
     } catch (const HeapModelError& e) {
-        EXPECT_NE(std::string(e.what()).find("/nonexistent/tlsf.json"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/tlsf.json"), std::string::npos)
+            << e.what();
     }
 }
 
@@ -108,7 +110,8 @@ TEST(HeapModel, ModelFileRule) {
     EXPECT_EQ(m.block_bytes(248), 256u);
     EXPECT_EQ(m.block_bytes(300), 312u);
     // Without classes and minimum: the header and the alignment alone.
-    const HeapModel bare = HeapModel::from_json({{"header_bytes", 4}, {"alignment", 4}}, "bare.json");
+    const HeapModel bare =
+        HeapModel::from_json({{"header_bytes", 4}, {"alignment", 4}}, "bare.json");
     EXPECT_EQ(bare.name(), "bare.json");
     EXPECT_EQ(bare.block_bytes(0), 4u);
     EXPECT_EQ(bare.block_bytes(5), 12u);
@@ -131,16 +134,20 @@ TEST(HeapModel, ModelFileRefusals) {
         return m;
     };
     EXPECT_EQ(refusal({{"header_bytes", 8}}), "m.json: alignment: missing (a number of bytes)");
-    EXPECT_EQ(refusal(with("alignment", 12)), "m.json: alignment: must be a power of two, 1 or more (got 12)");
-    EXPECT_EQ(refusal(with("alignment", 0)), "m.json: alignment: must be a power of two, 1 or more (got 0)");
+    EXPECT_EQ(refusal(with("alignment", 12)),
+              "m.json: alignment: must be a power of two, 1 or more (got 12)");
+    EXPECT_EQ(refusal(with("alignment", 0)),
+              "m.json: alignment: must be a power of two, 1 or more (got 0)");
     EXPECT_EQ(refusal(with("header_bytes", -8)),
               "m.json: header_bytes: must be a whole number of bytes, 0 or more (got -8)");
     EXPECT_EQ(refusal(with("min_block", "16")),
               "m.json: min_block: must be a whole number of bytes, 0 or more (got \"16\")");
     EXPECT_EQ(refusal(with("headr_bytes", 8)),
-              "m.json: headr_bytes: unknown key (known: name, header_bytes, alignment, min_block, size_classes)");
+              "m.json: headr_bytes: unknown key (known: name, header_bytes, alignment, min_block, "
+              "size_classes)");
     EXPECT_EQ(refusal(with("size_classes", json::array({32, 16}))),
-              "m.json: size_classes[1]: must be larger than the class before it (32); list the classes in ascending "
+              "m.json: size_classes[1]: must be larger than the class before it (32); list the "
+              "classes in ascending "
               "order");
     EXPECT_EQ(refusal(with("size_classes", json::array())),
               "m.json: size_classes: must be a non-empty array of block sizes (got [])");
@@ -162,8 +169,8 @@ TEST(HeapModel, HeapSizes) {
     EXPECT_EQ(parse_heap_size("1MiB"), 1048576u);
     EXPECT_EQ(parse_heap_size("2G"), 2147483648u);
     EXPECT_EQ(parse_heap_size("512B"), 512u);
-    for (const char* bad : {"", "K", "300X", "1.5M", "-1", "0", "0K", "300  K", " 300", "300K ", "3e5",
-                            "99999999999999999999", "17179869184G"})
+    for (const char* bad : {"", "K", "300X", "1.5M", "-1", "0", "0K", "300  K", " 300", "300K ",
+                            "3e5", "99999999999999999999", "17179869184G"})
         EXPECT_THROW(parse_heap_size(bad), HeapModelError) << "'" << bad << "'";
 }
 

@@ -1,9 +1,10 @@
 // heap_replay_test.cpp — the heap replay of `allocprof heap` (analyzers/heap_replay.h) on
 // hand-built event streams: peaks per window, the heap needed under a model, and the first
 // allocation over a limit. Each node is its own site (SiteMap::identity).
+#include "analyzers/heap_replay.h"
+
 #include <gtest/gtest.h>
 
-#include "analyzers/heap_replay.h"
 #include "event_builder.h"
 
 namespace allocprof::analyzers {
@@ -11,8 +12,9 @@ namespace {
 
 using test::EventBuilder;
 
-HeapResult replay(const EventBuilder& b, const HeapModel& model, std::optional<uint64_t> limit = std::nullopt,
-                  const std::string& phase = "", size_t top = 5) {
+HeapResult replay(const EventBuilder& b, const HeapModel& model,
+                  std::optional<uint64_t> limit = std::nullopt, const std::string& phase = "",
+                  size_t top = 5) {
     HeapQuestion q;
     q.model = model;
     q.limit = limit;
@@ -130,9 +132,9 @@ TEST(HeapReplay, ReallocHoldsBothBlocksOnlyWhenItMoves) {
 // allocation (event 7) — what was live when it began counts; emit: 150 at event 3.
 TEST(HeapReplay, PhaseWindows) {
     EventBuilder b;
-    b.phase_begin("parse");            // 0
-    b.alloc(0, 100);                   // 1
-    b.phase_begin("emit");             // 2: ends parse
+    b.phase_begin("parse");             // 0
+    b.alloc(0, 100);                    // 1
+    b.phase_begin("emit");              // 2: ends parse
     const uint64_t e = b.alloc(1, 50);  // 3
     b.free(e);                          // 4
     b.phase_end();                      // 5
@@ -160,12 +162,12 @@ TEST(HeapReplay, PhaseWindows) {
 // 200 B live; checked for "parse" only (which allocates nothing over it), it fits.
 TEST(HeapReplay, LimitOfOnePhase) {
     EventBuilder b;
-    b.alloc(0, 200);        // 0
-    b.phase_begin("emit");  // 1
-    b.alloc(1, 150);        // 2
-    b.phase_end();          // 3
-    b.phase_begin("parse"); // 4
-    b.alloc(2, 1);          // 5
+    b.alloc(0, 200);         // 0
+    b.phase_begin("emit");   // 1
+    b.alloc(1, 150);         // 2
+    b.phase_end();           // 3
+    b.phase_begin("parse");  // 4
+    b.alloc(2, 1);           // 5
     const HeapResult emit = replay(b, HeapModel::exact(), 300, "emit");
     ASSERT_TRUE(emit.limit->failure);
     EXPECT_EQ(emit.limit->failure->event_index, 2u);

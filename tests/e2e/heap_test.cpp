@@ -13,12 +13,13 @@ namespace {
 namespace fs = std::filesystem;
 
 class Heap : public E2eTest {
-protected:
+  protected:
     fs::path record_minijit(const std::string& allocator) {
         const fs::path path = dir_ / (allocator + ".db");
         Recording rec = record(path, {sample_binary("minijit").string(), allocator});
         EXPECT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
-        EXPECT_NE(rec.process.out.find("regalloc=" + allocator), std::string::npos) << rec.process.out;
+        EXPECT_NE(rec.process.out.find("regalloc=" + allocator), std::string::npos)
+            << rec.process.out;
         return path;
     }
     static ProcessResult heap(const fs::path& database, const std::vector<std::string>& extra) {
@@ -26,7 +27,8 @@ protected:
         argv.insert(argv.end(), extra.begin(), extra.end());
         return run_process(argv);
     }
-    static json heap_json(const fs::path& database, const std::vector<std::string>& extra, int status) {
+    static json heap_json(const fs::path& database, const std::vector<std::string>& extra,
+                          int status) {
         std::vector<std::string> args = extra;
         args.push_back("--json");
         ProcessResult p = heap(database, args);
@@ -57,12 +59,14 @@ TEST_F(Heap, GraphColouringDoesNotFit300KAndNamesTheEdgeThatFails) {
     EXPECT_EQ(run.at("peak_live_bytes"), 233024);
     EXPECT_EQ(run.at("heap_needed_at_peak"), 439456);
     EXPECT_EQ(run.at("heap_needed_bytes"), 439456);
-    EXPECT_EQ(run.at("peak_live_bytes"), single_run(db).at("peak_live_bytes"));  // summary's peak live
+    EXPECT_EQ(run.at("peak_live_bytes"),
+              single_run(db).at("peak_live_bytes"));  // summary's peak live
     EXPECT_EQ(window(doc, "regalloc").at("peak_live_blocks"), 13158);
     EXPECT_EQ(window(doc, "parse").at("peak_live_blocks"), 512);
     EXPECT_EQ(window(doc, "parse").at("heap_needed_bytes"), 512 * 48);
     EXPECT_EQ(window(doc, "liveness").at("peak_live_blocks"), 513);
-    EXPECT_EQ(window(doc, "emit").at("peak_live_blocks"), 513);  // the instructions and the code buffer
+    EXPECT_EQ(window(doc, "emit").at("peak_live_blocks"),
+              513);  // the instructions and the code buffer
     const json& edges = run.at("sites").at(0);
     EXPECT_EQ(edges.at("function"), "add_adjacent");
     EXPECT_EQ(edges.at("blocks"), 12132);
@@ -85,15 +89,19 @@ TEST_F(Heap, GraphColouringDoesNotFit300KAndNamesTheEdgeThatFails) {
     for (const json& f : failure.at("stack")) stack.push_back(f.at("function"));
     ASSERT_FALSE(stack.empty());
     EXPECT_EQ(stack.front(), "add_adjacent");
-    EXPECT_NE(std::find(stack.begin(), stack.end(), "regalloc_graph"), stack.end()) << failure.at("stack").dump();
+    EXPECT_NE(std::find(stack.begin(), stack.end(), "regalloc_graph"), stack.end())
+        << failure.at("stack").dump();
     EXPECT_EQ(stack.back(), "main");
 
     // The same in text, and with the limit written as allocprof prints it (1 KB = 1024 B).
     ProcessResult text = heap(db, {"--limit", "300KB"});
     EXPECT_TRUE(text.exited_with(1)) << text.describe();
-    EXPECT_NE(text.out.find("limit 300 KB (307,200 B) under glibc: does not fit"), std::string::npos) << text.out;
-    EXPECT_NE(text.out.find("minijit.c:" + std::to_string(known_line(minijit_source(), "edge")) + ")"),
+    EXPECT_NE(text.out.find("limit 300 KB (307,200 B) under glibc: does not fit"),
               std::string::npos)
+        << text.out;
+    EXPECT_NE(
+        text.out.find("minijit.c:" + std::to_string(known_line(minijit_source(), "edge")) + ")"),
+        std::string::npos)
         << text.out;
     EXPECT_NE(text.out.find("in 13,158 blocks"), std::string::npos) << text.out;
 }
@@ -112,9 +120,11 @@ TEST_F(Heap, LinearScanFits300K) {
     EXPECT_NE(text.out.find("under glibc: fits"), std::string::npos) << text.out;
     ProcessResult no_limit = heap(db, {});
     EXPECT_TRUE(no_limit.exited_with(0)) << no_limit.describe();
-    EXPECT_NE(no_limit.out.find("phase regalloc: peak live 28.1 KB in 515 blocks at event "), std::string::npos)
+    EXPECT_NE(no_limit.out.find("phase regalloc: peak live 28.1 KB in 515 blocks at event "),
+              std::string::npos)
         << no_limit.out;
-    EXPECT_NE(no_limit.out.find(", the heap needed there 37,040 B; at most 37,040 B"), std::string::npos)
+    EXPECT_NE(no_limit.out.find(", the heap needed there 37,040 B; at most 37,040 B"),
+              std::string::npos)
         << no_limit.out;
 }
 
@@ -131,7 +141,8 @@ TEST_F(Heap, OtherModelsAndOnePhase) {
     std::ofstream(model) << R"({"name": "small-heap", "header_bytes": 4, "alignment": 8})";
     const json custom = heap_json(db, {"--allocator", model.string(), "--limit", "400K"}, 0);
     EXPECT_EQ(custom.at("allocator").at("name"), "small-heap");
-    EXPECT_EQ(window(custom, "").at("heap_needed_at_peak"), 512 * 40 + 8200 + 512 * 32 + 12132 * 24 + 2056);
+    EXPECT_EQ(window(custom, "").at("heap_needed_at_peak"),
+              512 * 40 + 8200 + 512 * 32 + 12132 * 24 + 2056);
 
     const json regalloc = heap_json(db, {"--phase", "regalloc"}, 0);
     ASSERT_EQ(regalloc.at("windows").size(), 1u);
@@ -152,10 +163,14 @@ TEST_F(Heap, BadInputExitsTwoWithOneLine) {
         {{db.string(), "--limit", "300X"}, "'300X' is not a heap size"},
         {{db.string(), "--limit", "1.5M"}, "'1.5M' is not a heap size"},
         {{db.string(), "--limit", "0"}, "at least 1 byte"},
-        {{db.string(), "--phase", "regalloq"}, "has no phase 'regalloq' (its phases: parse, liveness, regalloc, emit; did you mean 'regalloc'?)"},
+        {{db.string(), "--phase", "regalloq"},
+         "has no phase 'regalloq' (its phases: parse, liveness, regalloc, emit; did you mean "
+         "'regalloc'?)"},
         {{db.string(), "--run", "99"}, "99"},
-        {{db.string(), "--allocator", "tcmalloc"}, "--allocator tcmalloc: not glibc, exact or a readable allocator model file"},
-        {{db.string(), "--allocator", model.string()}, model.string() + ": alignment: must be a power of two"},
+        {{db.string(), "--allocator", "tcmalloc"},
+         "--allocator tcmalloc: not glibc, exact or a readable allocator model file"},
+        {{db.string(), "--allocator", model.string()},
+         model.string() + ": alignment: must be a power of two"},
         {{(dir_ / "missing.db").string()}, "missing.db"},
         {{damaged.string()}, "damaged.db"},
     };
@@ -166,7 +181,8 @@ TEST_F(Heap, BadInputExitsTwoWithOneLine) {
         EXPECT_TRUE(p.exited_with(2)) << p.describe();
         EXPECT_EQ(count_lines_starting_with(p.err, ""), 1) << p.err;
         EXPECT_EQ(p.err.rfind("allocprof: error: ", 0), 0u) << p.err;
-        EXPECT_NE(p.err.find(expected), std::string::npos) << "expected '" << expected << "' in: " << p.err;
+        EXPECT_NE(p.err.find(expected), std::string::npos)
+            << "expected '" << expected << "' in: " << p.err;
         EXPECT_EQ(p.out, "") << p.out;
     }
 }
