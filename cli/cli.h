@@ -48,6 +48,7 @@ void add_report_command(CLI::App& app, CommandRun& run);
 void add_suite_command(CLI::App& app, CommandRun& run);
 void add_compare_command(CLI::App& app, CommandRun& run);
 void add_check_command(CLI::App& app, CommandRun& run);
+void add_heap_command(CLI::App& app, CommandRun& run);
 void add_export_command(CLI::App& app, CommandRun& run);
 void add_import_command(CLI::App& app, CommandRun& run);
 // Hidden: the shell completion script, written from `app`'s commands and options.

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
     add_suite_command(app, run);
     add_compare_command(app, run);
     add_check_command(app, run);
+    add_heap_command(app, run);
     add_export_command(app, run);
     add_import_command(app, run);
     add_completion_command(app, run);
