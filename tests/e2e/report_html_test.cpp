@@ -87,6 +87,8 @@ protected:
 
     // `html` with `script` appended to its body, opened in Chromium: what the script left in
     // <pre id="checks">{json}</pre>, or null (a failure recorded) when it left nothing.
+    // `script` is the body of a function that fills the object `out`; what it throws is
+    // out.error.
     json drive(std::string html, const char* script, const std::string& name);
 };
 
@@ -175,13 +177,10 @@ TEST_F(ReportHtml, GoldenPageRendersInChromium) {
 }
 
 // Drives the page like a user (click a frame, reset, search, switch to counts, sort a column,
-// switch the memory axis) from a script appended to a copy of the page, which leaves what
-// it saw in <pre id="checks">{json}</pre> (not an attribute of <body>: expect_ready's regex
-// would have to step over it).
-const char* const kInteractions = R"js(<script>
-(function () {
-  const out = {};
-  try {
+// switch the memory axis) from a script appended to a copy of the page (ReportHtml::drive),
+// which leaves what it saw in <pre id="checks">{json}</pre> (not an attribute of <body>:
+// expect_ready's regex would have to step over it).
+const char* const kInteractions = R"js(
     const svg = document.getElementById("flame-svg");
     const status = function () { return document.getElementById("flame-status").textContent; };
     const one = Array.from(svg.querySelectorAll("g.frame")).find(function (g) { return g.textContent === "one_op"; });
@@ -211,15 +210,7 @@ const char* const kInteractions = R"js(<script>
     document.getElementById("mem-by-time").click();
     out.time_axis = document.getElementById("mem-by-time").classList.contains("on");
     out.bands_by_time = document.querySelectorAll("#memory-svg .phase-band").length;
-  } catch (e) {
-    out.error = String(e && e.stack ? e.stack : e);
-  }
-  const checks = document.createElement("pre");
-  checks.id = "checks";
-  checks.textContent = JSON.stringify(out);
-  document.body.appendChild(checks);
-})();
-</script>)js";
+)js";
 
 std::string unescape_html(std::string text) {
     for (const auto& [from, to] : {std::pair<std::string, std::string>{"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"},
@@ -234,7 +225,11 @@ json ReportHtml::drive(std::string html, const char* script, const std::string& 
     const size_t end = html.rfind("</body>");
     EXPECT_NE(end, std::string::npos) << "no </body>";
     if (end == std::string::npos) return nullptr;
-    html.insert(end, script);
+    html.insert(end, std::string("<script>\n(function () {\n  const out = {};\n  try {\n") + script +
+                         "  } catch (e) {\n    out.error = String(e && e.stack ? e.stack : e);\n  }\n"
+                         "  const checks = document.createElement(\"pre\");\n  checks.id = \"checks\";\n"
+                         "  checks.textContent = JSON.stringify(out);\n  document.body.appendChild(checks);\n"
+                         "})();\n</script>");
     std::ofstream(dir_ / (name + ".html"), std::ios::binary | std::ios::trunc) << html;
     const std::string dom = dump_dom(name);
     expect_ready(dom);
@@ -303,11 +298,8 @@ TEST_F(ReportHtml, FreshInterpreterRecordingRendersInChromium) {
 // frame's name and module as its tooltip gives them with its row and span (the root apart:
 // its label and tooltip value), and the empty state. Also which hide toggles are enabled, and the
 // resources the page fetched (Resource Timing: scripts, styles, images, fonts, fetch/XHR).
-const char* const kFlameViews = R"js(<script>
-(function () {
-  const out = {};
-  const $ = function (id) { return document.getElementById(id); };
-  try {
+const char* const kFlameViews = R"js(
+    const $ = function (id) { return document.getElementById(id); };
     const svg = $("flame-svg"), tip = $("tooltip");
     const state = function () {
       const frames = [];
@@ -346,15 +338,7 @@ const char* const kFlameViews = R"js(<script>
     if (out.enabled.interpreter) out.no_interpreter = click("flame-hide-interpreter");
     if (out.enabled.startup) out.no_startup = click("flame-hide-startup");
     out.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
-  } catch (e) {
-    out.error = String(e && e.stack ? e.stack : e);
-  }
-  const checks = document.createElement("pre");
-  checks.id = "checks";
-  checks.textContent = JSON.stringify(out);
-  document.body.appendChild(checks);
-})();
-</script>)js";
+)js";
 
 // One drawn frame of a state of kFlameViews.
 struct DrawnFrame {
