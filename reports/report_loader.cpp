@@ -18,12 +18,11 @@
 #include <set>
 #include <unordered_map>
 
+#include "analyzers/frame_roles.h"
 #include "analyzers/runtime_sites.h"
 #include "reports/report_format.h"
 #include "reports/source_loader.h"
 #include "schema/stored_stacks.h"
-#include "symbolize/site_attribution.h"
-#include "symbolize/wrapper_usage.h"
 
 namespace allocprof::reports {
 namespace {
@@ -385,25 +384,18 @@ StackFrame report_frame(const schema::StackFrame& f) {
     return out;
 }
 
-// What the flame graph's toggles may hide of each frame (report_model.h, StackFrame):
-// plumbing as site attribution judges it, with the wrapper patterns the run's sites were
-// attributed with; the interpreter's modules are those, other than runtime libraries, that
-// hold an eval function (where script frames are merged in) or a start-up function of the
-// interpreter. Debian's lua5.4 has no name for luaV_execute, but luaL_openlibs is in its
-// dynamic symbol table, so its stripped lua5.4+0x... frames are still known as the
-// interpreter's.
+// What the flame graph's toggles may hide of each frame (report_model.h, StackFrame), by
+// the rules analyzers/frame_roles.h hands on. A module is the interpreter's once any frame
+// of it marks it so, hence the second pass.
 class FrameClassifier {
 public:
-    FrameClassifier(schema::Database& db, int64_t run_id)
-        : attributor_(symbolize::stored_site_config(db, run_id).patterns()) {}
+    FrameClassifier(schema::Database& db, int64_t run_id) : roles_(db, run_id) {}
 
     void classify(const schema::StackFrame& stored, StackFrame& frame) {
         frame.script = stored.script;
-        if (stored.script) return;
-        frame.plumbing = attributor_.is_plumbing(stored);
-        frame.startup = symbolize::is_startup_function(symbolize::qualified_name(stored.function));
-        if ((frame.startup || schema::is_eval_function(stored.function)) && !analyzers::is_runtime_module(frame.module))
-            interpreter_modules_.insert(frame.module);
+        frame.plumbing = roles_.is_plumbing(stored);
+        frame.startup = analyzers::FrameRoles::is_startup(stored);
+        if (analyzers::FrameRoles::marks_interpreter_module(stored)) interpreter_modules_.insert(frame.module);
     }
     // Once every frame is classified: which of them are the interpreter's own code.
     void mark_interpreter(std::vector<StackFrame>& frames) const {
@@ -411,7 +403,7 @@ public:
     }
 
 private:
-    symbolize::SiteAttributor attributor_;
+    analyzers::FrameRoles roles_;
     std::set<std::string> interpreter_modules_;
 };
 
