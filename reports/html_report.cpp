@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -274,23 +275,43 @@ void baseline(std::ostringstream& out, const Report& r) {
         << "</p>\n</section>\n";
 }
 
+// The metric buttons, in FlameMetric order (report.js has the same order and ids).
+constexpr const char* kFlameMetricButtons[][2] = {{"count", "Allocations"},
+                                                 {"bytes", "Bytes allocated"},
+                                                 {"peak", "Live at peak"},
+                                                 {"unfreed", "Unfreed at exit"},
+                                                 {"temporary", "Temporary"}};
+static_assert(std::size(kFlameMetricButtons) == kFlameMetrics);
+
 void flame(std::ostringstream& out, const Report& r) {
     out << "<section id=\"flame\">\n<h2>Flame graph of the allocating stacks</h2>\n"
-        << "<div class=\"controls\">"
-           "<span class=\"seg\" role=\"group\" aria-label=\"weight\">"
-           "<button type=\"button\" id=\"flame-by-bytes\" class=\"on\">By bytes</button>"
-           "<button type=\"button\" id=\"flame-by-count\">By count</button></span> "
+        << "<div class=\"controls\"><span class=\"seg\" role=\"group\" aria-label=\"metric\">";
+    for (const auto& [id, label] : kFlameMetricButtons)
+        out << "<button type=\"button\" id=\"flame-by-" << id << "\"" << (std::string_view(id) == "bytes" ? " class=\"on\"" : "")
+            << ">" << label << "</button>";
+    out << "</span> <button type=\"button\" id=\"flame-invert\" aria-pressed=\"false\" "
+           "title=\"allocation points first: the innermost frame of each stack under the root\">Inverted</button> "
            "<input type=\"search\" id=\"flame-search\" placeholder=\"Search functions (text or /regex/)\" "
            "size=\"34\" aria-label=\"search\"> "
            "<button type=\"button\" id=\"flame-reset\">Reset zoom</button> "
-           "<span id=\"flame-status\" class=\"status\"></span></div>\n"
-        << "<p class=\"hint\">Root at the top, callers above callees; a frame's width is its share of the "
-           "run's allocated bytes (or allocations). Click a frame to zoom into it, click a greyed "
-           "frame above it (or Reset zoom, or Esc) to zoom back out. Frames are merged by function and module; the "
-           "tooltip lists their source lines.</p>\n"
+           "<span id=\"flame-status\" class=\"status\" aria-live=\"polite\"></span></div>\n"
+        << "<div class=\"controls\" role=\"group\" aria-label=\"frames to hide\">Hide: "
+           "<label><input type=\"checkbox\" id=\"flame-hide-plumbing\"> allocator plumbing</label> "
+           "<label><input type=\"checkbox\" id=\"flame-hide-interpreter\"> interpreter internals</label> "
+           "<label><input type=\"checkbox\" id=\"flame-hide-startup\"> interpreter start-up</label></div>\n"
+        << "<p class=\"hint\"><span id=\"flame-hint-order\">Root at the top, callers above callees</span>; a "
+           "frame's width is its share of the run's <span id=\"flame-hint-metric\">bytes</span>, and a stack with "
+           "none of it is not drawn. Temporary: freed on the allocating thread before it allocates again (temp_K, "
+           "K = 0). Hiding frames gives what they held to their callers: allocator plumbing (the malloc family, "
+           "operator new, C++ library internals, the allocation wrappers of the site config), the interpreter's "
+           "own native frames in stacks that run a script, the interpreter's start-up function and all it calls. "
+           "Click a frame to zoom into it, click a greyed frame above it (or Reset zoom, or Esc) to zoom back out. "
+           "Frames are merged by function and module; the tooltip lists their source lines.</p>\n"
+        << "<p id=\"flame-empty\" class=\"empty\" role=\"status\" hidden></p>\n"
         << "<div id=\"flame-chart\" class=\"chart\"><svg id=\"flame-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
            "role=\"img\" aria-label=\"flame graph\"></svg></div>\n<p id=\"flame-note\" class=\"note\">";
     const StackSet& s = r.stacks;
+    const auto omitted = [&](FlameMetric m) { return s.omitted[static_cast<size_t>(m)]; };
     if (!s.loaded)
         out << "The stacks were not loaded.";
     else
@@ -298,8 +319,8 @@ void flame(std::ostringstream& out, const Report& r) {
             << (s.omitted_stacks > 0
                     ? "; the " + esc(format_count(static_cast<int64_t>(s.stacks.size()))) +
                           " heaviest are drawn, " + esc(format_count(s.omitted_stacks)) + " lighter ones (" +
-                          esc(format_count(s.omitted_allocations)) + " allocations, " +
-                          esc(format_bytes(static_cast<double>(s.omitted_bytes))) +
+                          esc(format_count(omitted(FlameMetric::Allocations))) + " allocations, " +
+                          esc(format_bytes(static_cast<double>(omitted(FlameMetric::Bytes)))) +
                           ") are left out and shown as one frame"
                     : std::string(", all drawn"))
             << ".";
@@ -492,16 +513,18 @@ std::vector<const MemorySample*> memory_to_draw(const std::vector<MemorySample>&
 json view_data(const Report& r) {
     json flame = json::object();
     const StackSet& s = r.stacks;
+    // A frame: [module, function, file, line, inlined, flags]; flags as report.js reads them
+    // (1 plumbing, 2 interpreter, 4 start-up, 8 script). A stack: [values by FlameMetric, frames].
     json frames = json::array();
-    for (const StackFrame& f : s.frames) frames.push_back({f.module, f.function, f.file, f.line, f.inlined ? 1 : 0});
+    for (const StackFrame& f : s.frames)
+        frames.push_back({f.module, f.function, f.file, f.line, f.inlined ? 1 : 0,
+                          (f.plumbing ? 1 : 0) | (f.interpreter ? 2 : 0) | (f.startup ? 4 : 0) | (f.script ? 8 : 0)});
     json stacks = json::array();
-    for (const AllocatingStack& st : s.stacks) stacks.push_back({st.allocations, st.bytes_allocated, st.frames});
+    for (const AllocatingStack& st : s.stacks) stacks.push_back({st.values, st.frames});
     flame["frames"] = std::move(frames);
     flame["stacks"] = std::move(stacks);
-    flame["total"] = {{"stacks", s.total_stacks}, {"allocations", s.total_allocations}, {"bytes", s.total_bytes}};
-    flame["omitted"] = {{"stacks", s.omitted_stacks},
-                        {"allocations", s.omitted_allocations},
-                        {"bytes", s.omitted_bytes}};
+    flame["total"] = {{"stacks", s.total_stacks}, {"values", s.total}};
+    flame["omitted"] = {{"stacks", s.omitted_stacks}, {"values", s.omitted}};
 
     json memory = json::object();
     json samples = json::array();

@@ -1,8 +1,9 @@
 // html_report.h — a Report (report_model.h) as one self-contained HTML page: the title block
 // and summary of the markdown report, the baseline table, a flame graph of the allocating
-// stacks (by bytes or by count, click to zoom, search), memory over time (live heap and RSS
-// with the phases shaded), the sites by tier and the plan tables (sortable), coverage gaps
-// and next steps.
+// stacks (by allocations, bytes, live at the peak, unfreed at exit or temporary; inverted or
+// not; allocator plumbing, interpreter internals and start-up hidden or not; click to zoom,
+// search), memory over time (live heap and RSS with the phases shaded), the sites by tier
+// and the plan tables (sortable), coverage gaps and next steps.
 //
 // Self-contained: the stylesheet and the script (reports/html/, compiled in by CMake) are
 // inline, nothing is fetched, so the file opens from disk with no network. Every text from

@@ -3,9 +3,10 @@
 // Ordering choices (the stored numbers are not changed, only arranged):
 // - windows: the run, then phases by their first event;
 // - sites: by analysis_sites.position (impact order);
-// - stacks (HTML view only): by the larger of a stack's shares of the run's allocations and
-//   bytes, descending, ties by node id, so the flame graph keeps the heaviest whichever way
-//   it is drawn; frames root first, inlined frames expanded (symbol_frames);
+// - stacks (HTML view only): by the largest of a stack's shares of the run's five flame
+//   metrics (allocations, bytes, live at the peak, unfreed, temporary), descending, ties by
+//   node id, so the flame graph keeps the heaviest whichever metric it draws; frames root
+//   first, inlined frames expanded (symbol_frames);
 // - plan: by phase, then the priority the planner gave each item (analyzers/
 //   remediation_planner.h says how).
 #include "reports/report_loader.h"
@@ -17,6 +18,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "analyzers/frame_roles.h"
 #include "analyzers/runtime_sites.h"
 #include "reports/report_format.h"
 #include "reports/source_loader.h"
@@ -383,30 +385,55 @@ StackFrame report_frame(const schema::StackFrame& f) {
     return out;
 }
 
+// What the flame graph's toggles may hide of each frame (report_model.h, StackFrame), by
+// the rules analyzers/frame_roles.h hands on. A module is the interpreter's once any frame
+// of it marks it so, hence the second pass.
+class FrameClassifier {
+public:
+    FrameClassifier(schema::Database& db, int64_t run_id) : roles_(db, run_id) {}
+
+    void classify(const schema::StackFrame& stored, StackFrame& frame) {
+        frame.script = stored.script;
+        frame.plumbing = roles_.is_plumbing(stored);
+        frame.startup = analyzers::FrameRoles::is_startup(stored);
+        if (analyzers::FrameRoles::marks_interpreter_module(stored)) interpreter_modules_.insert(frame.module);
+    }
+    // Once every frame is classified: which of them are the interpreter's own code.
+    void mark_interpreter(std::vector<StackFrame>& frames) const {
+        for (StackFrame& f : frames) f.interpreter = !f.script && interpreter_modules_.count(f.module) > 0;
+    }
+
+private:
+    analyzers::FrameRoles roles_;
+    std::set<std::string> interpreter_modules_;
+};
+
 StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
     StackSet set;
     set.loaded = true;
     std::vector<AllocatingStack> all;
     {
-        auto s = db.prepare("SELECT node_id, allocations, bytes_allocated FROM stack_stats "
-                            "WHERE run_id = ? ORDER BY node_id");
+        auto s = db.prepare("SELECT node_id, allocations, bytes_allocated, live_at_peak_bytes, live_end_bytes, "
+                            "temporary_k0 FROM stack_stats WHERE run_id = ? ORDER BY node_id");
         s.bind(1, run_id);
         while (s.step()) {
             AllocatingStack st;
             st.node_id = s.int64(0);
-            st.allocations = s.int64(1);
-            st.bytes_allocated = s.int64(2);
-            set.total_allocations += st.allocations;
-            set.total_bytes += st.bytes_allocated;
+            for (size_t m = 0; m < kFlameMetrics; ++m) {
+                st.values[m] = s.int64(static_cast<int>(m) + 1);
+                set.total[m] += st.values[m];
+            }
             all.push_back(std::move(st));
         }
     }
     set.total_stacks = static_cast<int64_t>(all.size());
-    const double allocs = static_cast<double>(std::max<int64_t>(set.total_allocations, 1));
-    const double bytes = static_cast<double>(std::max<int64_t>(set.total_bytes, 1));
+    // The largest of a stack's shares of the five metrics: whichever metric is drawn, its
+    // heaviest stacks are kept.
     auto weight = [&](const AllocatingStack& s) {
-        return std::max(static_cast<double>(s.allocations) / allocs,
-                        static_cast<double>(s.bytes_allocated) / bytes);
+        double w = 0;
+        for (size_t m = 0; m < kFlameMetrics; ++m)
+            w = std::max(w, static_cast<double>(s.values[m]) / static_cast<double>(std::max<int64_t>(set.total[m], 1)));
+        return w;
     };
     std::stable_sort(all.begin(), all.end(), [&](const AllocatingStack& a, const AllocatingStack& b) {
         const double wa = weight(a), wb = weight(b);
@@ -415,13 +442,13 @@ StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
     });
     for (size_t i = max_stacks; i < all.size(); ++i) {
         ++set.omitted_stacks;
-        set.omitted_allocations += all[i].allocations;
-        set.omitted_bytes += all[i].bytes_allocated;
+        for (size_t m = 0; m < kFlameMetrics; ++m) set.omitted[m] += all[i].values[m];
     }
     if (all.size() > max_stacks) all.resize(max_stacks);
     if (all.empty()) return set;
 
     const schema::StoredStacks stored = schema::StoredStacks::load(db, run_id);
+    FrameClassifier classifier(db, run_id);
     std::map<std::tuple<std::string, std::string, std::string, int64_t, bool>, uint32_t> frame_index;
     std::vector<schema::StackFrame> frames;
     for (AllocatingStack& st : all) {
@@ -430,11 +457,15 @@ StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
             StackFrame frame = report_frame(*f);
             auto key = std::make_tuple(frame.module, frame.function, frame.file, frame.line, frame.inlined);
             auto [at, added] = frame_index.emplace(std::move(key), static_cast<uint32_t>(set.frames.size()));
-            if (added) set.frames.push_back(std::move(frame));
+            if (added) {
+                classifier.classify(*f, frame);
+                set.frames.push_back(std::move(frame));
+            }
             st.frames.push_back(at->second);
         }
     }
     set.stacks = std::move(all);
+    classifier.mark_interpreter(set.frames);
     return set;
 }
 

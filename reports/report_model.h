@@ -11,6 +11,7 @@
 // vs RSS) divide two stored numbers and say so in the legend.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -153,20 +154,36 @@ struct SourceGapRow {
     std::vector<std::string> kinds;
 };
 
-// One frame of an allocating stack, from symbol_frames (inlined frames expanded).
+// One frame of an allocating stack, from symbol_frames (inlined frames expanded), and what
+// the flame graph's toggles may hide of it. The classification is the project's own: site
+// attribution's allocator plumbing and start-up functions (symbolize/site_attribution.h,
+// with the run's stored wrapper patterns), the eval functions script frames are merged at
+// (schema/stored_stacks.h), the runtime libraries (analyzers/runtime_sites.h).
 struct StackFrame {
     std::string module;                 // file name of the module, '[perf-map]', '[no module]'
     std::string function;               // demangled; 'module+0xoffset' when nothing names the code
     std::string file;                   // '' without DWARF
     int64_t line = 0;                   // 0 without DWARF
     bool inlined = false;               // inlined into its caller (the frame before it, root first)
+    bool plumbing = false;              // allocator plumbing: malloc family, operator new, std::
+                                        // internals, the preload library, configured wrappers
+    bool script = false;                // a script frame (module '[lua]' or '[python]')
+    bool interpreter = false;           // native code of the interpreter's own module: a module,
+                                        // not a runtime library, that holds an eval or start-up function
+    bool startup = false;               // an interpreter start-up function (luaL_openlibs, Py_Initialize...)
 };
+
+// The five weights of an allocating stack (stack_stats), in the flame graph's metric order.
+enum class FlameMetric : size_t { Allocations, Bytes, PeakLive, Unfreed, Temporary, Count };
+inline constexpr size_t kFlameMetrics = static_cast<size_t>(FlameMetric::Count);
+using FlameValues = std::array<int64_t, kFlameMetrics>;
+// stack_stats columns: allocations, bytes_allocated, live_at_peak_bytes, live_end_bytes,
+// temporary_k0 (temp_K with K = 0).
 
 // One allocating stack: a stack_stats row and the frames of its leaf node.
 struct AllocatingStack {
     int64_t node_id = 0;
-    int64_t allocations = 0;            // stack_stats.allocations
-    int64_t bytes_allocated = 0;        // stack_stats.bytes_allocated
+    FlameValues values{};               // by FlameMetric
     std::vector<uint32_t> frames;       // indices into StackSet::frames, root (outermost) first
 };
 
@@ -175,14 +192,12 @@ struct AllocatingStack {
 struct StackSet {
     bool loaded = false;
     std::vector<StackFrame> frames;     // distinct frames, in order of first use
-    std::vector<AllocatingStack> stacks;  // by the larger of their shares of the run's
-                                        // allocations and bytes, descending; ties by node_id
+    std::vector<AllocatingStack> stacks;  // by the largest of their shares of the run's five
+                                        // metrics, descending; ties by node_id
     int64_t total_stacks = 0;           // stack_stats rows of the run
-    int64_t total_allocations = 0;      // their sums (kept and omitted)
-    int64_t total_bytes = 0;
+    FlameValues total{};                // their sums (kept and omitted)
     int64_t omitted_stacks = 0;         // rows beyond the cap
-    int64_t omitted_allocations = 0;
-    int64_t omitted_bytes = 0;
+    FlameValues omitted{};              // their sums
 };
 
 // One memory_series row.

@@ -124,46 +124,93 @@
 
   // ---- flame graph ------------------------------------------------------------------------
 
+  // The metrics, in the order of the data's value arrays (html_report.cpp, view_data).
+  // `of` ends the search status ("95 % of bytes"); `empty` is the empty state's reason.
+  const METRICS = [
+    { id: "count", bytes: false, noun: "allocations", of: "allocations",
+      empty: "the run made no allocation" },
+    { id: "bytes", bytes: true, noun: "allocated", of: "bytes",
+      empty: "the run allocated no bytes" },
+    { id: "peak", bytes: true, noun: "live at the peak", of: "bytes live at the peak",
+      empty: "no block was live when the heap peaked" },
+    { id: "unfreed", bytes: true, noun: "unfreed at exit", of: "bytes unfreed at exit",
+      empty: "every block was freed before the run ended" },
+    { id: "temporary", bytes: false, noun: "temporary allocations", of: "temporary allocations",
+      empty: "no allocation was temporary (freed before its thread allocated again)" },
+  ];
+  // Frame flags (html_report.cpp): what the toggles hide.
+  const PLUMBING = 1, INTERPRETER = 2, STARTUP = 4, SCRIPT = 8;
+
   const ROW = 18;
   function Flame(data) {
     this.data = data;
-    this.metric = "b";      // "b": bytes, "a": allocations
+    this.metric = 1;        // index into METRICS: bytes allocated
+    this.inverted = false;  // allocation points first: the innermost frame under the root
+    this.hide = { plumbing: false, interpreter: false, startup: false };
     this.zoom = null;       // the frame drawn full width; null: the root
     this.query = null;      // RegExp of the search box
-    this.nodes = [];
-    this.root = this.build();
+    const F = data;
+    const flags = function (st, bit) { return st[1].some(function (fi) { return F.frames[fi][5] & bit; }); };
+    // What each toggle could hide in this run (a toggle with nothing to hide is disabled).
+    this.can = {
+      plumbing: F.stacks.some(function (st) { return flags(st, PLUMBING); }),
+      interpreter: F.stacks.some(function (st) { return flags(st, SCRIPT) && flags(st, INTERPRETER); }),
+      startup: F.stacks.some(function (st) { return flags(st, STARTUP); }),
+    };
     this.svg = $("flame-svg");
     this.box = $("flame-chart");
+    this.build();
   }
   Flame.prototype.node = function (parent, name, module, key) {
     const n = { id: this.nodes.length, parent: parent, name: name, module: module, key: key,
-                kids: new Map(), list: [], a: 0, b: 0, locs: [], moreLocs: false, inlined: false, omitted: false };
+                kids: new Map(), list: [], v: 0, locs: [], moreLocs: false, inlined: false, omitted: false };
     this.nodes.push(n);
     return n;
   };
-  // Merges the stacks (root first) into a tree of frames, one node per (module, function)
-  // under a given parent; children in name order, so the layout does not depend on weight.
+  // The frames of a stack the toggles leave, root first (hidden frames' children go to
+  // their parent, so every stack keeps its whole value): plumbing frames; the interpreter's
+  // native frames of a stack that runs a script; the start-up function and all it calls.
+  Flame.prototype.path = function (st) {
+    const F = this.data, hide = this.hide;
+    const scripted = hide.interpreter && st[1].some(function (fi) { return F.frames[fi][5] & SCRIPT; });
+    const out = [];
+    for (const fi of st[1]) {
+      const fl = F.frames[fi][5];
+      if (hide.startup && (fl & STARTUP)) break;
+      if (hide.plumbing && (fl & PLUMBING)) continue;
+      if (scripted && (fl & INTERPRETER)) continue;
+      out.push(fi);
+    }
+    return this.inverted ? out.reverse() : out;
+  };
+  // Merges the stacks that have some of the chosen metric into a tree of frames, one node
+  // per (module, function) under a given parent; children in name order, so the layout
+  // does not depend on weight. A stack with none of the metric is not in its tree.
   Flame.prototype.build = function () {
-    const F = this.data, root = this.node(null, "all", "", "");
+    const F = this.data, m = this.metric;
+    this.nodes = [];
+    this.zoom = null;
+    const root = this.node(null, "all", "", "");
     for (const st of F.stacks) {
-      const a = st[0], b = st[1];
+      const v = st[0][m];
+      if (!(v > 0)) continue;
       let n = root;
-      n.a += a; n.b += b;
-      for (const fi of st[2]) {
+      n.v += v;
+      for (const fi of this.path(st)) {
         const f = F.frames[fi], key = f[0] + "\u0000" + f[1];
         let c = n.kids.get(key);
         if (!c) { c = this.node(n, f[1], f[0], key); n.kids.set(key, c); }
-        c.a += a; c.b += b;
+        c.v += v;
         if (f[4]) c.inlined = true;
         const loc = f[2] ? f[2] + ":" + f[3] : "";
         if (loc && c.locs.indexOf(loc) < 0) { if (c.locs.length < 6) c.locs.push(loc); else c.moreLocs = true; }
         n = c;
       }
     }
-    if (F.omitted.stacks > 0) {
+    if (F.omitted.stacks > 0 && F.omitted.values[m] > 0) {
       const o = this.node(root, "[" + fmtCount(F.omitted.stacks) + " lighter stacks not drawn]", "", "\u0001");
-      o.omitted = true; o.a = F.omitted.allocations; o.b = F.omitted.bytes;
-      root.a += o.a; root.b += o.b;
+      o.omitted = true; o.v = F.omitted.values[m];
+      root.v += o.v;
       root.kids.set(o.key, o);
     }
     for (const n of this.nodes) {
@@ -173,7 +220,12 @@
       });
       n.kids = null;
     }
-    return root;
+    this.root = root;
+  };
+  // A value in the chosen metric's units: "23.1 KB allocated", "300 allocations".
+  Flame.prototype.value = function (v) {
+    const M = METRICS[this.metric];
+    return M.bytes ? fmtBytes(v) + " " + M.noun : fmtCount(v) + " " + M.noun;
   };
   function hash(s) {
     let h = 2166136261;
@@ -201,8 +253,8 @@
     el("rect", { x: x.toFixed(2), y: depth * ROW, width: Math.max(w, 0.5).toFixed(2), height: ROW - 1,
                  fill: this.color(n) }, f);
     if (w > 24) {
-      // The label only: the tooltip has the full name.
-      const name = n.name.replace(/\(anonymous namespace\)::/g, "");
+      // The label only: the tooltip has the full name. The root says the total.
+      const name = n === this.root ? "all: " + this.value(n.v) : n.name.replace(/\(anonymous namespace\)::/g, "");
       const chars = Math.floor((w - 6) / 6.7);
       const label = name.length > chars ? name.slice(0, Math.max(chars - 1, 1)) + "…" : name;
       const t = el("text", { x: (x + 3).toFixed(2), y: depth * ROW + 12.5 }, f);
@@ -210,8 +262,25 @@
     }
   };
   Flame.prototype.render = function () {
-    const svg = this.svg, W = width(this.box, 1200), metric = this.metric;
+    const svg = this.svg, W = width(this.box, 1200), M = METRICS[this.metric];
     clear(svg);
+    svg.dataset.metric = M.id;
+    svg.dataset.inverted = this.inverted ? "1" : "0";
+    svg.dataset.total = String(this.root.v);
+    const empty = $("flame-empty");
+    if (!(this.root.v > 0)) {
+      // Nothing of this metric: say so, draw nothing (never the previous metric's graph).
+      empty.textContent = "Nothing to draw by " + M.of + ": " + M.empty + ".";
+      empty.hidden = false;
+      this.box.hidden = true;
+      svg.setAttribute("width", 0);
+      svg.setAttribute("height", 0);
+      svg.dataset.frames = "0";
+      this.status();
+      return;
+    }
+    empty.hidden = true;
+    this.box.hidden = false;
     const g = el("g", {}, svg);
     const z = this.zoom || this.root;
     const chain = [];
@@ -220,14 +289,14 @@
     let maxDepth = chain.length;
     let drawn = 0;
     const self = this;
-    const scale = z[metric] > 0 ? W / z[metric] : 0;
+    const scale = z.v > 0 ? W / z.v : 0;
     (function walk(n, x, w, depth) {
       self.frame(g, n, x, w, depth, "");
       ++drawn;
       if (depth > maxDepth) maxDepth = depth;
       let cx = x;
       for (const c of n.list) {
-        const cw = c[metric] * scale;
+        const cw = c.v * scale;
         if (cw >= 0.5) walk(c, cx, cw, depth + 1);
         cx += cw;
       }
@@ -242,33 +311,34 @@
   // The share the matching frames hold (outermost matches only, so nothing counts twice).
   Flame.prototype.status = function () {
     const parts = [];
-    const metric = this.metric, total = this.root[metric];
-    if (this.zoom) parts.push("zoomed into " + this.zoom.name + " (" + fmtPct(this.zoom[metric] / total) + ")");
+    const total = this.root.v;
+    if (!(total > 0)) { $("flame-status").textContent = ""; return; }
+    if (this.zoom) parts.push("zoomed into " + this.zoom.name + " (" + fmtPct(this.zoom.v / total) + ")");
     if (this.query !== null) {
       let sum = 0, count = 0;
       const stack = [this.root];
       while (stack.length) {
         const n = stack.pop();
-        if (this.matches(n)) { sum += n[metric]; ++count; continue; }
+        if (this.matches(n)) { sum += n.v; ++count; continue; }
         for (const c of n.list) stack.push(c);
       }
       parts.push(count ? "matched " + fmtCount(count) + (count === 1 ? " frame, " : " frames, ") + fmtPct(sum / total) + " of " +
-                 (metric === "b" ? "bytes" : "allocations") : "no frame matches");
+                 METRICS[this.metric].of : "no frame matches");
     }
     $("flame-status").textContent = parts.join(" · ");
   };
   Flame.prototype.tooltip = function (n, ev) {
-    const total = this.root;
+    const total = this.root.v;
     let html = "<div class='t-fn'><b>" + esc(n.name) + "</b></div>";
     if (n !== this.root && !n.omitted) {
       html += "<div>" + (n.locs.length ? esc(n.locs.join(", ")) + (n.moreLocs ? ", …" : "")
                                         : "<span class='t-dim'>no source line</span>") + "</div>";
       html += "<div class='t-dim'>" + esc(n.module || "?") + (n.inlined ? " · inlined" : "") + "</div>";
     }
-    html += "<div>" + fmtCount(n.a) + " allocations (" + fmtPct(total.a ? n.a / total.a : 0) + ")</div>";
-    html += "<div>" + esc(fmtBytes(n.b)) + " (" + fmtCount(n.b) + " B, " + fmtPct(total.b ? n.b / total.b : 0) + ")</div>";
-    if (this.zoom && n !== this.zoom && this.zoom[this.metric] > 0 && n[this.metric] <= this.zoom[this.metric])
-      html += "<div class='t-dim'>" + fmtPct(n[this.metric] / this.zoom[this.metric]) + " of the zoomed frame</div>";
+    html += "<div class='t-v'>" + esc(this.value(n.v)) + (METRICS[this.metric].bytes ? " (" + fmtCount(n.v) + " B)" : "") +
+            ", " + fmtPct(total ? n.v / total : 0) + " of the run's</div>";
+    if (this.zoom && n !== this.zoom && this.zoom.v > 0 && n.v <= this.zoom.v)
+      html += "<div class='t-dim'>" + fmtPct(n.v / this.zoom.v) + " of the zoomed frame</div>";
     html += "<div class='t-dim'>" + (n === (this.zoom || this.root) ? "" : "click to zoom") + "</div>";
     showTip(html, ev);
   };
@@ -289,6 +359,27 @@
     }
     this.render();
   };
+  // The controls' state as the page shows it (pressed buttons, hint text).
+  Flame.prototype.controls = function () {
+    const self = this;
+    METRICS.forEach(function (M, i) {
+      const b = $("flame-by-" + M.id);
+      b.classList.toggle("on", i === self.metric);
+      b.setAttribute("aria-pressed", i === self.metric ? "true" : "false");
+    });
+    const inv = $("flame-invert");
+    inv.classList.toggle("on", this.inverted);
+    inv.setAttribute("aria-pressed", this.inverted ? "true" : "false");
+    $("flame-hint-order").textContent = this.inverted
+      ? "Inverted: the allocating frames at the top, their callers below them"
+      : "Root at the top, callers above callees";
+    $("flame-hint-metric").textContent = METRICS[this.metric].of;
+  };
+  Flame.prototype.rebuild = function () {
+    this.build();
+    this.controls();
+    this.render();
+  };
   Flame.prototype.wire = function () {
     const self = this;
     const byId = function (ev) {
@@ -304,14 +395,16 @@
       hideTip();
       self.render();
     });
-    const setMetric = function (m) {
-      self.metric = m;
-      $("flame-by-bytes").classList.toggle("on", m === "b");
-      $("flame-by-count").classList.toggle("on", m === "a");
-      self.render();
-    };
-    $("flame-by-bytes").addEventListener("click", function () { setMetric("b"); });
-    $("flame-by-count").addEventListener("click", function () { setMetric("a"); });
+    METRICS.forEach(function (M, i) {
+      $("flame-by-" + M.id).addEventListener("click", function () { self.metric = i; self.rebuild(); });
+    });
+    $("flame-invert").addEventListener("click", function () { self.inverted = !self.inverted; self.rebuild(); });
+    ["plumbing", "interpreter", "startup"].forEach(function (what) {
+      const box = $("flame-hide-" + what);
+      box.disabled = !self.can[what];
+      if (!self.can[what]) box.parentNode.title = "nothing of this kind in this run's stacks";
+      box.addEventListener("change", function () { self.hide[what] = box.checked; self.rebuild(); });
+    });
     $("flame-reset").addEventListener("click", function () { self.zoom = null; self.render(); });
     $("flame-search").addEventListener("input", function (ev) { self.setQuery(ev.target.value); });
     document.addEventListener("keydown", function (ev) {
@@ -324,6 +417,7 @@
         self.setQuery(text);
       });
     });
+    this.controls();
   };
 
   // ---- memory over time ---------------------------------------------------------------------

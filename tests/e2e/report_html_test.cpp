@@ -12,8 +12,10 @@
 // scripts/screenshot-report.sh run.db out.png.
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "e2e/e2e_test.h"
@@ -82,6 +84,12 @@ protected:
         EXPECT_NE(p.out.find("</html>"), std::string::npos) << "no DOM dumped; chromium said: " << p.err;
         return p.out;
     }
+
+    // `html` with `script` appended to its body, opened in Chromium: what the script left in
+    // <pre id="checks">{json}</pre>, or null (a failure recorded) when it left nothing.
+    // `script` is the body of a function that fills the object `out`; what it throws is
+    // out.error.
+    json drive(std::string html, const char* script, const std::string& name);
 };
 
 const char* const kNoChromium =
@@ -169,12 +177,10 @@ TEST_F(ReportHtml, GoldenPageRendersInChromium) {
 }
 
 // Drives the page like a user (click a frame, reset, search, switch to counts, sort a column,
-// switch the memory axis) from a script appended to a copy of the page, which leaves what
-// it saw in <body data-checks="{json}">.
-const char* const kInteractions = R"js(<script>
-(function () {
-  const out = {};
-  try {
+// switch the memory axis) from a script appended to a copy of the page (ReportHtml::drive),
+// which leaves what it saw in <pre id="checks">{json}</pre> (not an attribute of <body>:
+// expect_ready's regex would have to step over it).
+const char* const kInteractions = R"js(
     const svg = document.getElementById("flame-svg");
     const status = function () { return document.getElementById("flame-status").textContent; };
     const one = Array.from(svg.querySelectorAll("g.frame")).find(function (g) { return g.textContent === "one_op"; });
@@ -204,14 +210,9 @@ const char* const kInteractions = R"js(<script>
     document.getElementById("mem-by-time").click();
     out.time_axis = document.getElementById("mem-by-time").classList.contains("on");
     out.bands_by_time = document.querySelectorAll("#memory-svg .phase-band").length;
-  } catch (e) {
-    out.error = String(e && e.stack ? e.stack : e);
-  }
-  document.body.dataset.checks = JSON.stringify(out);
-})();
-</script>)js";
+)js";
 
-std::string unescape_attribute(std::string text) {
+std::string unescape_html(std::string text) {
     for (const auto& [from, to] : {std::pair<std::string, std::string>{"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"},
                                    {"&amp;", "&"}}) {
         for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
@@ -220,18 +221,31 @@ std::string unescape_attribute(std::string text) {
     return text;
 }
 
+json ReportHtml::drive(std::string html, const char* script, const std::string& name) {
+    const size_t end = html.rfind("</body>");
+    EXPECT_NE(end, std::string::npos) << "no </body>";
+    if (end == std::string::npos) return nullptr;
+    html.insert(end, std::string("<script>\n(function () {\n  const out = {};\n  try {\n") + script +
+                         "  } catch (e) {\n    out.error = String(e && e.stack ? e.stack : e);\n  }\n"
+                         "  const checks = document.createElement(\"pre\");\n  checks.id = \"checks\";\n"
+                         "  checks.textContent = JSON.stringify(out);\n  document.body.appendChild(checks);\n"
+                         "})();\n</script>");
+    std::ofstream(dir_ / (name + ".html"), std::ios::binary | std::ios::trunc) << html;
+    const std::string dom = dump_dom(name);
+    expect_ready(dom);
+    // Found without std::regex, whose matching recurses once per character of a long text.
+    const std::string open = "<pre id=\"checks\">";
+    const size_t begin = dom.find(open);
+    const size_t close = begin == std::string::npos ? begin : dom.find("</pre>", begin);
+    EXPECT_NE(close, std::string::npos) << "the driving script did not run";
+    if (close == std::string::npos) return nullptr;
+    return json::parse(unescape_html(dom.substr(begin + open.size(), close - begin - open.size())));
+}
+
 TEST_F(ReportHtml, ZoomSearchWeightSortAndAxisWorkInChromium) {
     if (!chromium()) GTEST_SKIP() << kNoChromium;
-    std::string html = render(copy_of_golden(), "markers");
-    const size_t end = html.rfind("</body>");
-    ASSERT_NE(end, std::string::npos);
-    html.insert(end, kInteractions);
-    std::ofstream(dir_ / "driven.html", std::ios::binary | std::ios::trunc) << html;
-    const std::string dom = dump_dom("driven");
-    expect_ready(dom);
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(dom, m, std::regex("data-checks=\"([^\"]*)\""))) << "the driving script did not run";
-    const json checks = json::parse(unescape_attribute(m[1]));
+    const json checks = drive(render(copy_of_golden(), "markers"), kInteractions, "driven");
+    ASSERT_TRUE(checks.is_object());
     ASSERT_FALSE(checks.contains("error")) << checks.dump(2);
     // Zoomed into one_op: its five callers drawn greyed above it; reset: none.
     EXPECT_NE(checks["zoom_status"].get<std::string>().find("zoomed into one_op"), std::string::npos) << checks.dump(2);
@@ -275,6 +289,283 @@ TEST_F(ReportHtml, FreshInterpreterRecordingRendersInChromium) {
         EXPECT_TRUE(any_contains(labels, planted)) << "no frame labelled " << planted;
     expect_memory_chart(dom, 2);  // compile, run
     EXPECT_GE(count_of(dom, "<tr>"), 10u);
+}
+
+// ---- metrics, inversion, hidden frames ----------------------------------------------------
+
+// Drives the flame graph's controls in a fixed order and leaves (as kInteractions does), for
+// each state, what is drawn: the metric and total the <svg> says, the frames drawn, each
+// frame's name and module as its tooltip gives them with its row and span (the root apart:
+// its label and tooltip value), and the empty state. Also which hide toggles are enabled, and the
+// resources the page fetched (Resource Timing: scripts, styles, images, fonts, fetch/XHR).
+const char* const kFlameViews = R"js(
+    const $ = function (id) { return document.getElementById(id); };
+    const svg = $("flame-svg"), tip = $("tooltip");
+    const state = function () {
+      const frames = [];
+      let root = null;
+      Array.from(svg.querySelectorAll("g.frame:not(.ancestor)")).forEach(function (g) {
+        const rect = g.querySelector("rect"), box = rect.getBoundingClientRect();
+        g.dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: box.left + 1, clientY: box.top + 1 }));
+        const depth = Math.round(+rect.getAttribute("y") / 18);
+        if (depth === 0) {
+          const label = g.querySelector("text");
+          root = { label: label ? label.textContent : "", value: tip.querySelector(".t-v").textContent };
+          return;
+        }
+        // The tooltip: name, source lines, module, value, ... (the lighter-stacks frame has no module).
+        const module = g.classList.contains("omitted") ? "" : tip.children[2].textContent.replace(/ · inlined$/, "");
+        frames.push([tip.querySelector(".t-fn").textContent, module, depth, +rect.getAttribute("x"), +rect.getAttribute("width")]);
+      });
+      return { metric: svg.dataset.metric, total: Number(svg.dataset.total), frames: Number(svg.dataset.frames),
+               drawn: svg.querySelectorAll("g.frame").length, frame_list: frames, root: root,
+               empty: $("flame-empty").hidden ? null : $("flame-empty").textContent, chart_hidden: $("flame-chart").hidden };
+    };
+    const click = function (id) { $(id).click(); return state(); };
+    out.enabled = {};
+    ["plumbing", "interpreter", "startup"].forEach(function (w) { out.enabled[w] = !$("flame-hide-" + w).disabled; });
+    out.bytes = state();
+    out.count = click("flame-by-count");
+    out.peak = click("flame-by-peak");
+    out.unfreed = click("flame-by-unfreed");
+    out.temporary = click("flame-by-temporary");
+    out.bytes_again = click("flame-by-bytes");
+    out.inverted = click("flame-invert");
+    out.invert_pressed = $("flame-invert").getAttribute("aria-pressed");
+    out.inverted_no_plumbing = click("flame-hide-plumbing");
+    out.no_plumbing = click("flame-invert");
+    $("flame-hide-plumbing").click();
+    if (out.enabled.interpreter) out.no_interpreter = click("flame-hide-interpreter");
+    if (out.enabled.startup) out.no_startup = click("flame-hide-startup");
+    out.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+)js";
+
+// One drawn frame of a state of kFlameViews.
+struct DrawnFrame {
+    std::string name, module;
+    int depth = 0;
+    double x = 0, width = 0;
+};
+
+std::vector<DrawnFrame> frames_of(const json& state) {
+    std::vector<DrawnFrame> out;
+    for (const json& f : state.at("frame_list"))
+        out.push_back({f[0].get<std::string>(), f[1].get<std::string>(), f[2].get<int>(), f[3].get<double>(),
+                       f[4].get<double>()});
+    return out;
+}
+
+// The distinct names drawn (at `depth` only, when given), sorted.
+std::vector<std::string> names_of(const json& state, int depth = -1) {
+    std::set<std::string> names;
+    for (const DrawnFrame& f : frames_of(state))
+        if (depth < 0 || f.depth == depth) names.insert(f.name);
+    return {names.begin(), names.end()};
+}
+
+// Whether a frame whose name contains `function` is drawn.
+bool drawn(const json& state, const std::string& function) {
+    for (const std::string& n : names_of(state))
+        if (n.find(function) != std::string::npos) return true;
+    return false;
+}
+
+// The frames drawn below (inside the span of) a script frame, found by their geometry: a
+// frame's parent is the frame one row up whose span holds its left edge.
+std::vector<DrawnFrame> under_script_frames(const json& state) {
+    const std::vector<DrawnFrame> frames = frames_of(state);
+    auto parent = [&](const DrawnFrame& f) -> const DrawnFrame* {
+        for (const DrawnFrame& p : frames)
+            if (p.depth == f.depth - 1 && p.x <= f.x + 0.01 && f.x < p.x + p.width - 0.01) return &p;
+        return nullptr;
+    };
+    std::vector<DrawnFrame> out;
+    for (const DrawnFrame& f : frames)
+        for (const DrawnFrame* p = parent(f); p; p = parent(*p))
+            if (p->module == "[lua]" || p->module == "[python]") {
+                out.push_back(f);
+                break;
+            }
+    return out;
+}
+
+// The flame graph's metric ids and the stack_stats (and sites) column of each.
+const std::map<std::string, std::string> kMetricColumns = {{"count", "allocations"},
+                                                           {"bytes", "bytes_allocated"},
+                                                           {"peak", "live_at_peak_bytes"},
+                                                           {"unfreed", "live_end_bytes"},
+                                                           {"temporary", "temporary_k0"}};
+
+// The stack_stats sums of a run, by metric id.
+std::map<std::string, int64_t> metric_totals(const fs::path& db) {
+    RunDatabase run(db);
+    std::map<std::string, int64_t> totals;
+    for (const auto& [id, column] : kMetricColumns)
+        totals[id] = run.scalar("SELECT coalesce(sum(" + column + "), 0) FROM stack_stats");
+    return totals;
+}
+
+void expect_no_requests(const json& checks) {
+    EXPECT_TRUE(checks.at("resources").empty()) << "the page fetched: " << checks["resources"].dump();
+}
+
+// The interpreter sample: its metrics differ (the cache and the constants stay unfreed, the
+// boxes die at once, the snapshot makes the peak), and it allocates through operator new.
+TEST_F(ReportHtml, MetricsInversionAndPlumbingChangeWhatIsDrawn) {
+    auto rec = record_to_db({sample_binary("interpreter").string(), "300"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    const std::string html = render(db(), "interp");
+    expect_self_contained(html);
+    if (!chromium()) GTEST_SKIP() << kNoChromium;
+    const json c = drive(html, kFlameViews, "interp-views");
+    ASSERT_TRUE(c.is_object());
+    ASSERT_FALSE(c.contains("error")) << c.dump(2);
+    expect_no_requests(c);
+
+    // Each metric's root holds that metric's sum over the run's stacks, in its own units.
+    const auto totals = metric_totals(db());
+    for (const char* metric : {"count", "bytes", "peak", "unfreed", "temporary"}) {
+        SCOPED_TRACE(metric);
+        const json& state = c.at(metric);
+        EXPECT_EQ(state["metric"], json(metric));
+        EXPECT_EQ(state["total"].get<int64_t>(), totals.at(metric));
+        ASSERT_GT(totals.at(metric), 0);
+        EXPECT_EQ(state["empty"], json(nullptr));
+        ASSERT_TRUE(state["root"].is_object()) << state.dump();
+    }
+    EXPECT_NE(c["count"]["root"]["value"].get<std::string>().find(" allocations"), std::string::npos) << c["count"].dump();
+    EXPECT_EQ(c["count"]["root"]["value"].get<std::string>().find(" B"), std::string::npos) << c["count"].dump();
+    EXPECT_NE(c["peak"]["root"]["label"].get<std::string>().find("live at the peak"), std::string::npos);
+    EXPECT_NE(c["unfreed"]["root"]["value"].get<std::string>().find("B unfreed at exit"), std::string::npos)
+        << c["unfreed"].dump();
+    EXPECT_NE(c["temporary"]["root"]["value"].get<std::string>().find("temporary allocations"), std::string::npos);
+
+    // A planted site is not drawn for a metric the database gives it none of, and drawn when
+    // it holds 1 % of it or more (a frame narrower than half a pixel is never drawn).
+    RunDatabase run(db());
+    for (const char* planted : {"box_result", "cache_result", "intern_constant", "take_heap_snapshot", "new_ast_node"})
+        for (const auto& [metric, column] : kMetricColumns) {
+            SCOPED_TRACE(std::string(planted) + " by " + metric);
+            const int64_t value = run.scalar("SELECT coalesce(sum(" + column + "), 0) FROM sites WHERE function LIKE '%" +
+                                             planted + "(%'");
+            if (value == 0) {
+                EXPECT_FALSE(drawn(c[metric], planted)) << "none in the database; drawn: " << json(names_of(c[metric])).dump();
+            } else if (value * 100 >= totals.at(metric)) {
+                EXPECT_TRUE(drawn(c[metric], planted)) << value << " of " << totals.at(metric) << " in the database";
+            }
+        }
+    // So the trees really differ: the boxes die young and the cache is never freed.
+    EXPECT_TRUE(drawn(c["bytes"], "box_result"));
+    EXPECT_FALSE(drawn(c["unfreed"], "box_result"));
+    EXPECT_TRUE(drawn(c["unfreed"], "cache_result"));
+    EXPECT_NE(names_of(c["bytes"]), names_of(c["unfreed"]));
+    EXPECT_EQ(c["bytes_again"]["frame_list"], c["bytes"]["frame_list"]) << "back to bytes, the same graph";
+
+    // Inverted: the allocating frames are the root's children (operator new here), main is not.
+    EXPECT_EQ(c["invert_pressed"], json("true"));
+    EXPECT_EQ(c["inverted"]["total"], c["bytes"]["total"]);
+    const auto top = names_of(c["inverted"], 1);
+    EXPECT_TRUE(std::any_of(top.begin(), top.end(), [](const std::string& n) { return n.rfind("operator new", 0) == 0; }))
+        << json(top).dump();
+    EXPECT_EQ(std::count(top.begin(), top.end(), "main"), 0) << json(top).dump();
+    const auto outermost = names_of(c["bytes"], 1);
+    EXPECT_EQ(std::count(outermost.begin(), outermost.end(), "_start"), 1) << "not inverted: the outermost frames under the root";
+    EXPECT_FALSE(std::any_of(outermost.begin(), outermost.end(),
+                             [](const std::string& n) { return n.rfind("operator new", 0) == 0; }))
+        << json(outermost).dump();
+
+    // Plumbing hidden: no operator new, no std::, the total kept; inverted, the root's
+    // children are then the sites themselves.
+    EXPECT_TRUE(c["enabled"]["plumbing"].get<bool>());
+    for (const char* state : {"no_plumbing", "inverted_no_plumbing"}) {
+        SCOPED_TRACE(state);
+        EXPECT_EQ(c[state]["total"], c["bytes"]["total"]) << "hiding frames must not change the total";
+        for (const std::string& n : names_of(c[state])) {
+            EXPECT_NE(n.rfind("operator new", 0), 0u) << n;
+            EXPECT_NE(n.rfind("std::", 0), 0u) << n;
+        }
+        EXPECT_TRUE(drawn(c[state], "box_result"));
+    }
+    EXPECT_TRUE(drawn(c["bytes"], "operator new"));
+    std::set<std::string> sites;
+    for (const Row& row : run.query("SELECT function FROM sites")) sites.insert(row.text(0));
+    for (const std::string& n : names_of(c["inverted_no_plumbing"], 1))
+        EXPECT_EQ(sites.count(n), 1u) << n << " is under the root of the inverted graph but is no site";
+    // A C++ program: no script, no interpreter start-up to hide.
+    EXPECT_FALSE(c["enabled"]["interpreter"].get<bool>());
+    EXPECT_FALSE(c["enabled"]["startup"].get<bool>());
+}
+
+// A metric the run has none of shows an explicit empty state, never the previous graph;
+// the next metric with data draws again. markers.db frees everything.
+TEST_F(ReportHtml, MetricWithoutDataShowsAnEmptyState) {
+    const fs::path db = copy_of_golden();
+    const auto totals = metric_totals(db);
+    ASSERT_EQ(totals.at("unfreed"), 0);
+    if (!chromium()) GTEST_SKIP() << kNoChromium;
+    const json c = drive(render(db, "markers"), kFlameViews, "markers-views");
+    ASSERT_TRUE(c.is_object());
+    ASSERT_FALSE(c.contains("error")) << c.dump(2);
+    expect_no_requests(c);
+    const json& unfreed = c["unfreed"];
+    EXPECT_EQ(unfreed["total"], json(0));
+    EXPECT_EQ(unfreed["drawn"], json(0)) << "a stale graph is left: " << unfreed.dump();
+    EXPECT_EQ(unfreed["frames"], json(0));
+    EXPECT_TRUE(unfreed["chart_hidden"].get<bool>());
+    ASSERT_TRUE(unfreed["empty"].is_string()) << unfreed.dump();
+    EXPECT_NE(unfreed["empty"].get<std::string>().find("unfreed at exit"), std::string::npos) << unfreed.dump();
+    // Peak: the table (512 B) and the batch buffer (256 B) were live; the work buffers were not.
+    EXPECT_EQ(c["peak"]["total"].get<int64_t>(), totals.at("peak"));
+    EXPECT_EQ(totals.at("peak"), 768);
+    EXPECT_FALSE(drawn(c["peak"], "one_op"));
+    EXPECT_TRUE(drawn(c["bytes"], "one_op"));
+    for (const char* metric : {"count", "temporary", "bytes_again"}) {
+        SCOPED_TRACE(metric);
+        EXPECT_EQ(c[metric]["empty"], json(nullptr));
+        EXPECT_FALSE(c[metric]["chart_hidden"].get<bool>());
+        EXPECT_GT(c[metric]["drawn"].get<int>(), 1);
+    }
+    EXPECT_EQ(c["bytes_again"]["frames"], json(6));
+    // No operator new or malloc in these stacks: nothing to hide, the toggles say so.
+    EXPECT_FALSE(c["enabled"]["plumbing"].get<bool>());
+    EXPECT_FALSE(c["enabled"]["interpreter"].get<bool>());
+}
+
+// Debian's lua5.4 (stripped: its own frames are lua5.4+0x... under the script frames):
+// hiding the interpreter leaves no frame of its module under a script frame, hiding the
+// start-up removes luaL_openlibs, and neither changes the total.
+TEST_F(ReportHtml, InterpreterInternalsAndStartUpCanBeHidden) {
+    const auto lua = find_on_path("lua5.4");
+    if (!lua) GTEST_SKIP() << "lua5.4 not installed";
+    auto rec = record_to_db({lua->string(), (samples_source_dir() / "lua" / "churn.lua").string(), "50"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    const std::string html = render(db(), "lua");
+    if (!chromium()) GTEST_SKIP() << kNoChromium;
+    const json c = drive(html, kFlameViews, "lua-views");
+    ASSERT_TRUE(c.is_object());
+    ASSERT_FALSE(c.contains("error")) << c.dump(2);
+    expect_no_requests(c);
+    ASSERT_TRUE(c["enabled"]["interpreter"].get<bool>());
+    ASSERT_TRUE(c["enabled"]["startup"].get<bool>());
+    // The interpreter's module: where its start-up function is.
+    std::string interpreter;
+    for (const DrawnFrame& f : frames_of(c["bytes"]))
+        if (f.name == "luaL_openlibs") interpreter = f.module;
+    ASSERT_FALSE(interpreter.empty()) << "no luaL_openlibs frame drawn";
+    auto of_interpreter = [&](const json& state) {
+        int64_t n = 0;
+        for (const DrawnFrame& f : under_script_frames(state)) n += f.module == interpreter;
+        return n;
+    };
+    EXPECT_GT(of_interpreter(c["bytes"]), 0) << "no frame of " << interpreter << " under a script frame to hide";
+    // The states: interpreter hidden, then the start-up hidden as well (plumbing shown).
+    EXPECT_EQ(of_interpreter(c["no_interpreter"]), 0);
+    EXPECT_FALSE(under_script_frames(c["no_interpreter"]).empty()) << "the script frames' callees are gone too";
+    EXPECT_TRUE(drawn(c["no_interpreter"], "luaL_openlibs")) << "a start-up stack runs no script: kept";
+    EXPECT_FALSE(drawn(c["no_startup"], "luaL_openlibs"));
+    for (const char* state : {"no_interpreter", "no_startup"})
+        EXPECT_EQ(c[state]["total"], c["bytes"]["total"]) << state << ": hiding frames must not change the total";
+    EXPECT_EQ(c["bytes"]["total"].get<int64_t>(), metric_totals(db()).at("bytes"));
 }
 
 // ---- hostile text and big runs -------------------------------------------------------------
