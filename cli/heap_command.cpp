@@ -16,6 +16,8 @@
 // "live_bytes", "live_blocks", "live_heap_bytes", "sites_live", "sites"}}}. A site: {"site_id",
 // "function", "file", "line", "module", "bytes", "blocks", "heap_bytes", "stack"}; a frame of
 // a stack: {"function", "file", "line", "module", "inlined"}, from the site's frame out to main.
+// Its JSON schema is docs/schemas/allocprof-heap.schema.json: a key added, renamed or removed here
+// changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>

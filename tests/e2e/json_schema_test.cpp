@@ -1,5 +1,5 @@
 // json_schema_test.cpp — every JSON document allocprof writes (`--format json` of summary,
-// top, check, compare and report, for a run and for a suite) matches its published schema
+// top, check, compare, heap and report, for a run and for a suite) matches its published schema
 // in docs/schemas/, checked with Debian's python3-jsonschema (tests/support/
 // check_json_schema.py). The documents come from runs that exercise the optional parts: a
 // C sample with phases, a Lua script's script sites, a program killed by a signal, a source
@@ -21,8 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Every JSON format the command writes (its "format" value), one schema file each.
-const char* const kFormats[] = {"allocprof-summary", "allocprof-top",     "allocprof-check",
-                                "allocprof-compare", "allocprof-report", "allocprof-suite-report"};
+const char* const kFormats[] = {"allocprof-summary", "allocprof-top",          "allocprof-check",
+                                "allocprof-compare", "allocprof-report",       "allocprof-suite-report",
+                                "allocprof-heap"};
 
 fs::path schema_dir() { return fs::path(ALLOCPROF_TEST_SCHEMA_DIR); }
 fs::path schema_file(const std::string& format) { return schema_dir() / (format + ".schema.json"); }
@@ -133,6 +134,15 @@ TEST_F(JsonSchemas, EveryJsonDocumentTheCommandsWriteMatchesItsSchema) {
     emit("allocprof-report", {"report", one.string(), "--format", "json"});
     emit("allocprof-compare", {"compare", one.string(), two.string(), "--budget", budget.string(), "--json"}, 1);
 
+    // The heap a compiler-shaped run needs: over a limit (exit 1) and under it, with a model file.
+    const fs::path graph = recorded("graph.db", {sample_binary("minijit").string(), "graph"});
+    const fs::path linear = recorded("linear.db", {sample_binary("minijit").string(), "linear"});
+    const fs::path model = dir_ / "model.json";
+    std::ofstream(model) << R"({"header_bytes": 8, "alignment": 8, "min_block": 16, "size_classes": [16, 32, 64, 128]})";
+    emit("allocprof-heap", {"heap", graph.string(), "--limit", "300K", "--json"}, 1);
+    emit("allocprof-heap", {"heap", linear.string(), "--limit", "300K", "--json"});
+    emit("allocprof-heap", {"heap", graph.string(), "--allocator", model.string(), "--phase", "regalloc", "--json"});
+
     // An imported heaptrack recording: what heaptrack does not record is null.
     if (heaptrack_available()) {
         ProcessResult h = run_process({"heaptrack", "-o", (dir_ / "markers").string(), sample_binary("markers").string()});
@@ -144,6 +154,7 @@ TEST_F(JsonSchemas, EveryJsonDocumentTheCommandsWriteMatchesItsSchema) {
         emit("allocprof-summary", {"summary", imported.string(), "--json"});
         emit("allocprof-top", {"top", imported.string(), "--json"});
         emit("allocprof-report", {"report", imported.string(), "--format", "json"});
+        emit("allocprof-heap", {"heap", imported.string(), "--json"});
     }
 
     for (const char* format : kFormats) {
