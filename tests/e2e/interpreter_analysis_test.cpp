@@ -245,11 +245,14 @@ TEST_F(InterpreterAnalysis, RunWindowTotalsAreTheDesignsNumbers) {
     EXPECT_EQ(run[0].int64(9), 182 * kOps + 1 - kOps);
 
     std::vector<Row> compile =
-        database.query("SELECT ops, per_run, allocations, bytes_allocated, frees FROM analysis_windows"
-                       " WHERE window = 'compile'");
+        database.query("SELECT ops, per_run, allocations, bytes_allocated, frees, ops_of_run, bytes_per_op"
+                       " FROM analysis_windows WHERE window = 'compile'");
     ASSERT_EQ(compile.size(), 1u);
-    EXPECT_EQ(compile[0].int64(0), 0);
-    EXPECT_EQ(compile[0].int64(1), 1) << "no ops in compile: per-run values";
+    // No op is counted inside compile: its per-op figures divide by the run's ops, and say so.
+    EXPECT_EQ(compile[0].int64(0), kOps);
+    EXPECT_EQ(compile[0].int64(1), 0) << "the run counted ops: not per run";
+    EXPECT_EQ(compile[0].int64(5), 1) << "ops_of_run";
+    expect_near_exact(real_of(compile[0], 6), 131.0 * 56 / kOps, "compile bytes_per_op");
     EXPECT_EQ(compile[0].int64(2), 131);
     EXPECT_EQ(compile[0].int64(3), 131 * 56);
     EXPECT_EQ(compile[0].int64(4), 131) << "the whole AST is freed inside the phase";
