@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "analyzers/database_events.h"
+#include "analyzers/run_analysis.h"
 #include "schema/ids.h"
 #include "schema/stored_stacks.h"
 #include "symbolize/site_attribution.h"
@@ -26,23 +27,6 @@ void check_replayable(schema::Database& db, int64_t run_id) {
         throw std::runtime_error(run +
                                  " was recorded with --no-events; heap replays the event stream: "
                                  "record it again without --no-events");
-}
-
-// Leaf node -> site index, from the symbolization's stack_sites (1-based site ids).
-SiteMap stack_site_map(schema::Database& db, int64_t run_id) {
-    std::vector<uint32_t> node_to_site;
-    uint32_t site_count = 0;
-    auto s =
-        db.prepare("SELECT node_id, site_id FROM stack_sites WHERE run_id = ? ORDER BY node_id");
-    s.bind(1, run_id);
-    while (s.step()) {
-        const auto node = static_cast<size_t>(s.int64(0));
-        const uint32_t site = schema::site_index(schema::SiteId(s.int64(1))).value;
-        if (node >= node_to_site.size()) node_to_site.resize(node + 1, SiteMap::kUnmapped);
-        node_to_site[node] = site;
-        site_count = std::max(site_count, site + 1);
-    }
-    return SiteMap(std::move(node_to_site), site_count);
 }
 
 HeapFrame frame_of(const symbolize::SiteIdentity& id, bool inlined) {
@@ -98,7 +82,7 @@ HeapReport heap_report(schema::Database& db, int64_t run_id, const HeapQuestion&
                     if (a.is_string()) report.command.push_back(a.get<std::string>());
         }
     }
-    const SiteMap sites = stack_site_map(db, run_id);
+    const SiteMap sites = load_site_map(db, run_id);
     report.result = replay_heap(replay_database(db, run_id), sites, question);
 
     // Name what the result lists: each site, and the stack that holds most of its bytes.

@@ -21,11 +21,7 @@
 #include "symbolize/site_attribution.h"
 
 namespace allocprof::analyzers {
-namespace {
 
-using nlohmann::json;
-
-// node -> site index (schema/ids.h), from stack_sites.
 SiteMap load_site_map(schema::Database& db, int64_t run_id) {
     uint32_t sites = 0, max_node = 0;
     {
@@ -44,6 +40,10 @@ SiteMap load_site_map(schema::Database& db, int64_t run_id) {
         node_to_site[static_cast<size_t>(s.int64(0))] = schema::site_index(schema::SiteId(s.int64(1))).value;
     return SiteMap(std::move(node_to_site), sites);
 }
+
+namespace {
+
+using nlohmann::json;
 
 struct SiteNames {
     std::vector<std::string> runtime_modules;  // per site index: its runtime module, or ""

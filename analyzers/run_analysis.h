@@ -55,6 +55,9 @@ struct AnalyzeResult {
 
 AnalyzeResult analyze_stored_run(schema::Database& db, int64_t run_id, const AnalyzeSettings& settings);
 
+// A stored run's leaf node -> site index (schema/ids.h), from its symbolization's stack_sites.
+SiteMap load_site_map(schema::Database& db, int64_t run_id);
+
 // The result in one line for a terminal ("run 1: 2.91 allocs/op, 226 B/op; sites: ..."),
 // then one line per source file that failed.
 std::string describe(const AnalyzeResult& result);
