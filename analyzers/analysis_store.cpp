@@ -91,6 +91,7 @@ ALLOCPROF_TABLE_IO(SiteRecord, "analysis_sites", ALLOCPROF_SITE_COLUMNS, "site_i
 ALLOCPROF_TABLE_IO(PlanRecord, "plan_items", ALLOCPROF_PLAN_COLUMNS, "item_index")
 ALLOCPROF_TABLE_IO(GcRecord, "analysis_gc", ALLOCPROF_GC_COLUMNS, "window, language, generation")
 ALLOCPROF_TABLE_IO(WindowSiteRecord, "analysis_window_sites", ALLOCPROF_WINDOW_SITE_COLUMNS, "window, site_id")
+ALLOCPROF_TABLE_IO(StackSliceRecord, "analysis_stack_slices", ALLOCPROF_STACK_SLICE_COLUMNS, "node_id, thread, phase")
 
 #undef ALLOCPROF_TABLE_IO
 #undef ALLOCPROF_READ
@@ -99,7 +100,7 @@ ALLOCPROF_TABLE_IO(WindowSiteRecord, "analysis_window_sites", ALLOCPROF_WINDOW_S
 #undef ALLOCPROF_COLUMN_NAME
 
 const char* const kAnalysisTables[] = {"analysis", "analysis_windows", "analysis_sites", "plan_items",
-                                       "analysis_gc", "analysis_window_sites"};
+                                       "analysis_gc", "analysis_window_sites", "analysis_stack_slices"};
 
 int64_t signed_count(uint64_t n) { return static_cast<int64_t>(n); }
 
@@ -235,6 +236,11 @@ StoredAnalysis stored_form(const RunAnalysis& a, AnalysisRecord header, std::vec
     for (const SiteMetrics& m : a.metrics.sites)
         if (const SiteRank* r = rank_of[m.site]) out.sites.push_back(site_record(m, *r));
     for (size_t i = 0; i < a.plan.items.size(); ++i) out.plan.push_back(plan_record(a.plan.items[i], i));
+    for (const StackSlice& s : a.slices.slices)
+        out.stack_slices.push_back({s.node, s.thread, s.phase, signed_count(s.allocations), signed_count(s.bytes),
+                                    signed_count(s.live_at_peak_bytes), signed_count(s.live_end_bytes),
+                                    signed_count(s.temporary_k0)});
+    out.analysis.stack_slices = signed_count(out.stack_slices.size());
     out.gc = std::move(gc);
     return out;
 }
@@ -273,6 +279,7 @@ void write_analysis(schema::Database& db, int64_t run_id, const StoredAnalysis& 
     insert_rows(db, run_id, stored.plan);
     insert_rows(db, run_id, stored.gc);
     insert_rows(db, run_id, stored.window_sites);
+    insert_rows(db, run_id, stored.stack_slices);
     t.commit();
 }
 
@@ -291,6 +298,12 @@ StoredAnalysis read_analysis(schema::Database& db, int64_t run_id) {
     select_rows(db, run_id, out.plan);
     if (db.has_table("analysis_gc")) select_rows(db, run_id, out.gc);
     if (db.has_table("analysis_window_sites")) select_rows(db, run_id, out.window_sites);
+    return out;
+}
+
+std::vector<StackSliceRecord> read_stack_slices(schema::Database& db, int64_t run_id) {
+    std::vector<StackSliceRecord> out;
+    if (db.has_table("analysis_stack_slices")) select_rows(db, run_id, out);
     return out;
 }
 

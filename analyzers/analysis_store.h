@@ -30,6 +30,7 @@ namespace allocprof::analyzers {
     X(std::string, ops_source)                                                                 \
     X(int64_t, unmatched_frees)                                                                \
     X(int64_t, negligible_items)                                                               \
+    X(int64_t, stack_slices)                                                                   \
     X(double, seconds)
 
 #define ALLOCPROF_WINDOW_COLUMNS(X)                                                            \
@@ -128,6 +129,16 @@ namespace allocprof::analyzers {
     X(int64_t, bytes_allocated)                                                                \
     X(int64_t, nursery_bytes)
 
+#define ALLOCPROF_STACK_SLICE_COLUMNS(X)                                                       \
+    X(int64_t, node_id)                                                                        \
+    X(int64_t, thread)                                                                         \
+    X(std::string, phase)                                                                      \
+    X(int64_t, allocations)                                                                    \
+    X(int64_t, bytes_allocated)                                                                \
+    X(int64_t, live_at_peak_bytes)                                                             \
+    X(int64_t, live_end_bytes)                                                                 \
+    X(int64_t, temporary_k0)
+
 #define ALLOCPROF_GC_COLUMNS(X)                                                                \
     X(std::string, window)                                                                     \
     X(std::string, language)                                                                   \
@@ -162,6 +173,11 @@ struct WindowSiteRecord {
     ALLOCPROF_WINDOW_SITE_COLUMNS(ALLOCPROF_DECLARE_FIELD)
     bool operator==(const WindowSiteRecord&) const = default;
 };
+// analysis_stack_slices: per allocating stack, thread and phase (stack_slices.h).
+struct StackSliceRecord {
+    ALLOCPROF_STACK_SLICE_COLUMNS(ALLOCPROF_DECLARE_FIELD)
+    bool operator==(const StackSliceRecord&) const = default;
+};
 // analysis_gc: the interpreter's real collections per window, language and generation.
 struct GcRecord {
     ALLOCPROF_GC_COLUMNS(ALLOCPROF_DECLARE_FIELD)
@@ -178,6 +194,8 @@ struct StoredAnalysis {
     std::vector<PlanRecord> plan;       // by item_index
     std::vector<GcRecord> gc;           // by window, language, generation
     std::vector<WindowSiteRecord> window_sites;  // by window, site_id
+    std::vector<StackSliceRecord> stack_slices;  // by node_id, thread, phase; written, but
+                                                 // read only by read_stack_slices (the flame graph)
     bool operator==(const StoredAnalysis&) const = default;
 };
 
@@ -196,9 +214,12 @@ void write_analysis(schema::Database& db, int64_t run_id, const StoredAnalysis& 
 // Whether the run has an analysis (false when the tables are missing).
 bool has_analysis(schema::Database& db, int64_t run_id);
 
-// The run's analysis rows. Throws schema::DatabaseError naming the file when the run has
-// none or the rows are damaged (no whole-run window).
+// The run's analysis rows, all but its stack slices. Throws schema::DatabaseError naming
+// the file when the run has none or the rows are damaged (no whole-run window).
 StoredAnalysis read_analysis(schema::Database& db, int64_t run_id);
+// The run's analysis_stack_slices rows (none when the split said nothing more than
+// stack_stats; analysis.stack_slices tells that from an analysis that predates them).
+std::vector<StackSliceRecord> read_stack_slices(schema::Database& db, int64_t run_id);
 // The run's analysis row alone; nullopt when it has none.
 std::optional<AnalysisRecord> read_analysis_record(schema::Database& db, int64_t run_id);
 // One window of a run's analysis ("" = the whole run); nullopt when there is none.

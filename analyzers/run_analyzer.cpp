@@ -14,8 +14,13 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     out.params = params;
 
     EventAnalyzer analyzer(input.sites, params, input.run_ops, input.constructs);
-    replay([&](const schema::Event& e) { analyzer.on_event(e); });
+    StackSlicer slicer;
+    replay([&](const schema::Event& e) {
+        analyzer.on_event(e);
+        slicer.on_event(e);
+    });
     out.metrics = analyzer.finish();
+    out.slices = slicer.finish();
     for (size_t i = 0; i < input.runtime_modules.size() && i < out.metrics.sites.size(); ++i)
         out.metrics.sites[i].runtime_module = input.runtime_modules[i];
     for (size_t i = 0; i < input.startup_functions.size() && i < out.metrics.sites.size(); ++i)

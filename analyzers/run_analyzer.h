@@ -18,6 +18,7 @@
 #include "analyzers/run_metrics.h"
 #include "analyzers/site_map.h"
 #include "analyzers/site_ranker.h"
+#include "analyzers/stack_slices.h"
 
 namespace allocprof::analyzers {
 
@@ -43,6 +44,7 @@ struct RunAnalysis {
     RunMetrics metrics;
     std::vector<SiteRank> ranks;  // impact order
     RemediationPlan plan;
+    StackSlices slices;  // per stack, thread and phase (the flame graph's filters)
 };
 
 RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, const AnalysisParams& params);

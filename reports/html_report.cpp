@@ -283,6 +283,28 @@ constexpr const char* kFlameMetricButtons[][2] = {{"count", "Allocations"},
                                                  {"temporary", "Temporary"}};
 static_assert(std::size(kFlameMetricButtons) == kFlameMetrics);
 
+// The thread and phase filters: the choices the run's split offers (report.js fills and
+// wires them from the data); disabled, saying why, when there is nothing to choose.
+std::string slice_filters(const StackSet& s) {
+    std::string why;
+    if (s.slice_state == SliceState::NotStored)
+        why = "this run was analysed by an earlier allocprof: run allocprof analyze again to filter by thread and phase";
+    else if (s.slice_state == SliceState::Whole)
+        why = "one allocating thread and no phase in this run";
+    const std::string off = why.empty() ? "" : " disabled title=\"" + esc(why) + "\"";
+    std::string html = "<div class=\"controls\" role=\"group\" aria-label=\"filters\">Only: "
+                       "<label>thread <select id=\"flame-thread\"" + off + "><option value=\"\">all threads</option>";
+    for (size_t i = 0; i < s.threads.size(); ++i)
+        html += "<option value=\"" + std::to_string(i) + "\">thread " + std::to_string(s.threads[i]) + "</option>";
+    html += "</select></label> <label>phase <select id=\"flame-phase\"" + off + "><option value=\"\">all phases</option>";
+    for (size_t i = 0; i < s.phases.size(); ++i)
+        html += "<option value=\"" + std::to_string(i) + "\">" +
+                (s.phases[i].empty() ? std::string("outside any phase") : esc(s.phases[i])) + "</option>";
+    html += "</select></label>";
+    if (!why.empty()) html += " <span class=\"status\">(" + esc(why) + ")</span>";
+    return html + "</div>\n";
+}
+
 void flame(std::ostringstream& out, const Report& r) {
     out << "<section id=\"flame\">\n<h2>Flame graph of the allocating stacks</h2>\n"
         << "<div class=\"controls\"><span class=\"seg\" role=\"group\" aria-label=\"metric\">";
@@ -299,12 +321,15 @@ void flame(std::ostringstream& out, const Report& r) {
            "<label><input type=\"checkbox\" id=\"flame-hide-plumbing\"> allocator plumbing</label> "
            "<label><input type=\"checkbox\" id=\"flame-hide-interpreter\"> interpreter internals</label> "
            "<label><input type=\"checkbox\" id=\"flame-hide-startup\"> interpreter start-up</label></div>\n"
+        << slice_filters(r.stacks)
         << "<p class=\"hint\"><span id=\"flame-hint-order\">Root at the top, callers above callees</span>; a "
            "frame's width is its share of the run's <span id=\"flame-hint-metric\">bytes</span>, and a stack with "
            "none of it is not drawn. Temporary: freed on the allocating thread before it allocates again (temp_K, "
            "K = 0). Hiding frames gives what they held to their callers: allocator plumbing (the malloc family, "
            "operator new, C++ library internals, the allocation wrappers of the site config), the interpreter's "
            "own native frames in stacks that run a script, the interpreter's start-up function and all it calls. "
+           "The thread and phase filters keep the blocks that thread allocated and those allocated while that "
+           "phase was open, with what became of them (live at the peak, unfreed, temporary). "
            "Click a frame to zoom into it, click a greyed frame above it (or Reset zoom, or Esc) to zoom back out. "
            "Frames are merged by function and module; the tooltip lists their source lines.</p>\n"
         << "<p id=\"flame-empty\" class=\"empty\" role=\"status\" hidden></p>\n"
@@ -519,12 +544,28 @@ json view_data(const Report& r) {
     for (const StackFrame& f : s.frames)
         frames.push_back({f.module, f.function, f.file, f.line, f.inlined ? 1 : 0,
                           (f.plumbing ? 1 : 0) | (f.interpreter ? 2 : 0) | (f.startup ? 4 : 0) | (f.script ? 8 : 0)});
+    // A slice: [thread index, phase index, values by FlameMetric] (indices into "threads"
+    // and "phases"); a stack's third element when the run is split.
+    const auto slices = [](const std::vector<StackSliceValues>& list) {
+        json out = json::array();
+        for (const StackSliceValues& v : list) out.push_back({v.thread, v.phase, v.values});
+        return out;
+    };
+    const bool split = s.slice_state == SliceState::Split;
     json stacks = json::array();
-    for (const AllocatingStack& st : s.stacks) stacks.push_back({st.values, st.frames});
+    for (const AllocatingStack& st : s.stacks) {
+        json stack = {st.values, st.frames};
+        if (split) stack.push_back(slices(st.slices));
+        stacks.push_back(std::move(stack));
+    }
     flame["frames"] = std::move(frames);
     flame["stacks"] = std::move(stacks);
     flame["total"] = {{"stacks", s.total_stacks}, {"values", s.total}};
     flame["omitted"] = {{"stacks", s.omitted_stacks}, {"values", s.omitted}};
+    if (split) flame["omitted"]["slices"] = slices(s.omitted_slices);
+    flame["split"] = split;
+    flame["threads"] = s.threads;
+    flame["phases"] = s.phases;
 
     json memory = json::object();
     json samples = json::array();

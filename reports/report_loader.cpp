@@ -408,7 +408,52 @@ private:
     std::set<std::string> interpreter_modules_;
 };
 
-StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
+// The split of the stacks by thread and phase (analysis_stack_slices): the kept stacks'
+// slices on them, the omitted ones' summed into StackSet::omitted_slices. Threads in
+// number order; phases "" first, then by name.
+void add_slices(schema::Database& db, int64_t run_id, int64_t stored_rows, StackSet& set) {
+    if (stored_rows < 0) {
+        set.slice_state = SliceState::NotStored;
+        return;
+    }
+    const std::vector<analyzers::StackSliceRecord> rows = analyzers::read_stack_slices(db, run_id);
+    if (rows.empty()) {
+        set.slice_state = SliceState::Whole;
+        return;
+    }
+    set.slice_state = SliceState::Split;
+    std::set<int64_t> threads;
+    std::set<std::string> phases;
+    for (const analyzers::StackSliceRecord& row : rows) {
+        threads.insert(row.thread);
+        phases.insert(row.phase);
+    }
+    set.threads.assign(threads.begin(), threads.end());
+    set.phases.assign(phases.begin(), phases.end());  // "" sorts first
+    const auto index_of = [](const auto& list, const auto& value) {
+        return static_cast<uint32_t>(std::lower_bound(list.begin(), list.end(), value) - list.begin());
+    };
+    std::unordered_map<int64_t, size_t> kept;
+    for (size_t i = 0; i < set.stacks.size(); ++i) kept.emplace(set.stacks[i].node_id, i);
+    std::map<std::pair<uint32_t, uint32_t>, FlameValues> omitted;
+    for (const analyzers::StackSliceRecord& row : rows) {
+        StackSliceValues v;
+        v.thread = index_of(set.threads, row.thread);
+        v.phase = index_of(set.phases, row.phase);
+        v.values = {row.allocations, row.bytes_allocated, row.live_at_peak_bytes, row.live_end_bytes,
+                    row.temporary_k0};
+        const auto found = kept.find(row.node_id);
+        if (found != kept.end()) {
+            set.stacks[found->second].slices.push_back(v);
+            continue;
+        }
+        FlameValues& sum = omitted[{v.thread, v.phase}];
+        for (size_t m = 0; m < kFlameMetrics; ++m) sum[m] += v.values[m];
+    }
+    for (const auto& [key, values] : omitted) set.omitted_slices.push_back({key.first, key.second, values});
+}
+
+StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks, int64_t stored_slices) {
     StackSet set;
     set.loaded = true;
     std::vector<AllocatingStack> all;
@@ -446,12 +491,14 @@ StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
     }
     if (all.size() > max_stacks) all.resize(max_stacks);
     if (all.empty()) return set;
+    set.stacks = std::move(all);
+    add_slices(db, run_id, stored_slices, set);
 
     const schema::StoredStacks stored = schema::StoredStacks::load(db, run_id);
     FrameClassifier classifier(db, run_id);
     std::map<std::tuple<std::string, std::string, std::string, int64_t, bool>, uint32_t> frame_index;
     std::vector<schema::StackFrame> frames;
-    for (AllocatingStack& st : all) {
+    for (AllocatingStack& st : set.stacks) {
         stored.stack(static_cast<uint32_t>(st.node_id), frames, nullptr, schema::StoredStacks::View::Merged);
         for (auto f = frames.rbegin(); f != frames.rend(); ++f) {  // root first
             StackFrame frame = report_frame(*f);
@@ -464,7 +511,6 @@ StackSet load_stacks(schema::Database& db, int64_t run_id, size_t max_stacks) {
             st.frames.push_back(at->second);
         }
     }
-    set.stacks = std::move(all);
     classifier.mark_interpreter(set.frames);
     return set;
 }
@@ -537,7 +583,7 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
     add_gaps(r);
     add_next_steps(r);
     if (parts.views) {
-        r.stacks = load_stacks(db, run_id, parts.max_stacks);
+        r.stacks = load_stacks(db, run_id, parts.max_stacks, stored.analysis.stack_slices);
         r.memory = load_memory(db, run_id);
         r.phases = load_phases(db, run_id);
     }

@@ -180,11 +180,26 @@ using FlameValues = std::array<int64_t, kFlameMetrics>;
 // stack_stats columns: allocations, bytes_allocated, live_at_peak_bytes, live_end_bytes,
 // temporary_k0 (temp_K with K = 0).
 
+// A stack's values of one thread and phase (analysis_stack_slices).
+struct StackSliceValues {
+    uint32_t thread = 0;                // index into StackSet::threads
+    uint32_t phase = 0;                 // index into StackSet::phases
+    FlameValues values{};               // by FlameMetric
+};
+
 // One allocating stack: a stack_stats row and the frames of its leaf node.
 struct AllocatingStack {
     int64_t node_id = 0;
     FlameValues values{};               // by FlameMetric
     std::vector<uint32_t> frames;       // indices into StackSet::frames, root (outermost) first
+    std::vector<StackSliceValues> slices;  // by thread and phase; they add up to `values`
+};
+
+// Whether the stacks are split by thread and phase (the flame graph's filters).
+enum class SliceState {
+    Split,      // StackSet::threads and phases hold more than one choice; stacks have slices
+    Whole,      // one allocating thread and no phase: nothing to filter
+    NotStored,  // analysed by an allocprof that did not keep the split
 };
 
 // The run's allocating stacks for the flame graph, the heaviest first and at most
@@ -198,6 +213,10 @@ struct StackSet {
     FlameValues total{};                // their sums (kept and omitted)
     int64_t omitted_stacks = 0;         // rows beyond the cap
     FlameValues omitted{};              // their sums
+    SliceState slice_state = SliceState::Whole;
+    std::vector<int64_t> threads;       // allocating threads, as the events number them
+    std::vector<std::string> phases;    // phase names, "" (outside any phase) first when present
+    std::vector<StackSliceValues> omitted_slices;  // the omitted stacks' sums by thread and phase
 };
 
 // One memory_series row.

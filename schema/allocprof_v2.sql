@@ -396,6 +396,24 @@ CREATE TABLE IF NOT EXISTS analysis_window_sites (
     PRIMARY KEY (run_id, window, site_id)
 );
 
+-- Each allocating stack's figures split by the thread that allocated and the phase open
+-- when it did (analyzers/stack_slices.h): what the HTML flame graph's thread and phase
+-- filters draw. A stack's slices add up to its stack_stats row. Written only when the split
+-- says more than stack_stats (more than one allocating thread, or a phase); the analysis
+-- row counts them. Written by: analyzers/.
+CREATE TABLE IF NOT EXISTS analysis_stack_slices (
+    run_id              INTEGER NOT NULL REFERENCES runs(run_id),
+    node_id             INTEGER NOT NULL,  -- the leaf node of stack_stats
+    thread              INTEGER NOT NULL,  -- the allocating thread, numbered as the events do
+    phase               TEXT NOT NULL,     -- the phase open at the allocation; '' outside any
+    allocations         INTEGER NOT NULL,  -- allocating calls (a realloc is one)
+    bytes_allocated     INTEGER NOT NULL,
+    live_at_peak_bytes  INTEGER NOT NULL,  -- of its blocks, live at the run's peak (t-gmax)
+    live_end_bytes      INTEGER NOT NULL,  -- of its blocks, never released
+    temporary_k0        INTEGER NOT NULL,  -- of its blocks, temp_K with K = 0
+    PRIMARY KEY (run_id, node_id, thread, phase)
+);
+
 -- One row per analysed run.  Written by: analyzers/.
 CREATE TABLE IF NOT EXISTS analysis (
     run_id            INTEGER PRIMARY KEY REFERENCES runs(run_id),
@@ -408,6 +426,8 @@ CREATE TABLE IF NOT EXISTS analysis (
     unmatched_frees   INTEGER NOT NULL,  -- frees of blocks not live in the stream (should be 0)
     negligible_items  INTEGER NOT NULL DEFAULT 0, -- sites whose plan item would save under
                                          -- planner.negligible_share of every metric: counted, not listed
+    stack_slices      INTEGER NOT NULL DEFAULT -1, -- rows of analysis_stack_slices (0: one
+                                         -- allocating thread and no phase); -1: analysed before they were kept
     seconds           REAL NOT NULL      -- time the analysis took
 );
 

@@ -300,6 +300,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"plan_items", "cumulative_bytes_per_op", "REAL NOT NULL DEFAULT 0"},
     {"plan_items", "cumulative_gen0_star_1k", "REAL NOT NULL DEFAULT 0"},
     {"analysis_windows", "ops_of_run", "INTEGER NOT NULL DEFAULT 0"},
+    {"analysis", "stack_slices", "INTEGER NOT NULL DEFAULT -1"},
 };
 
 }  // namespace

@@ -147,6 +147,8 @@
     this.metric = 1;        // index into METRICS: bytes allocated
     this.inverted = false;  // allocation points first: the innermost frame under the root
     this.hide = { plumbing: false, interpreter: false, startup: false };
+    this.thread = null;     // index into data.threads: only that thread's allocations; null: all
+    this.phase = null;      // index into data.phases: only what was allocated in that phase
     this.zoom = null;       // the frame drawn full width; null: the root
     this.query = null;      // RegExp of the search box
     const F = data;
@@ -183,6 +185,24 @@
     }
     return this.inverted ? out.reverse() : out;
   };
+  // A stack's (or the omitted stacks') value of the chosen metric under the thread and
+  // phase filters: the sum of its slices that pass them (html_report.cpp, view_data).
+  Flame.prototype.valueOf = function (values, slices) {
+    const m = this.metric;
+    if (this.thread === null && this.phase === null) return values[m];
+    let v = 0;
+    for (const sl of slices || []) {
+      if ((this.thread === null || sl[0] === this.thread) && (this.phase === null || sl[1] === this.phase)) v += sl[2][m];
+    }
+    return v;
+  };
+  // What the filters leave, in words: "" (the whole run), "thread 2", "phase compile", both.
+  Flame.prototype.scope = function () {
+    const F = this.data, parts = [];
+    if (this.thread !== null) parts.push("thread " + F.threads[this.thread]);
+    if (this.phase !== null) parts.push(F.phases[this.phase] === "" ? "outside any phase" : "phase " + F.phases[this.phase]);
+    return parts.join(", ");
+  };
   // Merges the stacks that have some of the chosen metric into a tree of frames, one node
   // per (module, function) under a given parent; children in name order, so the layout
   // does not depend on weight. A stack with none of the metric is not in its tree.
@@ -192,7 +212,7 @@
     this.zoom = null;
     const root = this.node(null, "all", "", "");
     for (const st of F.stacks) {
-      const v = st[0][m];
+      const v = this.valueOf(st[0], st[2]);
       if (!(v > 0)) continue;
       let n = root;
       n.v += v;
@@ -207,9 +227,10 @@
         n = c;
       }
     }
-    if (F.omitted.stacks > 0 && F.omitted.values[m] > 0) {
+    const omitted = F.omitted.stacks > 0 ? this.valueOf(F.omitted.values, F.omitted.slices) : 0;
+    if (omitted > 0) {
       const o = this.node(root, "[" + fmtCount(F.omitted.stacks) + " lighter stacks not drawn]", "", "\u0001");
-      o.omitted = true; o.v = F.omitted.values[m];
+      o.omitted = true; o.v = omitted;
       root.v += o.v;
       root.kids.set(o.key, o);
     }
@@ -267,10 +288,13 @@
     svg.dataset.metric = M.id;
     svg.dataset.inverted = this.inverted ? "1" : "0";
     svg.dataset.total = String(this.root.v);
+    svg.dataset.scope = this.scope();
     const empty = $("flame-empty");
     if (!(this.root.v > 0)) {
       // Nothing of this metric: say so, draw nothing (never the previous metric's graph).
-      empty.textContent = "Nothing to draw by " + M.of + ": " + M.empty + ".";
+      const scope = this.scope();
+      empty.textContent = scope ? "Nothing to draw by " + M.of + " for " + scope + ": it has none of them."
+                                : "Nothing to draw by " + M.of + ": " + M.empty + ".";
       empty.hidden = false;
       this.box.hidden = true;
       svg.setAttribute("width", 0);
@@ -336,7 +360,7 @@
       html += "<div class='t-dim'>" + esc(n.module || "?") + (n.inlined ? " · inlined" : "") + "</div>";
     }
     html += "<div class='t-v'>" + esc(this.value(n.v)) + (METRICS[this.metric].bytes ? " (" + fmtCount(n.v) + " B)" : "") +
-            ", " + fmtPct(total ? n.v / total : 0) + " of the run's</div>";
+            ", " + fmtPct(total ? n.v / total : 0) + " of " + (this.scope() ? "what " + this.scope() + " holds" : "the run's") + "</div>";
     if (this.zoom && n !== this.zoom && this.zoom.v > 0 && n.v <= this.zoom.v)
       html += "<div class='t-dim'>" + fmtPct(n.v / this.zoom.v) + " of the zoomed frame</div>";
     html += "<div class='t-dim'>" + (n === (this.zoom || this.root) ? "" : "click to zoom") + "</div>";
@@ -373,7 +397,7 @@
     $("flame-hint-order").textContent = this.inverted
       ? "Inverted: the allocating frames at the top, their callers below them"
       : "Root at the top, callers above callees";
-    $("flame-hint-metric").textContent = METRICS[this.metric].of;
+    $("flame-hint-metric").textContent = METRICS[this.metric].of + (this.scope() ? " (" + this.scope() + " only)" : "");
   };
   Flame.prototype.rebuild = function () {
     this.build();
@@ -404,6 +428,14 @@
       box.disabled = !self.can[what];
       if (!self.can[what]) box.parentNode.title = "nothing of this kind in this run's stacks";
       box.addEventListener("change", function () { self.hide[what] = box.checked; self.rebuild(); });
+    });
+    [["thread", "flame-thread"], ["phase", "flame-phase"]].forEach(function (pair) {
+      const select = $(pair[1]);
+      if (!self.data.split) select.disabled = true;
+      select.addEventListener("change", function () {
+        self[pair[0]] = select.value === "" ? null : +select.value;
+        self.rebuild();
+      });
     });
     $("flame-reset").addEventListener("click", function () { self.zoom = null; self.render(); });
     $("flame-search").addEventListener("input", function (ev) { self.setQuery(ev.target.value); });

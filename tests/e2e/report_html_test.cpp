@@ -531,6 +531,174 @@ TEST_F(ReportHtml, MetricWithoutDataShowsAnEmptyState) {
     EXPECT_FALSE(c["enabled"]["interpreter"].get<bool>());
 }
 
+// ---- thread and phase filters --------------------------------------------------------------
+
+// Chooses thread and phase filters (by the options' text) and metrics, and leaves each
+// state as kFlameViews does; also the filters' choices and whether they are enabled.
+const char* const kFlameFilters = R"js(
+    const $ = function (id) { return document.getElementById(id); };
+    const svg = $("flame-svg"), tip = $("tooltip");
+    const names = function () {
+      const out = [];
+      Array.from(svg.querySelectorAll("g.frame:not(.ancestor)")).forEach(function (g) {
+        const rect = g.querySelector("rect"), box = rect.getBoundingClientRect();
+        g.dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: box.left + 1, clientY: box.top + 1 }));
+        out.push(tip.querySelector(".t-fn").textContent);
+      });
+      return out;
+    };
+    const state = function () {
+      return { total: Number(svg.dataset.total), scope: svg.dataset.scope, names: names(),
+               hint: $("flame-hint-metric").textContent,
+               empty: $("flame-empty").hidden ? null : $("flame-empty").textContent };
+    };
+    const choose = function (id, text) {
+      const select = $(id);
+      const option = Array.from(select.options).find(function (o) { return o.textContent === text; });
+      if (!option) throw new Error(id + " has no option " + text);
+      select.value = option.value;
+      select.dispatchEvent(new Event("change"));
+    };
+    out.threads = Array.from($("flame-thread").options).map(function (o) { return o.textContent; });
+    out.phases = Array.from($("flame-phase").options).map(function (o) { return o.textContent; });
+    out.enabled = !$("flame-thread").disabled && !$("flame-phase").disabled;
+    out.all = state();
+    choose("flame-thread", WORKER);
+    out.worker = state();
+    choose("flame-thread", "all threads");
+    choose("flame-phase", "load");
+    out.load = state();
+    $("flame-by-unfreed").click();
+    out.load_unfreed = state();
+    choose("flame-phase", "work");
+    choose("flame-thread", MAIN);
+    out.work_main_unfreed = state();
+    $("flame-by-bytes").click();
+    out.work_main = state();
+    choose("flame-phase", "outside any phase");
+    choose("flame-thread", "all threads");
+    out.outside = state();
+    choose("flame-phase", "all phases");
+    out.all_again = state();
+)js";
+
+// samples/c/thread_phases.c: each filter draws exactly its slice of the run, the planted
+// sites where they allocated, and the split adds up to the stacks.
+TEST_F(ReportHtml, ThreadAndPhaseFiltersDrawTheirSlice) {
+    auto rec = record_to_db({sample_binary("thread_phases").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    const std::string html = render(db(), "thread-phases");
+    RunDatabase run(db());
+    // Every stack's slices add up to its stack_stats row, metric by metric.
+    EXPECT_EQ(run.scalar("SELECT count(*) FROM (SELECT s.node_id FROM stack_stats s LEFT JOIN "
+                         "(SELECT node_id, sum(allocations) a, sum(bytes_allocated) b, sum(live_at_peak_bytes) p, "
+                         "sum(live_end_bytes) e, sum(temporary_k0) t FROM analysis_stack_slices GROUP BY node_id) x "
+                         "ON x.node_id = s.node_id WHERE x.a IS NOT s.allocations OR x.b IS NOT s.bytes_allocated OR "
+                         "x.p IS NOT s.live_at_peak_bytes OR x.e IS NOT s.live_end_bytes OR x.t IS NOT s.temporary_k0)"),
+              0);
+    EXPECT_EQ(run.scalar("SELECT stack_slices FROM analysis"), run.scalar("SELECT count(*) FROM analysis_stack_slices"));
+    // The planted sites' slices: (thread, phase, allocations, bytes, unfreed bytes).
+    const auto slices_of = [&](const std::string& function) {
+        return run.query("SELECT x.thread, x.phase, sum(x.allocations), sum(x.bytes_allocated), sum(x.live_end_bytes) "
+                         "FROM analysis_stack_slices x JOIN stack_sites ss ON ss.node_id = x.node_id JOIN sites s ON "
+                         "s.site_id = ss.site_id WHERE s.function LIKE '" + function + "%' GROUP BY x.thread, x.phase");
+    };
+    const auto outside = slices_of("outside_buffers"), load = slices_of("load_records"),
+               worker = slices_of("worker_items"), kept = slices_of("keep_results");
+    for (const auto* rows : {&outside, &load, &worker, &kept}) ASSERT_EQ(rows->size(), 1u);
+    const int64_t main_thread = outside[0].int64(0), worker_thread = worker[0].int64(0);
+    EXPECT_NE(main_thread, worker_thread);
+    const auto expect_slice = [&](const std::vector<Row>& rows, int64_t thread, const std::string& phase,
+                                  int64_t allocations, int64_t bytes, int64_t unfreed) {
+        EXPECT_EQ(rows[0].int64(0), thread);
+        EXPECT_EQ(rows[0].text(1), phase);
+        EXPECT_EQ(rows[0].int64(2), allocations);
+        EXPECT_EQ(rows[0].int64(3), bytes);
+        EXPECT_EQ(rows[0].int64(4), unfreed);
+    };
+    expect_slice(outside, main_thread, "", 3, 192, 0);
+    expect_slice(load, main_thread, "load", 10, 1000, 0);
+    expect_slice(worker, worker_thread, "work", 20, 960, 0);
+    expect_slice(kept, main_thread, "work", 5, 5000, 5000);
+    if (!chromium()) GTEST_SKIP() << kNoChromium;
+
+    const std::string main_label = "thread " + std::to_string(main_thread);
+    const std::string worker_label = "thread " + std::to_string(worker_thread);
+    const std::string script = "const MAIN = " + json(main_label).dump() + ", WORKER = " + json(worker_label).dump() +
+                               ";\n" + kFlameFilters;
+    const json c = drive(html, script.c_str(), "thread-phases-filters");
+    ASSERT_TRUE(c.is_object());
+    ASSERT_FALSE(c.contains("error")) << c.dump(2);
+    EXPECT_TRUE(c["enabled"].get<bool>());
+    EXPECT_EQ(c["threads"], json({"all threads", main_label, worker_label}));
+    EXPECT_EQ(c["phases"], json({"all phases", "outside any phase", "load", "work"}));
+
+    // Each state's total is the database's sum of its slices.
+    const auto sum = [&](const std::string& column, const std::string& where) {
+        return run.scalar("SELECT coalesce(sum(" + column + "), 0) FROM analysis_stack_slices WHERE " + where);
+    };
+    const std::string of_main = "thread = " + std::to_string(main_thread);
+    const std::string of_worker = "thread = " + std::to_string(worker_thread);
+    EXPECT_EQ(c["all"]["total"].get<int64_t>(), run.scalar("SELECT sum(bytes_allocated) FROM stack_stats"));
+    EXPECT_EQ(c["all"]["scope"], json(""));
+    EXPECT_EQ(c["worker"]["total"].get<int64_t>(), sum("bytes_allocated", of_worker));
+    EXPECT_EQ(c["load"]["total"].get<int64_t>(), sum("bytes_allocated", "phase = 'load'"));
+    EXPECT_EQ(c["work_main"]["total"].get<int64_t>(), sum("bytes_allocated", of_main + " AND phase = 'work'"));
+    EXPECT_EQ(c["work_main_unfreed"]["total"].get<int64_t>(), sum("live_end_bytes", of_main + " AND phase = 'work'"));
+    EXPECT_EQ(c["outside"]["total"].get<int64_t>(), sum("bytes_allocated", "phase = ''"));
+    EXPECT_EQ(c["all_again"]["total"], c["all"]["total"]);
+    EXPECT_GE(c["worker"]["total"].get<int64_t>(), 960);
+    EXPECT_GE(c["work_main_unfreed"]["total"].get<int64_t>(), 5000);
+
+    // What each filter draws, and what it must not.
+    const auto has = [&](const char* state, const char* function) {
+        for (const json& n : c[state]["names"])
+            if (n.get<std::string>().find(function) != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_TRUE(has("worker", "worker_items"));
+    for (const char* f : {"keep_results", "load_records", "outside_buffers"}) EXPECT_FALSE(has("worker", f)) << f;
+    EXPECT_TRUE(has("load", "load_records"));
+    for (const char* f : {"keep_results", "worker_items", "outside_buffers"}) EXPECT_FALSE(has("load", f)) << f;
+    EXPECT_TRUE(has("work_main", "keep_results"));
+    EXPECT_FALSE(has("work_main", "worker_items"));
+    EXPECT_FALSE(has("work_main", "load_records"));
+    EXPECT_TRUE(has("work_main_unfreed", "keep_results"));
+    EXPECT_TRUE(has("outside", "outside_buffers"));
+    EXPECT_FALSE(has("outside", "load_records"));
+    for (const char* f : {"keep_results", "worker_items", "load_records", "outside_buffers"}) EXPECT_TRUE(has("all", f)) << f;
+    EXPECT_EQ(c["worker"]["scope"], json(worker_label));
+    EXPECT_EQ(c["work_main"]["scope"], json(main_label + ", phase work"));
+    EXPECT_NE(c["work_main"]["hint"].get<std::string>().find("(" + main_label + ", phase work only)"), std::string::npos)
+        << c["work_main"].dump();
+    // Nothing allocated in "load" stayed: the filter's own empty state, not the run's.
+    if (sum("live_end_bytes", "phase = 'load'") == 0) {
+        ASSERT_TRUE(c["load_unfreed"]["empty"].is_string()) << c["load_unfreed"].dump();
+        EXPECT_NE(c["load_unfreed"]["empty"].get<std::string>().find("for phase load"), std::string::npos);
+    }
+}
+
+// One thread and no phase: nothing to filter, and the page says so; so does an analysis
+// stored before the split was kept.
+TEST_F(ReportHtml, FiltersAreOffWhenThereIsNothingToSplit) {
+    auto rec = record_to_db({sample_binary("alloc_patterns").string()});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    std::string html = render(db(), "one-thread");
+    {
+        RunDatabase run(db());
+        EXPECT_EQ(run.scalar("SELECT stack_slices FROM analysis"), 0);
+        EXPECT_EQ(run.scalar("SELECT count(*) FROM analysis_stack_slices"), 0);
+    }
+    EXPECT_NE(html.find("<select id=\"flame-thread\" disabled title=\"one allocating thread and no phase in this run\">"),
+              std::string::npos);
+    EXPECT_NE(html.find("\"split\":false"), std::string::npos);
+    execute_sql_file(db(), "UPDATE analysis SET stack_slices = -1");
+    html = render(db(), "not-stored");
+    EXPECT_NE(html.find("<select id=\"flame-phase\" disabled title=\"this run was analysed by an earlier allocprof: "
+                        "run allocprof analyze again to filter by thread and phase\">"),
+              std::string::npos);
+}
+
 // Debian's lua5.4 (stripped: its own frames are lua5.4+0x... under the script frames):
 // hiding the interpreter leaves no frame of its module under a script frame, hiding the
 // start-up removes luaL_openlibs, and neither changes the total.
