@@ -80,7 +80,11 @@ int main(int argc, char** argv) {
     const std::vector<std::string> commands = names_of(app.get_subcommands({}));
     if (name[0] != '-' && name != "help" &&
         std::find(commands.begin(), commands.end(), name) == commands.end()) {
-        const std::string close = closest(name, commands);
+        // Suggested among the commands --help lists: not the hidden one (its group is "").
+        std::vector<std::string> listed;
+        for (const CLI::App* c : app.get_subcommands({}))
+            if (!c->get_group().empty()) listed.push_back(c->get_name());
+        const std::string close = closest(name, listed);
         print_error("unknown command '" + name + "'" + (close.empty() ? "" : "; did you mean '" + close + "'?") +
                     " (see 'allocprof --help')");
         return kExitBadInput;

@@ -76,6 +76,11 @@ TEST_F(CommandLine, AMistypedCommandOrOptionGetsASuggestion) {
     ProcessResult record = allocprof({"record", "--scenaro", "x", "--", "/bin/true"});
     EXPECT_TRUE(record.exited_with(125)) << record.describe();
     EXPECT_NE(record.err.find("did you mean --scenario?"), std::string::npos) << record.err;
+    // Never the hidden command --help does not list (the build's completion writer).
+    ProcessResult hidden = allocprof({"completio", "bash"});
+    EXPECT_TRUE(hidden.exited_with(2)) << hidden.describe();
+    EXPECT_EQ(hidden.err.find("completion"), std::string::npos) << hidden.err;
+    EXPECT_NE(hidden.err.find("unknown command 'completio'"), std::string::npos) << hidden.err;
 }
 
 TEST_F(CommandLine, DashOutputIsStandardOutputAndAFileIsWrittenWhole) {

@@ -26,9 +26,10 @@ for binary in "$allocprof" "$work/root/usr/lib/allocprof/liballocprof_preload.so
   if readelf -S "$binary" | grep -q '\.debug_info'; then fail "$binary has a .debug_info section"; fi
 done
 
-page="$work/root/usr/share/man/man1/allocprof.1"
-[ -f "$page" ] || fail "the package has no man page"
-groff -man -Tascii -P-bcu "$page" >"$work/man.txt" 2>"$work/groff.err" || fail "groff: $(cat "$work/groff.err")"
+page="$work/root/usr/share/man/man1/allocprof.1.gz"
+[ -f "$page" ] || fail "the package has no man page (compressed, as Debian installs them)"
+gzip -t "$page" || fail "$page is not gzip"
+zcat "$page" | groff -man -Tascii -P-bcu >"$work/man.txt" 2>"$work/groff.err" || fail "groff: $(cat "$work/groff.err")"
 [ -s "$work/groff.err" ] && fail "groff warns: $(cat "$work/groff.err")"
 commands=$("$allocprof" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
 [ -n "$commands" ] || fail "allocprof --help lists no commands"

@@ -14,7 +14,7 @@ cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" || fail "c
 for file in bin/allocprof lib/allocprof/liballocprof_preload.so lib/allocprof/python/sitecustomize.py \
     lib/allocprof/python/allocprof/__init__.py lib/allocprof/python/allocprof/scope.py \
     lib/allocprof/python/allocprof/pytest_plugin.py include/allocprof/allocprof.h \
-    include/allocprof/gtest_listener.h share/man/man1/allocprof.1 share/bash-completion/completions/allocprof; do
+    include/allocprof/gtest_listener.h share/man/man1/allocprof.1.gz share/bash-completion/completions/allocprof; do
   [ -f "$work/prefix/$file" ] || fail "the installed tree has no $file"
 done
 check_installed_tree "$work/prefix/bin/allocprof" "$source" "$build/samples" "$work"
