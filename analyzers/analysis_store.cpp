@@ -132,6 +132,7 @@ WindowRecord window_record(const WindowMetrics& w) {
     r.temporary_k1 = temp(1);
     r.peak_live_bytes = signed_count(w.peak_live_bytes);
     r.peak_live_event = signed_count(w.peak_live_event);
+    r.peak_live_blocks = signed_count(w.peak_live_blocks);
     if (w.has_unfreed) {
         r.unfreed_blocks = signed_count(w.unfreed_blocks);
         r.unfreed_bytes = signed_count(w.unfreed_bytes);
@@ -155,6 +156,7 @@ SiteRecord site_record(const SiteMetrics& m, const SiteRank& rank) {
     r.dies_young = signed_count(m.dies_young);
     r.freed_within_op = signed_count(m.freed_within_op);
     r.live_at_peak_bytes = signed_count(m.live_at_peak_bytes);
+    r.live_at_peak_blocks = signed_count(m.live_at_peak_blocks);
     r.max_live_bytes = signed_count(m.max_live_bytes);
     r.unfreed_bytes = signed_count(m.unfreed_bytes);
     r.leak_slope = m.leak_slope;

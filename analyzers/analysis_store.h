@@ -65,7 +65,8 @@ namespace allocprof::analyzers {
     X(int64_t, size_p90)                                                                       \
     X(int64_t, size_p99)                                                                       \
     X(int64_t, size_max)                                                                       \
-    X(bool, ops_of_run)
+    X(bool, ops_of_run)                                                                        \
+    X(int64_t, peak_live_blocks)
 
 #define ALLOCPROF_SITE_COLUMNS(X)                                                              \
     X(int64_t, site_id)                                                                        \
@@ -97,7 +98,8 @@ namespace allocprof::analyzers {
     X(int64_t, position)                                                                       \
     X(std::string, tier)                                                                       \
     X(std::string, base_tier)                                                                  \
-    X(std::string, rule)
+    X(std::string, rule)                                                                       \
+    X(int64_t, live_at_peak_blocks)
 
 #define ALLOCPROF_PLAN_COLUMNS(X)                                                              \
     X(int64_t, item_index)                                                                     \

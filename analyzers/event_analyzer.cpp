@@ -52,6 +52,7 @@ void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t
     ++s.allocations;
     if (realloc) ++s.reallocs;
     s.bytes += size;
+    peak_.before_change(s.peak_blocks, s.live_blocks);
     ++s.live_blocks;
     set_site_live(s, s.live_bytes + size);
     s.sizes.add(size);
@@ -77,6 +78,7 @@ void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t
     if (live_bytes_ > run_.peak_live) {
         run_.peak_live = live_bytes_;
         run_.peak_event = current_event_;
+        run_.peak_blocks = live_blocks_;
         peak_.new_peak();
     }
     if (open_window_ != kNoWindow) {
@@ -84,6 +86,7 @@ void EventAnalyzer::birth(uint64_t block, uint64_t size, uint32_t site, uint32_t
         if (live_bytes_ > w.peak_live) {
             w.peak_live = live_bytes_;
             w.peak_event = current_event_;
+            w.peak_blocks = live_blocks_;
         }
     }
     lifetime_.on_alloc(site);
@@ -104,6 +107,7 @@ bool EventAnalyzer::take(uint64_t block, Block& out) {
 void EventAnalyzer::release(const Block& b, uint32_t freeing_thread) {
     SiteState& s = site_[b.site];
     ++s.frees;
+    peak_.before_change(s.peak_blocks, s.live_blocks);
     --s.live_blocks;
     set_site_live(s, s.live_bytes - b.size);
     WindowState* w = b.window != kNoWindow ? &windows_[b.window] : nullptr;
@@ -145,6 +149,7 @@ void EventAnalyzer::open_phase(const std::string& name) {
         // The live bytes the phase starts with count toward its peak.
         w.peak_live = live_bytes_;
         w.peak_event = current_event_;
+        w.peak_blocks = live_blocks_;
     }
 }
 
@@ -255,6 +260,7 @@ WindowMetrics EventAnalyzer::window_metrics(const WindowState& w, uint32_t index
     m.temporary_k.assign(w.temp_k.begin(), w.temp_k.begin() + k_count_);
     m.peak_live_bytes = w.peak_live;
     m.peak_live_event = w.peak_event;
+    m.peak_live_blocks = w.peak_blocks;
     m.leak_slope = w.slope.slope();
     m.slope_samples = static_cast<uint64_t>(w.slope.n);
     m.sizes = w.sizes.quantiles();
@@ -305,6 +311,7 @@ RunMetrics EventAnalyzer::finish() {
         m.temporary_k.assign(s.temp_k.begin(), s.temp_k.begin() + k_count_);
         m.freed_within_op = s.within_op;
         m.live_at_peak_bytes = peak_.live_at_peak(s.peak, s.live_bytes);
+        m.live_at_peak_blocks = peak_.live_at_peak(s.peak_blocks, s.live_blocks);
         m.max_live_bytes = s.max_live;
         m.unfreed_blocks = s.live_blocks;
         m.unfreed_bytes = s.live_bytes;

@@ -61,7 +61,8 @@ private:
     struct SiteState {
         uint64_t allocations = 0, reallocs = 0, frees = 0, bytes = 0;
         uint64_t live_bytes = 0, live_blocks = 0, max_live = 0;
-        schema::PeakShare peak;  // live bytes as of the latest peak
+        schema::PeakShare peak;         // live bytes as of the latest peak
+        schema::PeakShare peak_blocks;  // live blocks as of the latest peak
         uint64_t dies_young = 0, within_op = 0;
         std::array<uint64_t, kMaxK> temp_k{};
         LazySlope slope;
@@ -75,7 +76,7 @@ private:
         uint64_t ops = 0, allocations = 0, reallocs = 0, frees = 0, bytes = 0;
         uint64_t dies_young = 0;
         std::array<uint64_t, kMaxK> temp_k{};
-        uint64_t peak_live = 0, peak_event = 0;
+        uint64_t peak_live = 0, peak_event = 0, peak_blocks = 0;
         SlopeSums slope;
         SizeSketch sizes;
         std::unordered_map<uint32_t, SiteWindowCounts> sites;  // phases only: by site

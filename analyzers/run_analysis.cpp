@@ -175,16 +175,19 @@ struct RunFacts {
     std::optional<uint64_t> ops;  // --ops N
     std::string ops_source = "none";
     uint64_t events = 0;
+    bool split_stacks = true;  // more than one thread, or a phase: worth splitting the stacks
 };
 
 RunFacts check_run(schema::Database& db, int64_t run_id) {
     RunFacts facts;
-    auto s = db.prepare("SELECT ops, ops_source, events_stored, complete FROM runs WHERE run_id = ?");
+    auto s = db.prepare("SELECT ops, ops_source, events_stored, complete, threads, "
+                        "(SELECT count(*) FROM phases p WHERE p.run_id = runs.run_id) FROM runs WHERE run_id = ?");
     s.bind(1, run_id);
     const std::string run = db.path() + ": run " + std::to_string(run_id);
     if (!s.step()) throw RunNotAnalysable(db.path() + ": no run " + std::to_string(run_id));
     if (!s.is_null(1)) facts.ops_source = s.text(1);
     if (facts.ops_source == "command-line") facts.ops = static_cast<uint64_t>(s.int64(0));
+    facts.split_stacks = s.is_null(4) || s.int64(4) > 1 || s.int64(5) > 0;
     if (s.int64(3) == 0) throw RunNotAnalysable(run + " is incomplete (its recorder stopped before the end)");
     if (s.int64(2) == 0)
         throw RunNotAnalysable(run + " was recorded with --no-events; the analysis needs the event stream: "
@@ -303,6 +306,7 @@ AnalyzeResult analyze_checked_run(schema::Database& db, int64_t run_id, const An
                                          load_stack_constructs(db, run_id)),
                         std::move(names.runtime_modules), std::move(names.startup), std::move(names.functions),
                         std::move(names.suppressed), load_unnamed_hints(db, run_id, names.unnamed_modules)};
+    input.split_stacks = facts.split_stacks;
     result.analysis = analyze_run(counted_replay(replay_database(db, run_id), facts.events, settings.progress),
                                   input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

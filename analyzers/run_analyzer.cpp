@@ -17,7 +17,7 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     StackSlicer slicer;
     replay([&](const schema::Event& e) {
         analyzer.on_event(e);
-        slicer.on_event(e);
+        if (input.split_stacks) slicer.on_event(e);
     });
     out.metrics = analyzer.finish();
     out.slices = slicer.finish();

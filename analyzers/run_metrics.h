@@ -66,6 +66,7 @@ struct WindowMetrics {
 
     uint64_t peak_live_bytes = 0;  // largest process-wide live bytes while the window was open
     uint64_t peak_live_event = 0;  // event index where it was first reached
+    uint64_t peak_live_blocks = 0; // blocks live then (process-wide)
 
     bool has_unfreed = false;    // only the whole run
     uint64_t unfreed_blocks = 0;
@@ -121,6 +122,7 @@ struct SiteMetrics {
     uint64_t freed_within_op = 0;  // freed before the next Ops event after their birth
 
     uint64_t live_at_peak_bytes = 0;  // live at the global t-gmax
+    uint64_t live_at_peak_blocks = 0; // its blocks then
     uint64_t max_live_bytes = 0;      // the site's own maximum
     uint64_t unfreed_blocks = 0;
     uint64_t unfreed_bytes = 0;

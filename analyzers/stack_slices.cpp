@@ -28,15 +28,15 @@ void StackSlicer::allocate(const schema::Event& e) {
     f.live_bytes += e.size;
     live_bytes_ += e.size;
     const uint32_t index = static_cast<uint32_t>(&f - figures_.data());
-    live_[e.block] = Live{index, e.thread, e.size, thread_allocs_.count(e.thread)};
+    if (e.block >= live_.size()) live_.resize(std::max<size_t>(e.block + 1, live_.size() * 2));
+    live_[e.block] = Live{index + 1, e.thread, e.size, thread_allocs_.count(e.thread)};
 }
 
 void StackSlicer::release(uint64_t block, uint32_t thread) {
-    const auto found = live_.find(block);
-    if (found == live_.end()) return;
-    const Live b = found->second;
-    live_.erase(found);
-    Figures& f = figures_[b.slice];
+    if (block >= live_.size() || live_[block].slice == 0) return;
+    const Live b = live_[block];
+    live_[block].slice = 0;
+    Figures& f = figures_[b.slice - 1];
     peak_.before_change(f.peak, f.live_bytes);
     f.live_bytes -= b.size;
     live_bytes_ -= b.size;

@@ -10,7 +10,7 @@
 //   - live at the end: the bytes of its blocks never released;
 //   - temporary: its blocks that were temp_K with K = 0 (live_accounting.h).
 // The phase is the one open at the allocation ("" outside any phase); phases do not nest.
-// Memory: one entry per live block and one per slice, never the event stream.
+// Memory: 24 bytes per block of the run and one entry per slice, never the event stream.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +54,7 @@ private:
         schema::PeakShare peak;
     };
     struct Live {
-        uint32_t slice = 0;
+        uint32_t slice = 0;  // index into figures_ + 1; 0: not live
         uint32_t thread = 0;
         uint64_t size = 0;
         uint64_t thread_seq = 0;
@@ -79,7 +79,7 @@ private:
     uint32_t phase_ = 0;
     std::vector<Figures> figures_;
     std::unordered_map<Key, uint32_t, KeyHash> slice_ids_;  // -> index into figures_
-    std::unordered_map<uint64_t, Live> live_;           // by block id
+    std::vector<Live> live_;  // by block id (the events number blocks 0, 1, 2, ...)
     schema::ThreadAllocations thread_allocs_;
     schema::PeakAttribution peak_;
     uint64_t live_bytes_ = 0, peak_bytes_ = 0;

@@ -224,8 +224,8 @@ void summary(std::ostringstream& out, const Report& r) {
         << esc(format_rate(w.allocs_per_op)) << " allocs/op, " << esc(format_bytes(w.bytes_per_op))
         << "/op, Gen0 " << esc(format_rate(w.gen0_per_1k)) << (w.per_run ? " per run" : " per 1k ops") << " (Gen0* "
         << esc(format_rate(w.gen0_star_per_1k)) << "), " << esc(format_ratio(w.dies_young, w.allocations))
-        << " temporary, peak live " << esc(format_bytes(static_cast<double>(w.peak_live_bytes)))
-        << ", unfreed at exit " << esc(format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0))))
+        << " temporary, peak live " << esc(format_bytes(static_cast<double>(w.peak_live_bytes))) << " in "
+        << esc(format_plural(w.peak_live_blocks, "block", "blocks")) << ", unfreed at exit " << esc(format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0))))
         << ".</li>\n";
     out << "<li><b>Reconciliation</b>: tracked heap peak "
         << esc(format_bytes(static_cast<double>(w.peak_live_bytes))) << " vs peak RSS ";

@@ -24,12 +24,12 @@
 //                 are the run's), "allocations", "reallocs", "frees", "bytes_allocated",
 //                 "allocs_per_op", "bytes_per_op", "collections", "gen0_per_1k",
 //                 "gen0_star_per_1k", "survival_rate", "dies_young", "temporary_k0",
-//                 "temporary_k1", "peak_live_bytes", "unfreed_blocks", "unfreed_bytes"
+//                 "temporary_k1", "peak_live_bytes", "peak_live_blocks", "unfreed_blocks", "unfreed_bytes"
 //                 (null for phases), "leak_slope", "sizes": {"p50", "p90", "p99", "max"}}],
 //   "legend": {"gen0_budget", "gen0_budget_rule", "large_object_threshold", "temporary_k"},
 //   "sites": [{"site_id", "position", "module", "function", "file", "line", "allocations",
 //              "bytes_allocated", "allocs_per_op", "bytes_per_op", "gen0_star_per_1k",
-//              "survival_rate", "dies_young", "live_at_peak_bytes", "max_live_bytes",
+//              "survival_rate", "dies_young", "live_at_peak_bytes", "live_at_peak_blocks", "max_live_bytes",
 //              "unfreed_bytes", "leak_slope", "sizes", "lifetime", "chains": {"chains",
 //              "inferred", "pattern", "description", "copied_bytes", "avoidable_bytes"},
 //              "impact", "impact_metric", "tier", "base_tier", "rule"}] (impact order, all

@@ -97,8 +97,8 @@ void summary(std::ostringstream& out, const Report& r) {
         << format_rate(w.allocs_per_op) << " allocs/op, " << format_bytes(w.bytes_per_op)
         << "/op, Gen0 " << format_rate(w.gen0_per_1k) << (w.per_run ? " per run" : " per 1k ops") << " (Gen0\\* "
         << format_rate(w.gen0_star_per_1k) << "), " << format_ratio(w.dies_young, w.allocations)
-        << " temporary, peak live " << format_bytes(static_cast<double>(w.peak_live_bytes))
-        << ", unfreed at exit " << format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0)))
+        << " temporary, peak live " << format_bytes(static_cast<double>(w.peak_live_bytes)) << " in "
+        << format_plural(w.peak_live_blocks, "block", "blocks") << ", unfreed at exit " << format_bytes(static_cast<double>(w.unfreed_bytes.value_or(0)))
         << ".\n\n";
 }
 
@@ -235,12 +235,13 @@ void findings(std::ostringstream& out, const Report& r) {
         std::stable_sort(at_peak.begin(), at_peak.end(), [](const SiteRow* a, const SiteRow* b) {
             return a->live_at_peak_bytes > b->live_at_peak_bytes;
         });
-        out << "Peak live heap: " << format_bytes(static_cast<double>(run.peak_live_bytes)) << ".\n\n";
+        out << "Peak live heap: " << format_bytes(static_cast<double>(run.peak_live_bytes)) << " in "
+            << format_plural(run.peak_live_blocks, "block", "blocks") << ".\n\n";
         if (at_peak.empty()) out << "none found\n";
         for (size_t i = 0; i < at_peak.size() && i < kFindingRows; ++i) {
             const SiteRow& s = *at_peak[i];
-            out << "- " << site_name(s) << ": " << format_bytes(static_cast<double>(s.live_at_peak_bytes))
-                << " live at the peak (" << format_ratio(s.live_at_peak_bytes, run.peak_live_bytes)
+            out << "- " << site_name(s) << ": " << format_bytes(static_cast<double>(s.live_at_peak_bytes)) << " in "
+                << format_plural(s.live_at_peak_blocks, "block", "blocks") << " live at the peak (" << format_ratio(s.live_at_peak_bytes, run.peak_live_bytes)
                 << "); its own maximum " << format_bytes(static_cast<double>(s.max_live_bytes)) << ".\n";
         }
         if (at_peak.size() > kFindingRows)

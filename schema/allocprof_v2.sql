@@ -469,6 +469,7 @@ CREATE TABLE IF NOT EXISTS analysis_windows (
     size_p99          INTEGER NOT NULL,
     size_max          INTEGER NOT NULL,
     ops_of_run        INTEGER NOT NULL DEFAULT 0,  -- 1: a phase without ops of its own; ops are the run's
+    peak_live_blocks  INTEGER NOT NULL DEFAULT 0,  -- blocks live at peak_live_event (process-wide)
     PRIMARY KEY (run_id, window)
 );
 
@@ -506,6 +507,7 @@ CREATE TABLE IF NOT EXISTS analysis_sites (
                                            -- (the runtime's own code: outside the tiers and the plan)
     base_tier           TEXT NOT NULL,     -- before promotion
     rule                TEXT NOT NULL,     -- why this tier, in words
+    live_at_peak_blocks INTEGER NOT NULL DEFAULT 0,  -- its blocks live at the global t-gmax
     PRIMARY KEY (run_id, site_id)
 );
 

@@ -301,6 +301,8 @@ constexpr AddedColumn kAddedColumns[] = {
     {"plan_items", "cumulative_gen0_star_1k", "REAL NOT NULL DEFAULT 0"},
     {"analysis_windows", "ops_of_run", "INTEGER NOT NULL DEFAULT 0"},
     {"analysis", "stack_slices", "INTEGER NOT NULL DEFAULT -1"},
+    {"analysis_windows", "peak_live_blocks", "INTEGER NOT NULL DEFAULT 0"},
+    {"analysis_sites", "live_at_peak_blocks", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 }  // namespace

@@ -106,6 +106,42 @@ TEST(EventAnalyzer, PeakIsAttributedToTheSitesLiveAtTGmax) {
     EXPECT_EQ(m.sites[1].unfreed_bytes, 50u);
     EXPECT_EQ(m.run.unfreed_bytes, 80u);
     EXPECT_EQ(m.run.unfreed_blocks, 2u);
+    // Blocks live at t-gmax: s1's 50 and 200; none of s0's.
+    EXPECT_EQ(m.run.peak_live_blocks, 2u);
+    EXPECT_EQ(m.sites[0].live_at_peak_blocks, 0u);
+    EXPECT_EQ(m.sites[1].live_at_peak_blocks, 2u);
+}
+
+TEST(EventAnalyzer, LiveBlocksAtEachWindowsPeak) {
+    // Outside: s0 4 x 10 (40 B in 4 blocks). "build": frees 3 of them (10 B, 1 block), then
+    // s1 takes 500 (510 B in 2 blocks: the run's and the phase's peak). "use" begins with
+    // those 510 B in 2 blocks (what is live when a phase begins counts toward its peak),
+    // frees the 500, then s2 takes 20 x 1: it ends with 30 B in 21 blocks, below its peak.
+    EventBuilder b;
+    uint64_t small[4];
+    for (uint64_t& x : small) x = b.alloc(0, 10);
+    b.phase_begin("build");
+    for (int i = 0; i < 3; ++i) b.free(small[i]);
+    const uint64_t big = b.alloc(1, 500);
+    b.phase_end();
+    b.phase_begin("use");
+    b.free(big);
+    for (int i = 0; i < 20; ++i) b.alloc(2, 1);
+    b.phase_end();
+    RunMetrics m = analyze(b, 3);
+    EXPECT_EQ(m.run.peak_live_bytes, 510u);
+    EXPECT_EQ(m.run.peak_live_blocks, 2u);
+    ASSERT_EQ(m.phases.size(), 2u);
+    EXPECT_EQ(m.phases[0].name, "build");
+    EXPECT_EQ(m.phases[0].peak_live_bytes, 510u);
+    EXPECT_EQ(m.phases[0].peak_live_blocks, 2u);
+    EXPECT_EQ(m.phases[1].name, "use");
+    EXPECT_EQ(m.phases[1].peak_live_bytes, 510u) << "the phase begins with the 500 live";
+    EXPECT_EQ(m.phases[1].peak_live_blocks, 2u);
+    // At t-gmax: s0's last small block and s1's big one.
+    EXPECT_EQ(m.sites[0].live_at_peak_blocks, 1u);
+    EXPECT_EQ(m.sites[1].live_at_peak_blocks, 1u);
+    EXPECT_EQ(m.sites[2].live_at_peak_blocks, 0u);
 }
 
 TEST(EventAnalyzer, LeakSlopeIsTheLeastSquaresSlopeOfLiveBytesOverOps) {
