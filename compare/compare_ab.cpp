@@ -58,8 +58,8 @@ bool events_stored(schema::Database& db, int64_t run_id) {
 }
 
 // A run's analysis windows and, with its events, its heap replay, into `accs`.
-void add_run(schema::Database& db, int64_t run_id, const analyzers::HeapModel& model, std::vector<WindowAcc>& accs,
-             std::vector<std::string>& notes) {
+void add_run(schema::Database& db, int64_t run_id, const analyzers::HeapModel& model,
+             std::vector<WindowAcc>& accs, std::vector<std::string>& notes) {
     const analyzers::StoredAnalysis stored = analyzers::read_analysis(db, run_id);
     const bool replayed = events_stored(db, run_id);
     std::map<std::string, const analyzers::HeapWindow*> heap;
@@ -71,9 +71,10 @@ void add_run(schema::Database& db, int64_t run_id, const analyzers::HeapModel& m
         report = analyzers::heap_report(db, run_id, question, 0);
         for (const analyzers::HeapWindow& w : report.result.windows) heap[w.name] = &w;
     } else {
-        notes.push_back(db.path() + ": run " + std::to_string(run_id) +
-                        " was recorded with --no-events: its live blocks at the peak and heap needed are not "
-                        "known (its peak live bytes are the analysis's)");
+        notes.push_back(
+            db.path() + ": run " + std::to_string(run_id) +
+            " was recorded with --no-events: its live blocks at the peak and heap needed are not "
+            "known (its peak live bytes are the analysis's)");
     }
     for (const analyzers::WindowRecord& w : stored.windows) {
         WindowAcc& acc = window_acc(accs, w.window);
@@ -83,12 +84,16 @@ void add_run(schema::Database& db, int64_t run_id, const analyzers::HeapModel& m
         acc.values[at(AbFigure::kBytesPerOp)].push_back(w.bytes_per_op);
         auto h = heap.find(w.window);
         if (h == heap.end()) {
-            acc.values[at(AbFigure::kPeakLiveBytes)].push_back(static_cast<double>(w.peak_live_bytes));
+            acc.values[at(AbFigure::kPeakLiveBytes)].push_back(
+                static_cast<double>(w.peak_live_bytes));
             continue;
         }
-        acc.values[at(AbFigure::kPeakLiveBytes)].push_back(static_cast<double>(h->second->peak.live_bytes));
-        acc.values[at(AbFigure::kPeakLiveBlocks)].push_back(static_cast<double>(h->second->peak.live_blocks));
-        acc.values[at(AbFigure::kHeapNeeded)].push_back(static_cast<double>(h->second->heap_peak_bytes));
+        acc.values[at(AbFigure::kPeakLiveBytes)].push_back(
+            static_cast<double>(h->second->peak.live_bytes));
+        acc.values[at(AbFigure::kPeakLiveBlocks)].push_back(
+            static_cast<double>(h->second->peak.live_blocks));
+        acc.values[at(AbFigure::kHeapNeeded)].push_back(
+            static_cast<double>(h->second->heap_peak_bytes));
     }
 }
 
@@ -104,7 +109,8 @@ AbWindow pair_window(const std::string& name, const AbWindowValues* a, const AbW
     w.a_per_run = a && a->per_run;
     w.b_per_run = b && b->per_run;
     for (AbFigure f : kAbFigures)
-        w.figures[at(f)] = ab_change(a ? a->value[at(f)] : std::nullopt, b ? b->value[at(f)] : std::nullopt);
+        w.figures[at(f)] =
+            ab_change(a ? a->value[at(f)] : std::nullopt, b ? b->value[at(f)] : std::nullopt);
     return w;
 }
 
@@ -114,7 +120,8 @@ AbSite site_of(const SiteAggregate* a, const SiteAggregate* b, const std::string
     if (a) s.a = *a;
     if (b) s.b = *b;
     s.allocations = ab_change(a ? a->allocations.mean : 0.0, b ? b->allocations.mean : 0.0);
-    s.bytes_allocated = ab_change(a ? a->bytes_allocated.mean : 0.0, b ? b->bytes_allocated.mean : 0.0);
+    s.bytes_allocated =
+        ab_change(a ? a->bytes_allocated.mean : 0.0, b ? b->bytes_allocated.mean : 0.0);
     return s;
 }
 
@@ -133,12 +140,14 @@ AbChange ab_change(std::optional<double> a, std::optional<double> b) {
     return c;
 }
 
-AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput& b, size_t top_sites) {
+AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput& b,
+                       size_t top_sites) {
     AbScenario out;
     out.name = name;
     out.a_runs = a.runs;
     out.b_runs = b.runs;
-    for (const AbWindowValues& w : a.windows) out.windows.push_back(pair_window(w.name, &w, find_window(b, w.name)));
+    for (const AbWindowValues& w : a.windows)
+        out.windows.push_back(pair_window(w.name, &w, find_window(b, w.name)));
     for (const AbWindowValues& w : b.windows)
         if (!find_window(a, w.name)) out.windows.push_back(pair_window(w.name, nullptr, &w));
 
@@ -161,10 +170,13 @@ AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput&
         sites.push_back(site_of(nullptr, &b.sites[j], ""));
         ++out.sites_only_in_b;
     }
-    std::erase_if(sites, [](const AbSite& s) { return *s.allocations.change == 0 && *s.bytes_allocated.change == 0; });
+    std::erase_if(sites, [](const AbSite& s) {
+        return *s.allocations.change == 0 && *s.bytes_allocated.change == 0;
+    });
     out.sites_differing = sites.size();
     std::stable_sort(sites.begin(), sites.end(), [](const AbSite& x, const AbSite& y) {
-        const double bx = std::fabs(*x.bytes_allocated.change), by = std::fabs(*y.bytes_allocated.change);
+        const double bx = std::fabs(*x.bytes_allocated.change),
+                     by = std::fabs(*y.bytes_allocated.change);
         if (bx != by) return bx > by;
         return std::fabs(*x.allocations.change) > std::fabs(*y.allocations.change);
     });
@@ -173,8 +185,8 @@ AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput&
     return out;
 }
 
-AbInput ab_input(schema::Database& db, const std::vector<int64_t>& runs, const analyzers::HeapModel& model,
-                 std::vector<std::string>& notes) {
+AbInput ab_input(schema::Database& db, const std::vector<int64_t>& runs,
+                 const analyzers::HeapModel& model, std::vector<std::string>& notes) {
     AbInput in;
     std::vector<WindowAcc> accs;
     for (int64_t run : runs) {
@@ -211,12 +223,15 @@ AbComparison compare_ab(schema::Database& a, schema::Database& b, const analyzer
         const AbInput in_a = ab_input(a, sa.runs, model, out.notes);
         const AbInput in_b = ab_input(b, sb->runs, model, out.notes);
         out.scenarios.push_back(ab_scenario(sa.name, in_a, in_b, top_sites));
-        const std::string renamed = renamed_program_note(a, sa.runs.front(), b, sb->runs.front(), "A", "B");
-        if (!renamed.empty() && std::find(out.notes.begin(), out.notes.end(), renamed) == out.notes.end())
+        const std::string renamed =
+            renamed_program_note(a, sa.runs.front(), b, sb->runs.front(), "A", "B");
+        if (!renamed.empty() &&
+            std::find(out.notes.begin(), out.notes.end(), renamed) == out.notes.end())
             out.notes.push_back(renamed);
     }
     for (const ScenarioRuns& sb : b_scenarios)
-        if (std::none_of(a_scenarios.begin(), a_scenarios.end(), [&](const ScenarioRuns& s) { return s.name == sb.name; }))
+        if (std::none_of(a_scenarios.begin(), a_scenarios.end(),
+                         [&](const ScenarioRuns& s) { return s.name == sb.name; }))
             out.only_in_b.push_back(sb.name);
     return out;
 }

@@ -29,7 +29,14 @@
 namespace allocprof::compare {
 
 // The figures of a window, in table order.
-enum class AbFigure { kAllocations, kAllocsPerOp, kBytesPerOp, kPeakLiveBytes, kPeakLiveBlocks, kHeapNeeded };
+enum class AbFigure {
+    kAllocations,
+    kAllocsPerOp,
+    kBytesPerOp,
+    kPeakLiveBytes,
+    kPeakLiveBlocks,
+    kHeapNeeded
+};
 inline constexpr size_t kAbFigureCount = 6;
 inline constexpr std::array<AbFigure, kAbFigureCount> kAbFigures = {
     AbFigure::kAllocations,   AbFigure::kAllocsPerOp,    AbFigure::kBytesPerOp,
@@ -97,12 +104,13 @@ AbChange ab_change(std::optional<double> a, std::optional<double> b);
 
 // One scenario from both sides' inputs: the windows paired by name, the sites paired and
 // the `top_sites` that differ most. Pure: no database.
-AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput& b, size_t top_sites);
+AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput& b,
+                       size_t top_sites);
 
 // One side of scenario `runs` of `db`: the stored analysis of every run (the caller made sure
 // each has one) and the heap replay of each under `model`. Notes what it could not replay.
-AbInput ab_input(schema::Database& db, const std::vector<int64_t>& runs, const analyzers::HeapModel& model,
-                 std::vector<std::string>& notes);
+AbInput ab_input(schema::Database& db, const std::vector<int64_t>& runs,
+                 const analyzers::HeapModel& model, std::vector<std::string>& notes);
 
 // Both files, every scenario they share. Throws std::runtime_error for a file it cannot
 // read as the analysis says (damaged events).

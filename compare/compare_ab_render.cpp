@@ -2,10 +2,10 @@
 // AbComparison.
 #include "compare/compare_ab_render.h"
 
-#include "schema/units.h"
-
 #include <cmath>
 #include <sstream>
+
+#include "schema/units.h"
 
 namespace allocprof::compare {
 
@@ -42,14 +42,19 @@ std::string window_text(const AbWindow& w) {
     return t;
 }
 
-std::string scenario_label(const std::string& name) { return name.empty() ? "(no scenario)" : name; }
+std::string scenario_label(const std::string& name) {
+    return name.empty() ? "(no scenario)" : name;
+}
 
 std::string escape_cell(const std::string& s) {
     std::string out;
     for (char ch : s) {
-        if (ch == '|') out += "\\|";
-        else if (ch == '\n') out += ' ';
-        else out += ch;
+        if (ch == '|')
+            out += "\\|";
+        else if (ch == '\n')
+            out += ' ';
+        else
+            out += ch;
     }
     return out;
 }
@@ -72,8 +77,8 @@ std::string plural(size_t n, const char* one, const char* many) {
 }
 
 void scenario_markdown(std::ostringstream& md, const AbScenario& s, size_t top_sites) {
-    md << "### " << escape_cell(scenario_label(s.name)) << ": " << plural(s.a_runs, "run", "runs") << " in A, "
-       << plural(s.b_runs, "run", "runs") << " in B\n\n";
+    md << "### " << escape_cell(scenario_label(s.name)) << ": " << plural(s.a_runs, "run", "runs")
+       << " in A, " << plural(s.b_runs, "run", "runs") << " in B\n\n";
     md << "| Window | Figure | A | B | B − A |\n|---|---|---|---|---|\n";
     for (const AbWindow& w : s.windows) {
         bool first = true;
@@ -81,27 +86,33 @@ void scenario_markdown(std::ostringstream& md, const AbScenario& s, size_t top_s
             const AbChange& c = w.figures[static_cast<size_t>(f)];
             const bool bytes = ab_figure_is_bytes(f);
             const bool per_op = f == AbFigure::kAllocsPerOp || f == AbFigure::kBytesPerOp;
-            md << "| " << (first ? escape_cell(window_text(w)) : "") << " | " << ab_figure_label(f) << " | "
-               << value_cell(c.a, bytes, per_op) << " | " << value_cell(c.b, bytes, per_op) << " | "
-               << change_cell(c, bytes, per_op) << " |\n";
+            md << "| " << (first ? escape_cell(window_text(w)) : "") << " | " << ab_figure_label(f)
+               << " | " << value_cell(c.a, bytes, per_op) << " | " << value_cell(c.b, bytes, per_op)
+               << " | " << change_cell(c, bytes, per_op) << " |\n";
             first = false;
         }
     }
     md << "\n#### The sites that differ most\n\n";
     const size_t total = s.sites_paired + s.sites_only_in_a + s.sites_only_in_b;
-    md << s.sites_differing << " of " << plural(total, "site", "sites") << " differ (" << s.sites_paired
-       << " paired, " << s.sites_only_in_a << " only in A, " << s.sites_only_in_b << " only in B)";
+    md << s.sites_differing << " of " << plural(total, "site", "sites") << " differ ("
+       << s.sites_paired << " paired, " << s.sites_only_in_a << " only in A, " << s.sites_only_in_b
+       << " only in B)";
     if (s.sites.empty()) {
         md << ".\n\n";
         return;
     }
-    md << "; " << (s.sites_differing > top_sites ? "the top " + std::to_string(s.sites.size()) : "all of them")
+    md << "; "
+       << (s.sites_differing > top_sites ? "the top " + std::to_string(s.sites.size())
+                                         : "all of them")
        << ", by the change in bytes allocated (whole run):\n\n";
-    md << "| Site | Allocations A | Allocations B | Bytes A | Bytes B | B − A bytes |\n|---|---|---|---|---|---|\n";
+    md << "| Site | Allocations A | Allocations B | Bytes A | Bytes B | B − A bytes "
+          "|\n|---|---|---|---|---|---|\n";
     for (const AbSite& site : s.sites)
-        md << "| " << escape_cell(site_text(site)) << " | " << value_cell(site.allocations.a, false, false) << " | "
-           << value_cell(site.allocations.b, false, false) << " | " << value_cell(site.bytes_allocated.a, true, false)
-           << " | " << value_cell(site.bytes_allocated.b, true, false) << " | "
+        md << "| " << escape_cell(site_text(site)) << " | "
+           << value_cell(site.allocations.a, false, false) << " | "
+           << value_cell(site.allocations.b, false, false) << " | "
+           << value_cell(site.bytes_allocated.a, true, false) << " | "
+           << value_cell(site.bytes_allocated.b, true, false) << " | "
            << change_cell(site.bytes_allocated, true, false) << " |\n";
     md << "\n";
 }
@@ -131,9 +142,12 @@ json scenario_json(const AbScenario& s) {
     json windows = json::array();
     for (const AbWindow& w : s.windows) {
         json figures = json::object();
-        for (AbFigure f : kAbFigures) figures[ab_figure_name(f)] = change_json(w.figures[static_cast<size_t>(f)]);
-        windows.push_back(
-            {{"window", w.name}, {"a_per_run", w.a_per_run}, {"b_per_run", w.b_per_run}, {"figures", figures}});
+        for (AbFigure f : kAbFigures)
+            figures[ab_figure_name(f)] = change_json(w.figures[static_cast<size_t>(f)]);
+        windows.push_back({{"window", w.name},
+                           {"a_per_run", w.a_per_run},
+                           {"b_per_run", w.b_per_run},
+                           {"figures", figures}});
     }
     json sites = json::array();
     for (const AbSite& site : s.sites)
@@ -157,8 +171,9 @@ json scenario_json(const AbScenario& s) {
 
 std::string compare_ab_markdown(const AbComparison& c) {
     std::ostringstream md;
-    md << "**allocprof compare --ab**: A `" << c.a_path << "`, B `" << c.b_path << "`; heap needed under the "
-       << c.model.name() << " allocator model (" << c.model.describe() << ").\n\n";
+    md << "**allocprof compare --ab**: A `" << c.a_path << "`, B `" << c.b_path
+       << "`; heap needed under the " << c.model.name() << " allocator model ("
+       << c.model.describe() << ").\n\n";
     if (c.scenarios.empty()) md << "No scenario in both files.\n\n";
     for (const AbScenario& s : c.scenarios) scenario_markdown(md, s, c.top_sites);
     for (const auto& n : c.only_in_a) md << "- scenario " << scenario_label(n) << ": only in A\n";
@@ -169,9 +184,12 @@ std::string compare_ab_markdown(const AbComparison& c) {
         for (const auto& n : c.notes) md << "- " << n << "\n";
         md << "\n";
     }
-    md << "<sub>Each figure is the mean over a scenario's runs; heap needed is a window's most under the "
-          "model, where blocks sit (fragmentation) not modelled. Sites pair by site key, then by function key; "
-          "the main executable pairs with the other file's whatever its name, a library by its file "
+    md << "<sub>Each figure is the mean over a scenario's runs; heap needed is a window's most "
+          "under the "
+          "model, where blocks sit (fragmentation) not modelled. Sites pair by site key, then by "
+          "function key; "
+          "the main executable pairs with the other file's whatever its name, a library by its "
+          "file "
           "name.</sub>\n";
     return md.str();
 }

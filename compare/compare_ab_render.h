@@ -6,9 +6,8 @@
 // removed here changes it too (tests/e2e/json_schema_test.cpp checks real output against it).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "compare/compare_ab.h"
 

@@ -16,11 +16,12 @@
 //     new_pool   minivm-fixed pool.c:9       only in B    ->   10, 1,000   (+1,000 B)
 //     old_cache  libother.so cache.c:3       only in B    ->    2, 200     (+200 B): the same
 //       function, file and line as A's, in another module: not paired.
+#include "compare/compare_ab.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "compare/compare_ab.h"
 #include "compare/compare_ab_render.h"
 
 namespace allocprof::compare {
@@ -28,8 +29,8 @@ namespace {
 
 using nlohmann::json;
 
-SiteAggregate site(const std::string& module, const std::string& function, const std::string& file, int line,
-                   double allocations, double bytes, const std::string& main) {
+SiteAggregate site(const std::string& module, const std::string& function, const std::string& file,
+                   int line, double allocations, double bytes, const std::string& main) {
     SiteAggregate s;
     s.module = module;
     s.function = function;
@@ -44,7 +45,8 @@ SiteAggregate site(const std::string& module, const std::string& function, const
     return s;
 }
 
-AbWindowValues window(const std::string& name, std::array<std::optional<double>, kAbFigureCount> v) {
+AbWindowValues window(const std::string& name,
+                      std::array<std::optional<double>, kAbFigureCount> v) {
     AbWindowValues w;
     w.name = name;
     w.value = v;
@@ -54,7 +56,8 @@ AbWindowValues window(const std::string& name, std::array<std::optional<double>,
 AbInput side_a() {
     AbInput a;
     a.runs = 1;
-    a.windows = {window("", {1000, 1, 48, 8000, 2, 8080}), window("setup", {1, 0.001, 8, 8000, 1, 8016}),
+    a.windows = {window("", {1000, 1, 48, 8000, 2, 8080}),
+                 window("setup", {1, 0.001, 8, 8000, 1, 8016}),
                  window("execute", {999, 0.999, 47.952, 8048, 2, 8080})};
     const std::string main = "minivm";
     a.sites = {site("minivm", "make_key", "hot_loop.c", 25, 1000, 48000, main),
@@ -67,7 +70,8 @@ AbInput side_a() {
 AbInput side_b() {
     AbInput b;
     b.runs = 1;
-    b.windows = {window("", {1500, 1.5, 72, 8000, 3, 8112}), window("load", {10, 0.01, 1, 1000, 10, 1280}),
+    b.windows = {window("", {1500, 1.5, 72, 8000, 3, 8112}),
+                 window("load", {10, 0.01, 1, 1000, 10, 1280}),
                  window("execute", {1490, 1.49, 71, 8096, std::nullopt, std::nullopt})};
     const std::string main = "minivm-fixed";
     b.sites = {site("minivm-fixed", "make_key", "hot_loop.c", 25, 1500, 72000, main),
@@ -156,25 +160,33 @@ TEST(CompareAb, MarkdownAndJsonSayTheFiguresWithoutAVerdict) {
     c.scenarios.push_back(ab_scenario("hot", side_a(), side_b(), 10));
     const std::string md = compare_ab_markdown(c);
     EXPECT_NE(md.find("| Window | Figure | A | B | B − A |"), std::string::npos) << md;
-    EXPECT_NE(md.find("| run | allocations | 1,000 | 1,500 | +500 (+50 %) |"), std::string::npos) << md;
-    EXPECT_NE(md.find("|  | live blocks at the peak | 2 | 3 | +1 (+50 %) |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| run | allocations | 1,000 | 1,500 | +500 (+50 %) |"), std::string::npos)
+        << md;
+    EXPECT_NE(md.find("|  | live blocks at the peak | 2 | 3 | +1 (+50 %) |"), std::string::npos)
+        << md;
     EXPECT_NE(md.find("| phase setup | allocations | 1 | — | — |"), std::string::npos) << md;
-    EXPECT_NE(md.find("4 of 6 sites differ (3 paired, 1 only in A, 2 only in B)"), std::string::npos) << md;
-    EXPECT_NE(md.find("| `make_key` hot_loop.c:25 (minivm / minivm-fixed) | 1,000 | 1,500 | 46.9 KB | 70.3 KB | "
+    EXPECT_NE(md.find("4 of 6 sites differ (3 paired, 1 only in A, 2 only in B)"),
+              std::string::npos)
+        << md;
+    EXPECT_NE(md.find("| `make_key` hot_loop.c:25 (minivm / minivm-fixed) | 1,000 | 1,500 | 46.9 "
+                      "KB | 70.3 KB | "
                       "+23.4 KB (+50 %) |"),
               std::string::npos)
         << md;
-    EXPECT_NE(md.find("| `new_pool` pool.c:9 (minivm-fixed), only in B | 0 | 10 | 0 B | 1000 B | +1000 B (from 0) |"),
+    EXPECT_NE(md.find("| `new_pool` pool.c:9 (minivm-fixed), only in B | 0 | 10 | 0 B | 1000 B | "
+                      "+1000 B (from 0) |"),
               std::string::npos)
         << md;
-    for (const char* verdict : {"❌", "✅", "regress", "improve"}) EXPECT_EQ(md.find(verdict), std::string::npos) << verdict;
+    for (const char* verdict : {"❌", "✅", "regress", "improve"})
+        EXPECT_EQ(md.find(verdict), std::string::npos) << verdict;
 
     const json j = compare_ab_json(c);
     EXPECT_EQ(j["format"], "allocprof-compare-ab");
     EXPECT_EQ(j["format_version"], 1);
     const json& w = j["scenarios"][0]["windows"][0];
     EXPECT_EQ(w["window"], "");
-    EXPECT_EQ(w["figures"]["allocations"], json({{"a", 1000.0}, {"b", 1500.0}, {"change", 500.0}, {"percent", 50.0}}));
+    EXPECT_EQ(w["figures"]["allocations"],
+              json({{"a", 1000.0}, {"b", 1500.0}, {"change", 500.0}, {"percent", 50.0}}));
     EXPECT_TRUE(j["scenarios"][0]["windows"][1]["figures"]["allocations"]["b"].is_null());
     const json& only_b = j["scenarios"][0]["sites"][1];
     EXPECT_TRUE(only_b["a"].is_null());
@@ -185,22 +197,26 @@ TEST(CompareAb, MarkdownAndJsonSayTheFiguresWithoutAVerdict) {
 TEST(ComparePairing, TheMainExecutableIsNamedByItsRole) {
     EXPECT_EQ(pairing_key(R"j(["minivm","make_key","hot_loop.c",25])j", "minivm"),
               R"j(["(main executable)","make_key","hot_loop.c",25])j");
-    EXPECT_EQ(pairing_key(R"j(["minivm-fixed","make_key"])j", "minivm-fixed"), R"j(["(main executable)","make_key"])j");
+    EXPECT_EQ(pairing_key(R"j(["minivm-fixed","make_key"])j", "minivm-fixed"),
+              R"j(["(main executable)","make_key"])j");
     // Unknown code in the program is named after its module: that name goes too.
     EXPECT_EQ(pairing_key(R"j(["minivm","minivm+0x1a2b","",0])j", "minivm"),
               R"j(["(main executable)","(main executable)+0x1a2b","",0])j");
     // A library keeps its file name, wherever it was loaded from.
     EXPECT_EQ(pairing_module("/opt/a/lib/libfoo.so.1", "minivm"), "libfoo.so.1");
-    EXPECT_EQ(pairing_key(R"j(["libfoo.so.1","foo_init","foo.c",7])j", "minivm"), R"j(["libfoo.so.1","foo_init","foo.c",7])j");
+    EXPECT_EQ(pairing_key(R"j(["libfoo.so.1","foo_init","foo.c",7])j", "minivm"),
+              R"j(["libfoo.so.1","foo_init","foo.c",7])j");
 }
 
 TEST(ComparePairing, NoRoleWhereItMustNotApply) {
     // A library whose name contains the program's is not the program.
     EXPECT_EQ(pairing_module("libminivm.so.2", "minivm"), "libminivm.so.2");
     // A run whose main executable is unknown names nothing by role.
-    EXPECT_EQ(pairing_key(R"j(["minivm","make_key","hot_loop.c",25])j", ""), R"j(["minivm","make_key","hot_loop.c",25])j");
+    EXPECT_EQ(pairing_key(R"j(["minivm","make_key","hot_loop.c",25])j", ""),
+              R"j(["minivm","make_key","hot_loop.c",25])j");
     // A function merely named like the module's unknown code elsewhere keeps its name.
-    EXPECT_EQ(pairing_key(R"j(["libfoo.so.1","minivm+0x10","",0])j", "minivm"), R"j(["libfoo.so.1","minivm+0x10","",0])j");
+    EXPECT_EQ(pairing_key(R"j(["libfoo.so.1","minivm+0x10","",0])j", "minivm"),
+              R"j(["libfoo.so.1","minivm+0x10","",0])j");
 }
 
 TEST(ComparePairing, TwoProgramsDoNotPairBecauseBothAreTheMainExecutable) {
@@ -222,7 +238,8 @@ TEST(ComparePairing, TwoProgramsDoNotPairBecauseBothAreTheMainExecutable) {
     EXPECT_EQ(q.head_of_base[0], 0);
     EXPECT_FALSE(q.by_function[0]);
     // The same file name as a library of the other side is not the other's program.
-    const std::vector<SiteAggregate> as_library = {site("vm", "run_op", "vm.c", 10, 5, 50, "other")};
+    const std::vector<SiteAggregate> as_library = {
+        site("vm", "run_op", "vm.c", 10, 5, 50, "other")};
     EXPECT_EQ(pair_sites(a, as_library).head_of_base[0], -1);
 }
 
