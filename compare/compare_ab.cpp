@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "analyzers/analysis_store.h"
 #include "analyzers/heap_report.h"
@@ -51,49 +50,28 @@ std::optional<double> mean_of(const std::vector<double>& values) {
     return sample_of(values).mean;
 }
 
-bool events_stored(schema::Database& db, int64_t run_id) {
-    auto s = db.prepare("SELECT events_stored FROM runs WHERE run_id = ?");
-    s.bind(1, run_id);
-    return s.step() && s.int64(0) != 0;
-}
-
-// A run's analysis windows and, with its events, its heap replay, into `accs`.
+// A run's analysis windows and its heap replay, into `accs`.
 void add_run(schema::Database& db, int64_t run_id, const analyzers::HeapModel& model,
-             std::vector<WindowAcc>& accs, std::vector<std::string>& notes) {
+             std::vector<WindowAcc>& accs) {
     const analyzers::StoredAnalysis stored = analyzers::read_analysis(db, run_id);
-    const bool replayed = events_stored(db, run_id);
-    std::map<std::string, const analyzers::HeapWindow*> heap;
-    analyzers::HeapReport report;
-    if (replayed) {
-        analyzers::HeapQuestion question;
-        question.model = model;
-        question.top_sites = 0;
-        report = analyzers::heap_report(db, run_id, question, 0);
-        for (const analyzers::HeapWindow& w : report.result.windows) heap[w.name] = &w;
-    } else {
-        notes.push_back(
-            db.path() + ": run " + std::to_string(run_id) +
-            " was recorded with --no-events: its live blocks at the peak and heap needed are not "
-            "known (its peak live bytes are the analysis's)");
-    }
+    analyzers::HeapQuestion question;
+    question.model = model;
+    question.top_sites = 0;
+    const analyzers::HeapReport report = analyzers::heap_report(db, run_id, question, 0);
     for (const analyzers::WindowRecord& w : stored.windows) {
         WindowAcc& acc = window_acc(accs, w.window);
         acc.per_run |= w.per_run;
         acc.values[at(AbFigure::kAllocations)].push_back(static_cast<double>(w.allocations));
         acc.values[at(AbFigure::kAllocsPerOp)].push_back(w.allocs_per_op);
         acc.values[at(AbFigure::kBytesPerOp)].push_back(w.bytes_per_op);
-        auto h = heap.find(w.window);
-        if (h == heap.end()) {
+        for (const analyzers::HeapWindow& h : report.result.windows) {
+            if (h.name != w.window) continue;
             acc.values[at(AbFigure::kPeakLiveBytes)].push_back(
-                static_cast<double>(w.peak_live_bytes));
-            continue;
+                static_cast<double>(h.peak.live_bytes));
+            acc.values[at(AbFigure::kPeakLiveBlocks)].push_back(
+                static_cast<double>(h.peak.live_blocks));
+            acc.values[at(AbFigure::kHeapNeeded)].push_back(static_cast<double>(h.heap_peak_bytes));
         }
-        acc.values[at(AbFigure::kPeakLiveBytes)].push_back(
-            static_cast<double>(h->second->peak.live_bytes));
-        acc.values[at(AbFigure::kPeakLiveBlocks)].push_back(
-            static_cast<double>(h->second->peak.live_blocks));
-        acc.values[at(AbFigure::kHeapNeeded)].push_back(
-            static_cast<double>(h->second->heap_peak_bytes));
     }
 }
 
@@ -186,12 +164,12 @@ AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput&
 }
 
 AbInput ab_input(schema::Database& db, const std::vector<int64_t>& runs,
-                 const analyzers::HeapModel& model, std::vector<std::string>& notes) {
+                 const analyzers::HeapModel& model) {
     AbInput in;
     std::vector<WindowAcc> accs;
     for (int64_t run : runs) {
         if (!analyzers::has_analysis(db, run)) continue;
-        add_run(db, run, model, accs, notes);
+        add_run(db, run, model, accs);
         ++in.runs;
     }
     for (const WindowAcc& acc : accs) {
@@ -220,8 +198,8 @@ AbComparison compare_ab(schema::Database& a, schema::Database& b, const analyzer
             out.only_in_a.push_back(sa.name);
             continue;
         }
-        const AbInput in_a = ab_input(a, sa.runs, model, out.notes);
-        const AbInput in_b = ab_input(b, sb->runs, model, out.notes);
+        const AbInput in_a = ab_input(a, sa.runs, model);
+        const AbInput in_b = ab_input(b, sb->runs, model);
         out.scenarios.push_back(ab_scenario(sa.name, in_a, in_b, top_sites));
         const std::string renamed =
             renamed_program_note(a, sa.runs.front(), b, sb->runs.front(), "A", "B");

@@ -8,8 +8,8 @@
 // allocations, allocations/op and bytes/op from the stored analysis (analysis_windows), the
 // peak of live bytes, the live blocks at that peak and the heap needed (the window's most)
 // under an allocator model from the heap replay of the run's events (analyzers/heap_report.h,
-// as `allocprof heap` computes them). A run recorded without events has no heap replay: its
-// peak is the analysis's and its blocks and heap needed are missing (said in a note).
+// as `allocprof heap` computes them). Every run has its events: a run recorded without them
+// has no analysis, and compare refuses it.
 //
 // Sites pair as compare pairs them (compare_data.h: pairing keys, then function keys); a
 // site's figures are its allocations and bytes allocated over the whole run, per run. The
@@ -48,7 +48,7 @@ const char* ab_figure_name(AbFigure f);
 const char* ab_figure_label(AbFigure f);
 bool ab_figure_is_bytes(AbFigure f);
 
-// One side of one window: each figure, or none (no heap replay; no such window).
+// One side of one window: each figure, or none (the side has no such window).
 struct AbWindowValues {
     std::string name;  // "" for the whole run
     std::array<std::optional<double>, kAbFigureCount> value{};
@@ -108,12 +108,12 @@ AbScenario ab_scenario(const std::string& name, const AbInput& a, const AbInput&
                        size_t top_sites);
 
 // One side of scenario `runs` of `db`: the stored analysis of every run (the caller made sure
-// each has one) and the heap replay of each under `model`. Notes what it could not replay.
+// each has one) and the heap replay of each under `model`.
 AbInput ab_input(schema::Database& db, const std::vector<int64_t>& runs,
-                 const analyzers::HeapModel& model, std::vector<std::string>& notes);
+                 const analyzers::HeapModel& model);
 
-// Both files, every scenario they share. Throws std::runtime_error for a file it cannot
-// read as the analysis says (damaged events).
+// Both files, every scenario they share. Throws std::runtime_error for a run the heap replay
+// refuses, schema::DatabaseError for damaged events.
 AbComparison compare_ab(schema::Database& a, schema::Database& b, const analyzers::HeapModel& model,
                         size_t top_sites);
 

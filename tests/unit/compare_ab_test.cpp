@@ -6,8 +6,8 @@
 // Side A (main executable "minivm"), side B ("minivm-fixed"), one run each:
 //   window "" (the run): allocations 1000 -> 1500, allocs/op 1 -> 1.5, bytes/op 48 -> 72,
 //     peak live 8,000 B -> 8,000 B, blocks 2 -> 3, heap needed 8,080 B -> 8,112 B;
-//   phase "setup" only in A, phase "load" only in B; phase "execute" in both, no heap
-//     replay in B (its blocks and heap needed missing).
+//   phase "setup" only in A, phase "load" only in B; phase "execute" in both, B's without
+//     blocks and heap needed (a figure one side lacks).
 //   sites (allocations, bytes allocated):
 //     make_key   minivm hot_loop.c:25        1000, 48,000 -> 1500, 72,000  (+24,000 B)
 //     main       minivm hot_loop.c:50           1, 8,000  ->    1, 8,000   (no change)
@@ -103,7 +103,7 @@ TEST(CompareAb, WindowsPairByNameWithBothSidesAndTheChange) {
     EXPECT_EQ(figure(s.windows[0], AbFigure::kPeakLiveBlocks).change, 1.0);
     EXPECT_EQ(figure(s.windows[0], AbFigure::kHeapNeeded).change, 32.0);
 
-    // A window one side lacks has no change; neither has a figure one side could not replay.
+    // A window one side lacks has no change; neither has a figure one side lacks.
     EXPECT_EQ(figure(s.windows[1], AbFigure::kAllocations).a, 1.0);
     EXPECT_FALSE(figure(s.windows[1], AbFigure::kAllocations).b);
     EXPECT_FALSE(figure(s.windows[1], AbFigure::kAllocations).change);
