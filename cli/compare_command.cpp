@@ -5,6 +5,12 @@
 // (compare_diff.h) and prints markdown or JSON (compare_render.h). The markdown is also
 // appended to $GITHUB_STEP_SUMMARY when that is set. Exit 0: no regression; 1: a
 // regression or a budget exceeded; 2: bad input.
+//
+// `allocprof compare A.db B.db --ab [--allocator glibc|exact|MODEL.json] [-n N]`: the two
+// side by side, without thresholds or a verdict (compare_ab.h, compare_ab_render.h); it reads
+// the analyses the same way, and replays each run's events for its heap figures. Its figures
+// do not depend on B0 or L, so files analysed with different ones are not refused. Exit 0;
+// 2: bad input.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,8 +19,11 @@
 #include <set>
 
 #include "analyzers/analysis_params.h"
+#include "analyzers/heap_model.h"
 #include "analyzers/run_analysis.h"
 #include "cli/cli.h"
+#include "compare/compare_ab.h"
+#include "compare/compare_ab_render.h"
 #include "compare/compare_diff.h"
 #include "compare/compare_render.h"
 
@@ -50,9 +59,61 @@ struct CompareOptions {
     std::vector<std::string> threshold_specs;
     std::optional<std::string> budget_file, output;
     std::string format;
+    bool ab = false;
+    std::optional<std::string> allocator;
+    std::optional<uint64_t> top;
 };
 
+// Appends `markdown` to $GITHUB_STEP_SUMMARY when that is set.
+void append_step_summary(const std::string& markdown) {
+    if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
+        std::ofstream out(summary, std::ios::app);
+        if (!(out << markdown << "\n")) print_warning(std::string(summary) + ": cannot append the step summary");
+    }
+}
+
+// Both files hold a complete run, and every run an analysis (analysed first when it has
+// none, with the other file's parameters when it has them).
+void analyze_both(const std::string& base_path, const std::string& head_path) {
+    std::optional<json> params;
+    {
+        auto base = schema::Database::open_existing(base_path, false);
+        auto head = schema::Database::open_existing(head_path, false);
+        for (auto* db : {&base, &head})
+            if (scenarios_of(*db).empty()) throw std::runtime_error(db->path() + ": the database holds no complete run");
+        file_key(base, base_path, &params);
+        file_key(head, head_path, &params);
+    }
+    analyze_missing(base_path, params, "compare");
+    analyze_missing(head_path, params, "compare");
+}
+
+// The option combinations --ab does not take, and the ones only it takes.
+void check_ab_options(const CompareOptions& o) {
+    if (o.ab) {
+        if (!o.threshold_specs.empty() || o.budget_file)
+            throw UsageError("--ab shows both sides without a verdict: --threshold and --budget do not apply");
+        return;
+    }
+    if (o.allocator) throw UsageError("--allocator needs --ab");
+    if (o.top) throw UsageError("-n needs --ab");
+}
+
+int compare_side_by_side(const CompareOptions& o) {
+    const analyzers::HeapModel model = analyzers::HeapModel::named(o.allocator.value_or("glibc"));
+    analyze_both(o.base, o.head);
+    auto a = schema::Database::open_existing(o.base, false);
+    auto b = schema::Database::open_existing(o.head, false);
+    const AbComparison c = compare_ab(a, b, model, static_cast<size_t>(o.top.value_or(10)));
+    const std::string markdown = compare_ab_markdown(c);
+    write_output(o.output, o.format == "json" ? compare_ab_json(c).dump(2) + "\n" : markdown, "comparison");
+    append_step_summary(markdown);
+    return kExitOk;
+}
+
 int compare(const CompareOptions& o) {
+    check_ab_options(o);
+    if (o.ab) return compare_side_by_side(o);
     const std::vector<std::string>& threshold_specs = o.threshold_specs;
     const std::optional<std::string>& budget_file = o.budget_file;
     const std::string& format = o.format;
@@ -70,17 +131,7 @@ int compare(const CompareOptions& o) {
     }
 
     // Every run needs an analysis; a file without one is analysed like the other.
-    std::optional<json> params;
-    {
-        auto base = schema::Database::open_existing(base_path, false);
-        auto head = schema::Database::open_existing(head_path, false);
-        for (auto* db : {&base, &head})
-            if (scenarios_of(*db).empty()) throw std::runtime_error(db->path() + ": the database holds no complete run");
-        file_key(base, base_path, &params);
-        file_key(head, head_path, &params);
-    }
-    analyze_missing(base_path, params, "compare");
-    analyze_missing(head_path, params, "compare");
+    analyze_both(base_path, head_path);
 
     auto base = schema::Database::open_existing(base_path, false);
     auto head = schema::Database::open_existing(head_path, false);
@@ -112,10 +163,7 @@ int compare(const CompareOptions& o) {
     const std::string markdown = compare_markdown(c);
     const std::string text = format == "json" ? compare_json(c).dump(2) + "\n" : markdown;
     write_output(o.output, text, "comparison");
-    if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
-        std::ofstream out(summary, std::ios::app);
-        if (!(out << markdown << "\n")) print_warning(std::string(summary) + ": cannot append the step summary");
-    }
+    append_step_summary(markdown);
     for (const auto& b : c.budgets)
         if (!b.ok) std::cerr << "allocprof: " << b.message << "\n";
     return c.failed() ? kExitFinding : kExitOk;
@@ -125,10 +173,17 @@ int compare(const CompareOptions& o) {
 
 void add_compare_command(CLI::App& app, CommandRun& run) {
     CLI::App* c = app.add_subcommand(
-        "compare", "the CI gate: scenario and site regressions, budgets (exit 1 on a finding)");
+        "compare",
+        "the CI gate: scenario and site regressions, budgets (exit 1 on a finding); --ab: two "
+        "configurations side by side");
     c->footer(
         "Compares the scenarios (runs paired by scenario name) and allocation sites of two analysed\n"
-        "run databases. Exit 0: no regression; 1: a regression or a budget exceeded; 2: bad input.");
+        "run databases. Exit 0: no regression; 1: a regression or a budget exceeded; 2: bad input.\n"
+        "With --ab: per scenario and window (the run, each phase) A's and B's allocations, per-op\n"
+        "figures, peak live bytes, live blocks at the peak and heap needed, then the sites whose\n"
+        "bytes allocated differ most; no verdict, exit 0 (2: bad input). Sites pair across the\n"
+        "files by function and line: the main executable with the other's, whatever its name, and\n"
+        "a shared library by its file name.");
     auto o = std::make_shared<CompareOptions>();
     c->add_option("BASE", o->base, "the baseline run database")->required()->type_name("");
     c->add_option("HEAD", o->head, "the run database to judge against it")->required()->type_name("");
@@ -142,6 +197,14 @@ void add_compare_command(CLI::App& app, CommandRun& run) {
                   "absolute limits: {\"budgets\": [{\"scenario\": \"x\", \"phase\": \"execute\", "
                   "\"metric\": \"allocs_per_op\", \"max\": 0}, {\"no_new_critical_sites\": true}]}")
         ->type_name("FILE");
+    c->add_flag("--ab", o->ab,
+                "A and B side by side (BASE is A, HEAD is B): the figures and their changes, no verdict");
+    c->add_option("--allocator", o->allocator,
+                  "with --ab: the allocator model of heap needed: glibc (default), exact, or a JSON model file")
+        ->type_name("MODEL");
+    c->add_option("-n", o->top, "with --ab: how many of the sites that differ most to list (default 10)")
+        ->type_name("N")
+        ->check(count_validator());
     add_format(c, o->format, {"md", "json"});
     add_output(c, o->output, "write the comparison there instead of stdout");
     c->callback([o, &run] { run = [o] { return compare(*o); }; });

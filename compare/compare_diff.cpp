@@ -74,34 +74,11 @@ void compare_sites(const std::string& scenario, std::vector<SiteAggregate> base,
     const Threshold& ta = t[Metric::kAllocsPerOp];
     const Threshold& tb = t[Metric::kBytesPerOp];
     const Threshold& tg = t[Metric::kGen0StarPer1k];
-    std::vector<int> base_pair(base.size(), -1), head_pair(head.size(), -1);
-    std::vector<bool> by_function(head.size(), false);
-    std::unordered_map<std::string, size_t> base_by_key;
-    for (size_t i = 0; i < base.size(); ++i) base_by_key.emplace(base[i].site_key, i);
-    for (size_t j = 0; j < head.size(); ++j) {
-        auto it = base_by_key.find(head[j].site_key);
-        if (it != base_by_key.end() && base_pair[it->second] < 0) {
-            base_pair[it->second] = static_cast<int>(j);
-            head_pair[j] = static_cast<int>(it->second);
-        }
-    }
-    // The rest by function key, in order of line.
-    std::map<std::string, std::pair<std::vector<size_t>, std::vector<size_t>>> by_fn;
-    for (size_t i = 0; i < base.size(); ++i)
-        if (base_pair[i] < 0) by_fn[base[i].function_key].first.push_back(i);
-    for (size_t j = 0; j < head.size(); ++j)
-        if (head_pair[j] < 0) by_fn[head[j].function_key].second.push_back(j);
-    for (auto& [key, sides] : by_fn) {
-        auto& [bs, hs] = sides;
-        std::stable_sort(bs.begin(), bs.end(), [&](size_t x, size_t y) { return base[x].line < base[y].line; });
-        std::stable_sort(hs.begin(), hs.end(), [&](size_t x, size_t y) { return head[x].line < head[y].line; });
-        for (size_t k = 0; k < std::min(bs.size(), hs.size()); ++k) {
-            base_pair[bs[k]] = static_cast<int>(hs[k]);
-            head_pair[hs[k]] = static_cast<int>(bs[k]);
-            by_function[hs[k]] = true;
-            ++out.paired_by_function;
-        }
-    }
+    const SitePairing pairing = pair_sites(base, head);
+    const std::vector<int>& base_pair = pairing.head_of_base;
+    const std::vector<int>& head_pair = pairing.base_of_head;
+    const std::vector<bool>& by_function = pairing.by_function;
+    out.paired_by_function += pairing.paired_by_function;
     const Sample zero{0, 0, 0};
     std::vector<SiteChange> changes;
     for (size_t j = 0; j < head.size(); ++j) {
@@ -326,6 +303,9 @@ Comparison compare_databases(schema::Database& base, schema::Database& head, con
             d.regression |= d.metrics[i].regression;
         }
         out.scenarios.push_back(std::move(d));
+        const std::string renamed = renamed_program_note(base, b->runs.front(), head, h.runs.front(), "base", "head");
+        if (!renamed.empty() && std::find(out.notes.begin(), out.notes.end(), renamed) == out.notes.end())
+            out.notes.push_back(renamed);
         compare_sites(h.name, scenario_sites(base, b->runs), scenario_sites(head, h.runs), thresholds, out);
     }
     for (const ScenarioRuns& b : base_scenarios)

@@ -7,7 +7,7 @@
 // (twice the standard error of the difference of the means; 0 with one run per side).
 // A metric regresses when new - old exceeds both its threshold, max(REL x |old|, ABS), and
 // the noise. Sites pair by site key, then the unpaired by function key in order of line
-// (site_attribution.h); a site regresses when its allocs/op or B/op rises beyond the same
+// (site_attribution.h), the main executable named by its role (compare_data.h); a site regresses when its allocs/op or B/op rises beyond the same
 // thresholds (against 0 for a new site) and the noise. Sites listed as changed: new,
 // vanished, tier moves, and paired sites whose allocs/op or B/op moved beyond threshold.
 #pragma once

@@ -168,7 +168,8 @@ std::string compare_markdown(const Comparison& c) {
         md << (first ? "" : "; ") << metric_label(m) << " " << c.thresholds[m].describe(m);
         first = false;
     }
-    md << ". Sites pair by site key, then by function key (a moved line keeps its site).</sub>\n";
+    md << ". Sites pair by site key, then by function key (a moved line keeps its site); "
+          "the main executable pairs with the other file's whatever its name, a library by its file name.</sub>\n";
     return md.str();
 }
 

@@ -11,6 +11,8 @@
  *                    HOT_LOOP_EXTRA=1 in the environment one more malloc(24) + free
  *                    (in extra_scratch): exactly +1 allocation and +24 B per op.
  *   totals without the switch: ops + 1 allocations; with it: 2 x ops + 1.
+ *   Built with -DHOT_LOOP_KEYS=K (default 1), each op calls make_key K times: K x ops + 1
+ *   allocations, and no new site (samples/suite/CMakeLists.txt builds K = 2).
  * tests/e2e/compare_test.cpp builds the regression from the switch, and compares two
  * builds of this file that differ only by a blank line (samples/suite/CMakeLists.txt).
  */
@@ -19,6 +21,10 @@
 
 #include "allocprof/allocprof.h"
 #include "sample_util.h"
+
+#ifndef HOT_LOOP_KEYS
+#define HOT_LOOP_KEYS 1
+#endif
 
 static unsigned long make_key(unsigned long i) {
     char* key = sample_check(malloc(48), "malloc");
@@ -48,7 +54,7 @@ int main(int argc, char** argv) {
 
     ALLOCPROF_PHASE_BEGIN("execute");
     for (unsigned long i = 0; i < ops; ++i) {
-        results[i] = make_key(i);
+        for (unsigned long k = 0; k < HOT_LOOP_KEYS; ++k) results[i] += make_key(i + k);
         if (extra) results[i] += extra_scratch(i);
         ALLOCPROF_OPS(1);
     }

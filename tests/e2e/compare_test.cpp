@@ -3,7 +3,12 @@
 // extra_scratch. The regression is named with Δ allocs/op = +1 and exit 1; the same build
 // (even recorded twice) and a rebuild that only shifts lines give no findings; budgets,
 // bad databases and mismatched analysis parameters give the documented exit codes.
+// Two builds under two names (hot_loop as minivm, its HOT_LOOP_KEYS=2 build as
+// minivm-fixed: make_key 1000 -> 2000 allocations) pair their sites, in compare and in
+// --ab, which shows both sides' exact figures and exits 0; two different programs do not.
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "e2e/e2e_test.h"
 
@@ -35,6 +40,18 @@ protected:
         std::vector<std::string> argv = {allocprof_binary().string(), "compare", base.string(), head.string()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return run_process(argv, options);
+    }
+    // `binary` copied into this test's directory as `name` (an executable of another name).
+    std::filesystem::path renamed(const std::filesystem::path& binary, const std::string& name) const {
+        const auto to = dir_ / name;
+        std::filesystem::copy_file(binary, to, std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::permissions(to, std::filesystem::perms::owner_all);
+        return to;
+    }
+    // hot_loop recorded as minivm (A) and its HOT_LOOP_KEYS=2 build as minivm-fixed (B).
+    std::pair<std::filesystem::path, std::filesystem::path> record_renamed_pair() {
+        return {record_hot("a.db", false, renamed(sample_binary("hot_loop"), "minivm")),
+                record_hot("b.db", false, renamed(sample_binary("hot_loop_two_keys"), "minivm-fixed"))};
     }
     static json compare_json(const std::filesystem::path& base, const std::filesystem::path& head, int expected_exit) {
         auto p = compare(base, head, {"--format", "json"});
@@ -192,6 +209,134 @@ TEST_F(Compare, MarkdownIsAppendedToTheGithubStepSummary) {
     EXPECT_NE(text.find("extra_scratch"), std::string::npos) << text;
     std::ifstream j(dir_ / "c.json");
     EXPECT_EQ(json::parse(j)["verdict"], "regression");
+}
+
+TEST_F(Compare, ARenamedProgramKeepsItsSitesPaired) {
+    const auto [a, b] = record_renamed_pair();
+    {
+        RunDatabase da(a), db(b);
+        ASSERT_EQ(da.scalar("SELECT count(*) FROM sites WHERE module = 'minivm' AND function = 'make_key'"), 1);
+        ASSERT_EQ(db.scalar("SELECT count(*) FROM sites WHERE module = 'minivm-fixed' AND function = 'make_key'"), 1);
+        ASSERT_EQ(db.scalar("SELECT count(*) FROM sites WHERE module = 'minivm'"), 0) << "the stored keys differ";
+    }
+    json c = compare_json(a, b, 1);
+    ASSERT_EQ(c["sites"].size(), 1u) << "only make_key changed; nothing new or vanished:\n" << c["sites"].dump(2);
+    const json& site = c["sites"][0];
+    EXPECT_EQ(site["kind"], "regressed");
+    EXPECT_EQ(site["paired_by"], "site_key");
+    EXPECT_EQ(site["base"]["function"], "make_key");
+    EXPECT_EQ(site["base"]["module"], "minivm");
+    EXPECT_EQ(site["head"]["module"], "minivm-fixed");
+    EXPECT_EQ(site["delta"]["allocs_per_op"]["old"], 1.0);
+    EXPECT_EQ(site["delta"]["allocs_per_op"]["new"], 2.0);
+    EXPECT_EQ(c["paired_by_function"], 0);
+    EXPECT_EQ(c["notes"], json::array({"the main executable is minivm in base and minivm-fixed in head; its sites "
+                                       "pair as one program's"}));
+}
+
+TEST_F(Compare, AbShowsBothSidesWithTheirExactFiguresAndExitsZero) {
+    const auto [a, b] = record_renamed_pair();
+    auto md = compare(a, b, {"--ab"});
+    EXPECT_TRUE(md.exited_with(0)) << "B is worse, and --ab still exits 0: " << md.describe();
+    // The run: 1000 ops + 1 calloc -> 2000 + 1; phase execute: 1000 -> 2000; setup: 1 -> 1.
+    EXPECT_NE(md.out.find("| run | allocations | 1,001 | 2,001 | +1,000 ("), std::string::npos) << md.out;
+    EXPECT_NE(md.out.find("| phase setup | allocations | 1 | 1 | 0 |"), std::string::npos) << md.out;
+    EXPECT_NE(md.out.find("| phase execute | allocations | 1,000 | 2,000 | +1,000 (+100 %) |"), std::string::npos)
+        << md.out;
+    EXPECT_NE(md.out.find("|  | allocations/op | 1.00 | 2.00 | +1.00 (+100 %) |"), std::string::npos) << md.out;
+    EXPECT_NE(md.out.find("| `make_key` "), std::string::npos) << md.out;
+    EXPECT_NE(md.out.find(" | 1,000 | 2,000 | 46.9 KB | 93.8 KB | +46.9 KB (+100 %) |"), std::string::npos) << md.out;
+    EXPECT_NE(md.out.find("1 of "), std::string::npos) << "make_key alone differs:\n" << md.out;
+    for (const char* verdict : {"❌", "✅", "regress"}) EXPECT_EQ(md.out.find(verdict), std::string::npos) << verdict;
+
+    auto p = compare(a, b, {"--ab", "--json"});
+    ASSERT_TRUE(p.exited_with(0)) << p.describe();
+    const json j = json::parse(p.out);
+    EXPECT_EQ(j["format"], "allocprof-compare-ab");
+    EXPECT_EQ(j["allocator"]["name"], "glibc");
+    ASSERT_EQ(j["scenarios"].size(), 1u);
+    const json& s = j["scenarios"][0];
+    EXPECT_EQ(s["name"], "hot");
+    ASSERT_EQ(s["windows"].size(), 3u);
+    const json& run = s["windows"][0];
+    EXPECT_EQ(run["window"], "");
+    EXPECT_EQ(run["figures"]["allocations"]["a"], 1001.0);
+    EXPECT_EQ(run["figures"]["allocations"]["b"], 2001.0);
+    // The peak: the results table calloc(1000, 8) and one 48 B key, on both sides; under
+    // glibc they take chunks of 8016 and 64 B.
+    for (const char* side : {"a", "b"}) {
+        EXPECT_EQ(run["figures"]["peak_live_bytes"][side], 8048.0) << side;
+        EXPECT_EQ(run["figures"]["peak_live_blocks"][side], 2.0) << side;
+        EXPECT_EQ(run["figures"]["heap_needed_bytes"][side], 8080.0) << side;
+    }
+    EXPECT_EQ(s["windows"][2]["window"], "execute");
+    EXPECT_EQ(s["windows"][2]["figures"]["bytes_per_op"]["change"], 48.0);
+    EXPECT_EQ(s["sites_only_in_a"], 0);
+    EXPECT_EQ(s["sites_only_in_b"], 0);
+    EXPECT_EQ(s["sites_differing"], 1);
+    ASSERT_EQ(s["sites"].size(), 1u);
+    EXPECT_EQ(s["sites"][0]["a"]["function"], "make_key");
+    EXPECT_EQ(s["sites"][0]["allocations"], json({{"a", 1000.0}, {"b", 2000.0}, {"change", 1000.0}, {"percent", 100.0}}));
+    EXPECT_EQ(s["sites"][0]["bytes_allocated"]["change"], 48000.0);
+
+    // The exact model: heap needed is the requested bytes.
+    auto exact = compare(a, b, {"--ab", "--json", "--allocator", "exact"});
+    ASSERT_TRUE(exact.exited_with(0)) << exact.describe();
+    EXPECT_EQ(json::parse(exact.out)["scenarios"][0]["windows"][0]["figures"]["heap_needed_bytes"]["a"], 8048.0);
+}
+
+TEST_F(Compare, TwoDifferentProgramsDoNotPairBecauseBothAreTheMainExecutable) {
+    const auto a = record_hot("a.db", false, renamed(sample_binary("hot_loop"), "minivm"));
+    const auto b = dir_ / "b.db";
+    auto rec = record(b, {renamed(sample_binary("scenario_vm"), "minivm-fixed").string(), "numbers", "1000"},
+                      {"--scenario", "hot"});
+    ASSERT_TRUE(rec.process.exited_with(0)) << rec.process.describe();
+    analyze(b);
+    json c = compare_json(a, b, 1);
+    std::set<std::string> vanished, fresh;
+    for (const json& site : c["sites"]) {
+        if (site["kind"] == "vanished") vanished.insert(site["base"]["function"].get<std::string>());
+        if (site["kind"] == "new") fresh.insert(site["head"]["function"].get<std::string>());
+        if (!site["base"].is_null() && !site["head"].is_null()) {
+            EXPECT_EQ(site["base"]["function"], site["head"]["function"]) << site.dump(2);
+        }
+    }
+    EXPECT_TRUE(vanished.count("make_key")) << c["sites"].dump(2);
+    for (const char* f : {"box_number", "shared_step", "reserve_stack"}) EXPECT_TRUE(fresh.count(f)) << f;
+
+    auto p = compare(a, b, {"--ab", "--json"});
+    ASSERT_TRUE(p.exited_with(0)) << p.describe();
+    const json ab = json::parse(p.out);
+    const json& s = ab["scenarios"][0];
+    bool make_key_alone = false;
+    for (const json& site : s["sites"])
+        if (!site["a"].is_null() && site["a"]["function"] == "make_key") make_key_alone = site["b"].is_null();
+    EXPECT_TRUE(make_key_alone) << s["sites"].dump(2);
+}
+
+TEST_F(Compare, AbRefusesAMissingFileAndOptionsWithoutAVerdict) {
+    const auto a = record_hot("a.db", false);
+    const auto missing = dir_ / "missing.db";
+    const auto out = dir_ / "ab.md";
+    for (bool missing_is_b : {false, true}) {
+        auto p = missing_is_b ? compare(a, missing, {"--ab", "-o", out.string()})
+                              : compare(missing, a, {"--ab", "-o", out.string()});
+        EXPECT_TRUE(p.exited_with(2)) << p.describe();
+        EXPECT_NE(p.err.find(missing.string()), std::string::npos) << "names the file: " << p.err;
+        EXPECT_EQ(count_lines_starting_with(p.err, ""), 1) << "one line: " << p.err;
+        EXPECT_TRUE(p.out.empty()) << p.out;
+        EXPECT_FALSE(std::filesystem::exists(out));
+        EXPECT_FALSE(std::filesystem::exists(missing));
+    }
+    auto t = compare(a, a, {"--ab", "--threshold", "allocs_per_op=5%"});
+    EXPECT_TRUE(t.exited_with(2)) << t.describe();
+    EXPECT_NE(t.err.find("--threshold and --budget do not apply"), std::string::npos) << t.err;
+    auto n = compare(a, a, {"-n", "3"});
+    EXPECT_TRUE(n.exited_with(2)) << n.describe();
+    EXPECT_NE(n.err.find("-n needs --ab"), std::string::npos) << n.err;
+    auto model = compare(a, a, {"--ab", "--allocator", (dir_ / "no-model.json").string()});
+    EXPECT_TRUE(model.exited_with(2)) << model.describe();
+    EXPECT_NE(model.err.find("no-model.json"), std::string::npos) << model.err;
 }
 
 }  // namespace

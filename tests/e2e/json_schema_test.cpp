@@ -1,11 +1,12 @@
 // json_schema_test.cpp — every JSON document allocprof writes (`--format json` of summary,
-// top, check, compare, heap and report, for a run and for a suite) matches its published schema
-// in docs/schemas/, checked with Debian's python3-jsonschema (tests/support/
+// top, check, compare, compare --ab, heap and report, for a run and for a suite) matches its
+// published schema in docs/schemas/, checked with Debian's python3-jsonschema (tests/support/
 // check_json_schema.py). The documents come from runs that exercise the optional parts: a
 // C sample with phases, a Lua script's script sites, a program killed by a signal, a source
-// analysis, two different runs compared against budgets, a heaptrack import and the suite
-// golden database. The schemas forbid keys they do not name, so a key added, renamed or
-// removed without its schema fails here; the last test shows the check does fail.
+// analysis, two different runs compared against budgets and side by side (--ab), a
+// heaptrack import and the suite golden database. The schemas forbid keys they do not name,
+// so a key added, renamed or removed without its schema fails here; the last test shows the
+// check does fail.
 #include <filesystem>
 #include <csignal>
 #include <fstream>
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 // Every JSON format the command writes (its "format" value), one schema file each.
 const char* const kFormats[] = {"allocprof-summary", "allocprof-top",          "allocprof-check",
                                 "allocprof-compare", "allocprof-report",       "allocprof-suite-report",
-                                "allocprof-heap"};
+                                "allocprof-heap",    "allocprof-compare-ab"};
 
 fs::path schema_dir() { return fs::path(ALLOCPROF_TEST_SCHEMA_DIR); }
 fs::path schema_file(const std::string& format) { return schema_dir() / (format + ".schema.json"); }
@@ -142,6 +143,12 @@ TEST_F(JsonSchemas, EveryJsonDocumentTheCommandsWriteMatchesItsSchema) {
     emit("allocprof-heap", {"heap", graph.string(), "--limit", "300K", "--json"}, 1);
     emit("allocprof-heap", {"heap", linear.string(), "--limit", "300K", "--json"});
     emit("allocprof-heap", {"heap", graph.string(), "--allocator", model.string(), "--phase", "regalloc", "--json"});
+    // The same two side by side, phases and all, under the model file; the suite file
+    // against itself (scenarios, repetitions, nothing differing).
+    emit("allocprof-compare-ab", {"compare", graph.string(), linear.string(), "--ab", "--allocator", model.string(),
+                                  "-n", "3", "--json"});
+    emit("allocprof-compare-ab", {"compare", one.string(), two.string(), "--ab", "--json"});
+    emit("allocprof-compare-ab", {"compare", suite.string(), suite.string(), "--ab", "--json"});
 
     // An imported heaptrack recording: what heaptrack does not record is null.
     if (heaptrack_available()) {
