@@ -300,6 +300,11 @@ constexpr AddedColumn kAddedColumns[] = {
     {"plan_items", "cumulative_bytes_per_op", "REAL NOT NULL DEFAULT 0"},
     {"plan_items", "cumulative_gen0_star_1k", "REAL NOT NULL DEFAULT 0"},
     {"analysis_windows", "ops_of_run", "INTEGER NOT NULL DEFAULT 0"},
+    {"runs", "max_frames", "INTEGER"},
+    {"runs", "truncated_stacks", "INTEGER NOT NULL DEFAULT 0"},
+    {"runs", "truncated_allocations", "INTEGER NOT NULL DEFAULT 0"},
+    {"trace_nodes", "truncated_beyond", "INTEGER"},
+    {"stack_stats", "truncated", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 }  // namespace
