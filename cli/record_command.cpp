@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -35,6 +36,7 @@ struct RecordOptions {
     bool store_events = true;
     bool symbolize = true;
     bool quiet = false;
+    int max_frames = kDefaultMaxFrames;
     ScriptOptions script;
     std::vector<std::string> command;
 };
@@ -80,6 +82,21 @@ void print_result_line(const std::string& output, const RecordOutcome& outcome) 
               << "\n";
 }
 
+// --max-frames N: a whole number in the range the preload library accepts.
+CLI::Validator max_frames_validator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            const bool digits = !value.empty() && value.size() <= 6 &&
+                                std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const int n = digits ? std::stoi(value) : 0;
+            if (!digits || n < kMinMaxFrames || n > kMaxMaxFrames)
+                return "'" + value + "' is not a stack depth from " + std::to_string(kMinMaxFrames) +
+                       " to " + std::to_string(kMaxMaxFrames) + " frames";
+            return "";
+        },
+        "");
+}
+
 int record(RecordOptions options) {
     if (options.command.empty()) {
         print_error("record needs a command to run (allocprof record [OPTIONS] -- COMMAND [ARGS...])");
@@ -108,6 +125,7 @@ int record(RecordOptions options) {
         request.ops = options.ops;
         request.store_events = options.store_events;
         request.script = options.script;
+        request.max_frames = options.max_frames;
         file.emplace(output);
         db.emplace(file->create());
         recorder.emplace(*db, request);
@@ -201,6 +219,13 @@ void add_record_command(CLI::App& app, CommandRun& run) {
         ->check(count_validator());
     c->add_flag_callback("--no-events", [o] { o->store_events = false; },
                          "do not store the event stream (smaller file; analyses then need a new recording)");
+    c->add_option("--max-frames", o->max_frames,
+                  "the deepest native stack recorded, " + std::to_string(kMinMaxFrames) + " to " +
+                      std::to_string(kMaxMaxFrames) + " frames (default " +
+                      std::to_string(kDefaultMaxFrames) +
+                      "); a deeper stack keeps its innermost N frames and is marked truncated")
+        ->type_name("N")
+        ->check(max_frames_validator());
     c->add_flag("--quiet", o->quiet, "no closing line suggesting the next command (for scripts)");
     c->add_flag_callback("--no-symbolize", [o] { o->symbolize = false; },
                          "do not symbolize at the end (allocprof symbolize FILE, or the first top, does it)");

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/coverage_report.h"
 #include "schema/run_database.h"
+#include "schema/stored_stacks.h"
 
 namespace allocprof::cli {
 namespace {
@@ -41,13 +42,16 @@ json string_array(const std::string& text) {
 }
 
 json load_runs(schema::Database& db) {
+    // Files written before stacks were marked have none of the truncation columns.
+    const bool marked = db.has_column("runs", "truncated_stacks");
     auto runs = db.prepare(
-        "SELECT run_id, scenario, command, pid, allocations, frees, reallocs, bytes_allocated, "
+        std::string("SELECT run_id, scenario, command, pid, allocations, frees, reallocs, bytes_allocated, "
         "peak_live_bytes, unfreed_blocks, unfreed_bytes, temporary_allocations, "
         "temporary_allocations_k1, temporary_heaptrack, unmatched_frees, ops, ops_source, duration_s, exit_status, "
         "term_signal, truncated, complete, traced, threads, mmap_calls, mmap_bytes, "
         "peak_rss_bytes, events_stored, event_count, notes, start_unix_ns, target_user_s, "
-        "target_system_s "
+        "target_system_s, ") +
+        (marked ? "max_frames, truncated_stacks, truncated_allocations " : "NULL, 0, 0 ") +
         "FROM runs ORDER BY run_id");
     auto calls = db.prepare(
         "SELECT function, calls, bytes FROM function_calls WHERE run_id = ? ORDER BY function");
@@ -85,6 +89,9 @@ json load_runs(schema::Database& db) {
         ++c;
         r["target_system_s"] = runs.is_null(c) ? json(nullptr) : json(runs.real(c));
         ++c;
+        r["max_frames"] = nullable_int(runs, c++);
+        r["truncated_stacks"] = runs.int64(c++);
+        r["truncated_allocations"] = runs.int64(c++);
         json fn = json::object();
         calls.bind(1, r["run_id"].get<int64_t>());
         while (calls.step()) fn[calls.text(0)] = calls.int64(1);
@@ -150,6 +157,15 @@ void print_text(const std::string& file, const json& runs) {
                       << bytes("mmap_bytes") << " (outside heap figures)\n";
         if (!r["peak_rss_bytes"].is_null())
             std::cout << "  peak RSS         " << bytes("peak_rss_bytes") << "\n";
+        if (r["truncated_stacks"].get<uint64_t>() > 0) {
+            const int64_t limit = r["max_frames"].is_null() ? 0 : r["max_frames"].get<int64_t>();
+            const bool one = r["truncated_stacks"].get<uint64_t>() == 1;
+            std::cout << "  truncated stacks " << count("truncated_stacks") << (one ? " stack (" : " stacks (")
+                      << count("truncated_allocations") << " allocations) had more than " << limit
+                      << " frames; their outer frames are not recorded and stacks that differ only "
+                         "there are merged: "
+                      << schema::truncation_advice(limit) << "\n";
+        }
         if (r["unmatched_frees"].get<uint64_t>() > 0)
             std::cout << "  unmatched frees  " << count("unmatched_frees")
                       << " (frees of blocks the recording never saw allocated)\n";

@@ -10,13 +10,17 @@
 // A run that was never symbolized (a file recorded before symbolization existed) is
 // symbolized first, with the built-in site config, and stderr says so.
 //
-// JSON (stable keys): {"file", "run_id", "by", "sites_total", "allocations_total",
+// JSON (stable keys): {"file", "run_id", "max_frames" (the run's --max-frames; null if not
+// known), "by", "sites_total", "allocations_total",
 // "bytes_allocated_total", "sites": [{"rank", "site_id", "module", "function", "file",
 // "line", "site_key" (array [module, function, file, line]), "function_key" (array
 // [module, function]), "allocations", "bytes_allocated", "frees", "reallocs",
 // "live_end_blocks", "live_end_bytes", "live_at_peak_bytes", "temporary_k0",
-// "temporary_k1", "stacks" (stacks attributed to the site), "stack": [{"function", "file",
-// "line", "module", "inlined"}, ...] (from the site frame outwards, at most 64 frames;
+// "temporary_k1", "stacks" (stacks attributed to the site), "truncated_stacks" and
+// "truncated_allocations" (those of its stacks deeper than the run's --max-frames, whose
+// outermost frame is "[truncated: more than N frames]", module "[truncated]"), "stack": [{"function", "file",
+// "line", "module", "inlined"}, ...] (from the site frame outwards, at most 64 frames, and
+// then the truncation frame of a truncated stack;
 // "function" is module+0xoffset for unknown code, "file" "" and "line" 0 without DWARF;
 // script frames have module "[lua]" or "[python]")}]}, and "group" ("native" or "script").
 // With --group script, each site is a script location (module "[lua]"/"[python]", or
@@ -90,6 +94,13 @@ json site_stack(const schema::StoredStacks& stacks, const json& site) {
         const bool script = id.module == schema::kLuaModule || id.module == schema::kPythonModule;
         if (!script && qualified_name(id.function) == "main") break;
     }
+    // A truncated stack always shows its truncation frame (the outermost), past the cap too.
+    if (!frames.empty() && frames.back().module == schema::kTruncatedModule &&
+        (out.empty() || out.back()["module"].get<std::string>() != schema::kTruncatedModule)) {
+        SiteIdentity id = SiteAttributor::identity(frames.back());
+        out.push_back({{"function", id.function}, {"file", id.file}, {"line", id.line},
+                       {"module", id.module}, {"inlined", false}});
+    }
     return out;
 }
 
@@ -114,12 +125,22 @@ json load_top(schema::Database& db, int64_t run_id, const Metric& metric, uint64
               bool script) {
     const std::string sites_table = script ? "script_sites" : "sites";
     const std::string stacks_table = script ? "stack_script_sites" : "stack_sites";
+    // Stacks cut at the run's --max-frames, and their allocations (files written before
+    // stacks were marked have none).
+    const bool marked = db.has_column("stack_stats", "truncated");
+    const std::string truncated =
+        marked ? "(SELECT count(*) FROM " + stacks_table + " ts JOIN stack_stats st ON st.run_id = ts.run_id AND "
+                 "st.node_id = ts.node_id WHERE ts.run_id = s.run_id AND ts.site_id = s.site_id AND st.truncated = 1), "
+                 "(SELECT coalesce(sum(st.allocations), 0) FROM " + stacks_table + " ts JOIN stack_stats st ON "
+                 "st.run_id = ts.run_id AND st.node_id = ts.node_id WHERE ts.run_id = s.run_id AND ts.site_id = "
+                 "s.site_id AND st.truncated = 1) "
+               : "0, 0 ";
     std::string sql =
         "SELECT site_id, module, function, file, line, site_key, function_key, allocations, "
         "bytes_allocated, frees, reallocs, live_end_blocks, live_end_bytes, live_at_peak_bytes, "
         "temporary_k0, temporary_k1, top_node, "
         "(SELECT count(*) FROM " + stacks_table + " ss WHERE ss.run_id = s.run_id AND ss.site_id = "
-        "s.site_id) "
+        "s.site_id), " + truncated +
         "FROM " + sites_table + " s WHERE run_id = ? ORDER BY " +
         std::string(metric.column) + " DESC, site_id";
     if (limit > 0) sql += " LIMIT " + std::to_string(limit);
@@ -143,6 +164,8 @@ json load_top(schema::Database& db, int64_t run_id, const Metric& metric, uint64
         for (const char* key : kFigures) s[key] = rows.int64(c++);
         s["top_node"] = rows.int64(c++);
         s["stacks"] = rows.int64(c++);
+        s["truncated_stacks"] = rows.int64(c++);
+        s["truncated_allocations"] = rows.int64(c++);
         sites.push_back(std::move(s));
     }
     const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
@@ -156,7 +179,14 @@ json load_top(schema::Database& db, int64_t run_id, const Metric& metric, uint64
         sites_table + " WHERE run_id = ?");
     totals.bind(1, run_id);
     totals.step();
+    json max_frames = nullptr;
+    if (db.has_column("runs", "max_frames")) {
+        auto row = db.prepare("SELECT max_frames FROM runs WHERE run_id = ?");
+        row.bind(1, run_id);
+        if (row.step() && !row.is_null(0)) max_frames = row.int64(0);
+    }
     return json{{"run_id", run_id},
+                {"max_frames", max_frames},
                 {"by", metric.option},
                 {"group", script ? "script" : "native"},
                 {"sites_total", totals.int64(0)},
@@ -214,13 +244,23 @@ void print_text(const std::string& file, const json& top, const Metric& metric) 
                   << format_bytes(n("live_end_bytes")) << " in "
                   << counted("live_end_blocks", "block") << "; " << counted("stacks", "stack")
                   << "\n";
+        if (n("truncated_stacks") > 0) {
+            const int64_t limit = top["max_frames"].is_null() ? 0 : top["max_frames"].get<int64_t>();
+            std::cout << "    truncated: " << counted("truncated_stacks", "stack") << " ("
+                      << counted("truncated_allocations", "allocation") << ") deeper than " << limit
+                      << " frames, outer frames not recorded; " << schema::truncation_advice(limit) << "\n";
+        }
         if (script && s.contains("native_site") && !s["native_site"].is_null())
             std::cout << "    most in " << frame_text(s["native_site"]) << "\n";
         const json& stack = s["stack"];
         for (size_t i = 0; i < stack.size() && i < kTextStackFrames; ++i)
             std::cout << "      at " << frame_text(stack[i])
                       << (stack[i]["inlined"].get<bool>() ? "  (inlined)" : "") << "\n";
-        if (stack.size() > kTextStackFrames) std::cout << "      ...\n";
+        if (stack.size() > kTextStackFrames) {
+            std::cout << "      ...\n";
+            if (stack.back()["module"].get<std::string>() == schema::kTruncatedModule)
+                std::cout << "      at " << stack.back()["function"].get<std::string>() << "\n";
+        }
     }
 }
 

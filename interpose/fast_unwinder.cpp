@@ -494,7 +494,7 @@ __attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames, WalkCac
     *slot_out = -1;
     *same_out = false;
     if (!g_cache || !know_stack_bounds()) return -1;
-    if (max_frames > kWalkFrames) max_frames = kWalkFrames;
+    if (cache && max_frames > int(cache->walk_frames)) max_frames = int(cache->walk_frames);
     // Our own frames are built with frame pointers: saved RBP at [fp], the return address
     // at fp+8, the caller's stack pointer (the CFA) at fp+16. Follow them out of our code.
     auto* fp = static_cast<uintptr_t*>(__builtin_frame_address(0));
@@ -523,7 +523,7 @@ __attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames, WalkCac
             memset(cache->local_rules, 0, sizeof(cache->local_rules));
         }
         slot = cache->next;
-        fresh = cache->frames[slot];
+        fresh = cache->walk(slot);
     }
     auto finish = [&](int n, uint64_t end_slot) {
         if (cache) {
@@ -547,7 +547,7 @@ __attribute__((noinline)) int fast_unwind(uint64_t* ips, int max_frames, WalkCac
             for (uint32_t c = 0; c < WalkCache::kWalks; ++c) {
                 const uint32_t depth = cache->depth[c];
                 if (depth == 0) continue;
-                const WalkFrame* kept = cache->frames[c];
+                const WalkFrame* kept = cache->walk(c);
                 uint32_t& j = cursor[c];
                 while (j < depth && kept[j].rsp < rsp) ++j;
                 if (j == depth || kept[j].rsp != rsp || kept[j].ip != ra) continue;

@@ -12,11 +12,10 @@
 // this walker, only speed does. tests/e2e compares both walkers' stacks on the samples.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace allocprof::interpose {
-
-inline constexpr int kWalkFrames = 264;
 
 // One frame of a walk: the state in which the walker reached it.
 struct WalkFrame {
@@ -52,7 +51,12 @@ struct WalkCache {
     // generation of it (the trie's epoch): 0 = none.
     uint32_t result[kWalks] = {};
     uint32_t result_generation[kWalks] = {};
-    WalkFrame frames[kWalks][kWalkFrames];
+    // The kept walks, kWalks of walk_frames frames each: per-thread memory the caller maps
+    // (the walk's depth is the library's --max-frames, up to thousands of frames, which
+    // must not be on the stack of the thread being walked).
+    uint32_t walk_frames = 0;
+    WalkFrame* frames = nullptr;
+    WalkFrame* walk(uint32_t slot) { return frames + size_t(slot) * walk_frames; }
 };
 
 // Looks up _dl_find_object. Returns false when the fast walker cannot be used at all
@@ -62,7 +66,8 @@ bool fast_unwinder_init();
 // Walks the calling thread's stack. Fills `ips` with return addresses, innermost first,
 // starting with the first one outside [own_start, own_end) — the preload library's code,
 // which is built with frame pointers and is walked through them, without rule lookups.
-// Returns the number of frames (at most kWalkFrames), or -1 if this stack needs the
+// Returns the number of frames (at most max_frames, and at most cache->walk_frames when
+// there is a cache), or -1 if this stack needs the
 // fallback unwinder. `cache` (may be null) is this thread's previous walks; it is updated.
 // `*slot` receives the kept walk this stack now is (-1 if none), and `*same` whether it is
 // exactly a walk kept before (so that cache->result[*slot] still describes it).

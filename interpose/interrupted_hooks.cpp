@@ -19,7 +19,8 @@ using namespace allocprof::wire;
 
 namespace {
 
-constexpr int kDeferredFrames = 64;
+constexpr int kDeferredFrames = 64;  // a queued stack keeps its innermost 64 frames
+static_assert(kDeferredFrames <= kFallbackFrames, "restored into CapturedStack::fallback");
 constexpr int kDeferredEvents = 32;
 
 enum class Kind : uint8_t { Alloc, Realloc, Free, Mmap, Munmap, Mremap };
@@ -29,6 +30,7 @@ struct DeferredEvent {
     HookFn fn;
     bool then_release;  // Free/Munmap: the real call waits for the record
     uint16_t depth;
+    uint16_t truncated_beyond;  // as CapturedStack::truncated_beyond
     uint64_t ptr;       // the block (the new block of a Realloc, the new range of a Mremap)
     uint64_t old_ptr;
     uint64_t size;      // requested bytes, or the length
@@ -76,12 +78,15 @@ void keep_stack(DeferredEvent& e, const CapturedStack& stack) {
     const int n = stack.depth < kDeferredFrames ? stack.depth : kDeferredFrames;
     memcpy(e.frames, stack.frames, size_t(n) * sizeof(uint64_t));
     e.depth = uint16_t(n);
+    // Cut here or before: marked at the frames kept (the innermost n).
+    e.truncated_beyond = stack.truncated_beyond || stack.depth > kDeferredFrames ? uint16_t(n) : 0;
 }
 
 void restore_stack(const DeferredEvent& e, CapturedStack& stack) {
-    memcpy(stack.raw, e.frames, size_t(e.depth) * sizeof(uint64_t));
-    stack.frames = stack.raw;
+    memcpy(stack.fallback, e.frames, size_t(e.depth) * sizeof(uint64_t));
+    stack.frames = stack.fallback;
     stack.depth = e.depth;
+    stack.truncated_beyond = e.truncated_beyond;
     stack.script_depth = 0;
     stack.walk_slot = -1;
 }
@@ -93,7 +98,7 @@ bool must_defer_nested_event() { return t_state.nested && t_wants_stream_lock; }
 bool defer_alloc(HookFn fn, void* ptr, size_t size, const CapturedStack& stack) {
     DeferredEvent* e = next_entry();
     if (!e) return lost();
-    *e = {Kind::Alloc, fn, false, 0, reinterpret_cast<uint64_t>(ptr), 0, size, 0, {}};
+    *e = {Kind::Alloc, fn, false, 0, 0, reinterpret_cast<uint64_t>(ptr), 0, size, 0, {}};
     keep_stack(*e, stack);
     commit_entry();
     return true;
@@ -102,7 +107,7 @@ bool defer_alloc(HookFn fn, void* ptr, size_t size, const CapturedStack& stack) 
 bool defer_realloc(HookFn fn, void* old_ptr, void* new_ptr, size_t size, const CapturedStack& stack) {
     DeferredEvent* e = next_entry();
     if (!e) return lost();
-    *e = {Kind::Realloc, fn, false, 0, reinterpret_cast<uint64_t>(new_ptr),
+    *e = {Kind::Realloc, fn, false, 0, 0, reinterpret_cast<uint64_t>(new_ptr),
           reinterpret_cast<uint64_t>(old_ptr), size, 0, {}};
     keep_stack(*e, stack);
     commit_entry();

@@ -5,6 +5,12 @@
 // Consecutive allocations on a thread share most of their stack, so each thread keeps its
 // last interned stack and a small cache of the edges it interned recently (ThreadCache),
 // in memory mapped on the thread's first event and unmapped when it exits.
+//
+// How deep a stack is taken is set when tracking starts (g_max_frames: record's
+// --max-frames, wire::kEnvMaxFrames). The frames of a capture live in the thread's
+// ThreadCache, never on the hook's stack: at thousands of frames that would overflow a
+// thread made with a small stack. A deeper stack keeps its innermost frames and is marked
+// truncated: it is interned under a root-most pseudo frame (wire::truncated_frame_ip).
 #pragma once
 
 #include <stdint.h>
@@ -14,7 +20,12 @@
 
 namespace allocprof::interpose {
 
-inline constexpr int kMaxFrames = 256;
+// A capture without a thread buffer (a thread whose cache is gone or could not be
+// mapped, a queued event of a signal handler) holds at most this many frames, on the stack.
+inline constexpr int kFallbackFrames = 64;
+// Room beyond the limit: libunwind's walk starts with its own frames and ours (skipped),
+// and one frame more than the limit says the stack is deeper.
+inline constexpr int kFrameSlack = 16;
 
 // The calling thread's stack without the preload library's own frames: ip(0) is the
 // innermost frame. Addresses are return addresses minus one (they point into the call).
@@ -23,11 +34,14 @@ inline constexpr int kMaxFrames = 256;
 struct CapturedStack {
     int depth = 0;
     int script_depth = 0;
+    // 0: the whole native stack; else the stack had more than this many native frames and
+    // only the innermost ones are in `frames` (the limit: g_max_frames, or kFallbackFrames).
+    int truncated_beyond = 0;
     script::Frame script[script::kMaxFrames];
     int walk_slot = -1;       // the fast walker's kept walk for this stack (-1: none)
     bool same_walk = false;   // identical to that kept walk: its trie node may be reused
-    const uint64_t* frames = raw;  // return addresses, innermost first
-    uint64_t raw[kMaxFrames + 8];
+    const uint64_t* frames = fallback;  // return addresses, innermost first
+    uint64_t fallback[kFallbackFrames + kFrameSlack];  // when the thread has no buffer of its own
     uint64_t ip(int i) const { return frames[i] - 1; }
 };
 

@@ -65,6 +65,17 @@ bool parse_decimal(const char* s, long* out) {
     return true;
 }
 
+// The stack depth the profiler asked for (wire::kEnvMaxFrames); the default for anything
+// it would not have sent.
+int max_frames_from_environment() {
+    const char* text = getenv(kEnvMaxFrames);
+    long n = 0;
+    if (!text || strnlen(text, 6) > 5 || !parse_decimal(text, &n) || n < kMinMaxFrames ||
+        n > kMaxMaxFrames)
+        return kDefaultMaxFrames;
+    return int(n);
+}
+
 // Says which unwinder took the stacks: users comparing runs should know.
 void append_unwinder_note_locked() {
     if (!g_fast_unwinder) {
@@ -213,6 +224,7 @@ void start_tracking() {
         return;
     }
     g_own_code = find_own_code_range();
+    g_max_frames = max_frames_from_environment();  // before the first thread cache is mapped
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     g_fast_unwinder = fast_unwinder_init();
 

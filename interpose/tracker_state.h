@@ -69,6 +69,7 @@ extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 extern TraceTrie g_trie;                  // guarded by the stream lock
 extern CodeRange g_own_code;              // the preload library's code, dropped from stacks
 extern bool g_fast_unwinder;              // fast_unwinder_init() succeeded
+extern int g_max_frames;                  // the deepest native stack taken (wire::kEnvMaxFrames)
 extern uint64_t g_start_monotonic_ns;     // HelloRecord::start_monotonic_ns
 extern uint64_t g_page_size;
 extern std::atomic<uint64_t> g_fallback_stacks;  // stacks the fast walker left to libunwind

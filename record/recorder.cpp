@@ -39,6 +39,7 @@ RunStart run_start(const RecordRequest& r) {
     s.hostname = hostname();
     s.ops = r.ops;
     s.store_events = r.store_events;
+    s.max_frames = r.max_frames;
     s.start_unix_ns = unix_now_ns();
     return s;
 }
@@ -49,9 +50,11 @@ Recorder::Recorder(schema::Database& db, const RecordRequest& request)
     : ingestor_(db, run_start(request)) {
     install_recording_signals();
     ring_ = std::make_unique<SharedRing>(kRingCapacity);
-    const ScriptEnvironment script_env =
+    ScriptEnvironment script_env =
         script_environment(request.command, request.preload_library, request.script);
     for (const std::string& note : script_env.notes) ingestor_.on_note(note);
+    // Read by the preload library when tracking starts (wire_format.h, kEnvMaxFrames).
+    script_env.variables.emplace_back(wire::kEnvMaxFrames, std::to_string(request.max_frames));
     target_ = std::make_unique<TargetProcess>(request.command, request.preload_library, ring_->fd(),
                                               script_env.variables);
     set_signal_target(target_->pid());

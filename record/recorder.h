@@ -24,6 +24,12 @@
 
 namespace allocprof::record {
 
+// record --max-frames: the deepest native stack the preload library takes (the range it
+// accepts, wire_format.h).
+inline constexpr int kDefaultMaxFrames = wire::kDefaultMaxFrames;
+inline constexpr int kMinMaxFrames = wire::kMinMaxFrames;
+inline constexpr int kMaxMaxFrames = wire::kMaxMaxFrames;
+
 struct RecordRequest {
     std::vector<std::string> command;  // argv of the target; command[0] already resolvable
     std::string preload_library;       // find_preload_library()
@@ -31,6 +37,7 @@ struct RecordRequest {
     std::optional<uint64_t> ops;       // --ops N
     bool store_events = true;
     ScriptOptions script;
+    int max_frames = kDefaultMaxFrames;  // --max-frames: the deepest native stack taken
 };
 
 struct RecordOutcome {

@@ -15,7 +15,8 @@ using namespace allocprof::wire;
 RunIngestor::RunIngestor(schema::Database& db, const RunStart& start) : db_(db), start_(start) {
     auto insert = db_.prepare(
         "INSERT INTO runs(scenario, command, cwd, hostname, tool_version, wire_version, pid, "
-        "start_unix_ns, ops, ops_source, events_stored) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)");
+        "start_unix_ns, ops, ops_source, events_stored, max_frames) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)");
     insert.bind(1, start.scenario.empty() ? std::nullopt : std::optional<std::string>(start.scenario));
     insert.bind(2, nlohmann::json(start.command).dump())
         .bind(3, start.cwd)
@@ -28,6 +29,10 @@ RunIngestor::RunIngestor(schema::Database& db, const RunStart& start) : db_(db),
     else
         insert.bind_null(8).bind_null(9);
     insert.bind(10, start.store_events ? 1 : 0);
+    if (start.max_frames)
+        insert.bind(11, *start.max_frames);
+    else
+        insert.bind_null(11);
     insert.run();
     run_id_ = db_.last_insert_rowid();
     if (start.store_events) events_.emplace(db, run_id_);
@@ -199,6 +204,13 @@ void RunIngestor::on_trace_edge(const TraceEdgeRecord& r) {
     n.parent = node_id(r.parent);
     n.announced = true;
     const uint64_t ip = r.ip;  // a copy: upper_bound binds a reference, the record is packed
+    n.truncated = n.parent < nodes_.size() ? nodes_[n.parent].truncated : 0;
+    if (is_truncated_frame_ip(ip) && n.parent == 0) {  // the root-most frame of a cut stack
+        n.truncation_node = true;
+        n.truncated = std::max<uint32_t>(truncated_frame_limit(ip), 1);
+        n.native_leaf = id;
+        return;
+    }
     if (is_script_frame_ip(ip)) {  // renumbered past the functions of earlier images
         n.script_function = script_frame_function(ip) + script_base_;
         n.script_line = script_frame_line(ip);
@@ -400,7 +412,8 @@ void RunIngestor::write_run_row(const RunEnd& end) {
         "peak_live_event = ?, peak_live_ns = ?, unfreed_blocks = ?, unfreed_bytes = ?, "
         "temporary_allocations = ?, temporary_allocations_k1 = ?, temporary_heaptrack = ?, unmatched_frees = ?, "
         "mmap_calls = ?, mmap_bytes = ?, munmap_calls = ?, threads = ?, peak_rss_bytes = ?, "
-        "target_user_s = ?, target_system_s = ?, event_count = ?, notes = ? WHERE run_id = ?");
+        "target_user_s = ?, target_system_s = ?, event_count = ?, notes = ?, truncated_stacks = ?, "
+        "truncated_allocations = ? WHERE run_id = ?");
     int i = 1;
     update.bind(i++, static_cast<int64_t>(pid_));
     update.bind(i++, end.end_unix_ns);
@@ -435,6 +448,14 @@ void RunIngestor::write_run_row(const RunEnd& end) {
     update.bind(i++, seconds(end.exit.usage.ru_stime));
     update.bind(i++, start_.store_events ? t.events : 0);
     update.bind(i++, nlohmann::json(notes_).dump());
+    uint64_t truncated_stacks = 0, truncated_allocations = 0;
+    for (const NodeStats& s : stats_) {
+        if (s.allocations == 0 || !stack_truncated(s.node)) continue;
+        ++truncated_stacks;
+        truncated_allocations += s.allocations;
+    }
+    update.bind(i++, truncated_stacks);
+    update.bind(i++, truncated_allocations);
     update.bind(i++, run_id_);
     update.run();
 }
@@ -473,7 +494,7 @@ void RunIngestor::write_tables() {
     {
         auto insert = db_.prepare(
             "INSERT INTO trace_nodes(run_id, node_id, parent_id, ip, module_id, rel_pc, "
-            "script_function_id, script_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            "script_function_id, script_line, truncated_beyond) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         for (size_t i = 1; i < nodes_.size(); ++i) {
             const Node& n = nodes_[i];
             if (!n.announced) continue;  // a gap in the numbering (cannot happen)
@@ -486,6 +507,10 @@ void RunIngestor::write_tables() {
                 insert.bind(7, n.script_function).bind(8, n.script_line);
             else
                 insert.bind_null(7).bind_null(8);
+            if (n.truncation_node)
+                insert.bind(9, n.truncated);
+            else
+                insert.bind_null(9);
             insert.run();
         }
     }
@@ -493,15 +518,16 @@ void RunIngestor::write_tables() {
         auto insert = db_.prepare(
             "INSERT INTO stack_stats(run_id, node_id, allocations, bytes_allocated, frees, "
             "reallocs, live_end_blocks, live_end_bytes, live_at_peak_bytes, max_live_bytes, "
-            "temporary_k0, temporary_k1, min_size, max_size) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "temporary_k0, temporary_k1, min_size, max_size, truncated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         for (const NodeStats* stats : by_node) {
             const NodeStats& s = *stats;
             if (s.allocations == 0) continue;
             const uint64_t at_peak = peak_.live_at_peak(s.peak, s.live_bytes);
             insert.bind_all(run_id_, static_cast<int64_t>(s.node), s.allocations, s.bytes, s.frees,
                             s.reallocs, s.live_blocks, s.live_bytes, at_peak, s.max_live,
-                            s.temp_k0, s.temp_k1, s.min_size, s.max_size);
+                            s.temp_k0, s.temp_k1, s.min_size, s.max_size,
+                            stack_truncated(s.node) ? 1 : 0);
             insert.run();
         }
     }

@@ -63,6 +63,7 @@ struct RunStart {
     std::optional<uint64_t> ops;       // --ops N
     bool store_events = true;          // write the normalized event stream to event_chunks
     uint64_t start_unix_ns = 0;
+    std::optional<int> max_frames;     // --max-frames (runs.max_frames); none for an import
 };
 
 // How the recording ended.
@@ -118,6 +119,8 @@ public:
     bool saw_hello() const { return hello_count_ > 0; }
     bool saw_end() const { return saw_end_; }
     uint32_t pid() const { return pid_; }
+    // Whether the stack ending at `node` was cut at the library's stack limit.
+    bool stack_truncated(uint32_t node) const { return node < nodes_.size() && nodes_[node].truncated != 0; }
     uint64_t thread_count() const { return thread_allocs_.size() > 0 ? thread_allocs_.size() - 1 : 0; }
     uint64_t stored_event_bytes() const { return events_ ? events_->stored_bytes() : 0; }
     std::vector<std::string>& notes() { return notes_; }
@@ -152,6 +155,8 @@ private:
         uint32_t script_function = 0;  // a script frame's function (>= 1); 0 for native frames
         uint32_t script_line = 0;
         uint32_t native_leaf = 0;      // this node, or for a script frame its innermost native ancestor
+        uint32_t truncated = 0;        // its stack was cut at this many native frames (0: whole)
+        bool truncation_node = false;  // the root-most node such a stack gets (wire::truncated_frame_ip)
         bool announced = false;
     };
     struct Module {

@@ -114,6 +114,14 @@ std::string site_html(const SiteRow& s, bool short_location = false) {
     return h;
 }
 
+// A site with stacks deeper than the run's --max-frames, on a line of its own under it.
+std::string truncated_note_html(const SiteRow& s) {
+    if (s.truncated_stacks <= 0) return "";
+    return "<div class=\"note truncated\">truncated stacks: " + esc(format_count(uint64_t(s.truncated_stacks))) +
+           " of its stacks (" + esc(format_count(uint64_t(s.truncated_allocations))) +
+           " allocations) are cut; their outer frames are not recorded</div>";
+}
+
 // After source analysis, what the site does, on a line of its own under the site.
 std::string source_note_html(const SiteRow& s) {
     if (!s.source || s.source->description.empty()) return "";
@@ -408,7 +416,7 @@ void sites(std::ostringstream& out, const Report& r) {
             << td("<span class=\"tier tier-" + esc(s.tier) + "\">" + esc(s.tier) + "</span>",
                   std::to_string(tier_rank(s.tier)))
             << td("<a href=\"#flame\" class=\"find\" data-find=\"" + esc(s.function) + "\"><code>" +
-                  esc(s.function) + "</code></a>" + source_note_html(s))
+                  esc(s.function) + "</code></a>" + source_note_html(s) + truncated_note_html(s))
             << td(location_html(s), "", "loc") << td(esc(s.module))
             << tdn(esc(cell_rate(s.allocs_per_op)), num(s.allocs_per_op))
             << tdn(esc(cell_bytes(s.bytes_per_op)), num(s.bytes_per_op))
@@ -474,6 +482,7 @@ void gaps(std::ostringstream& out, const Report& r) {
                                 : g.kind == "symbols"   ? "Symbols"
                                 : g.kind == "hooks"     ? "Hooks"
                                 : g.kind == "allocator" ? "Allocators"
+                                : g.kind == "stacks"    ? "Stacks"
                                                         : "Run";
             out << "<li><b>" << label << "</b>: " << inline_html(g.text) << "</li>\n";
         }

@@ -46,7 +46,7 @@
 //                       "frames_unknown", "fix"}],
 //   "function_calls": [{"function", "calls", "bytes"}] (every hooked function, 0 if never called),
 //   "reconciliation": {"peak_live_bytes", "peak_rss_bytes", "mmap_bytes"},
-//   "coverage_gaps": [{"kind" ("ops", "symbols", "hooks", "allocator", "run"), "text"}],
+//   "coverage_gaps": [{"kind" ("ops", "symbols", "hooks", "allocator", "run", "stacks"), "text"}],
 //   "next_steps": [text, ...].
 // Text fields may hold `code spans` in backticks. Numbers are the stored ones, unrounded.
 // Its JSON schema is docs/schemas/allocprof-report.schema.json: a key added, renamed or removed here

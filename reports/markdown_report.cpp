@@ -19,6 +19,7 @@ constexpr size_t kFindingRows = 5;
 std::string site_name(const SiteRow& s) {
     std::string name = md_code(s.function);
     if (!s.file.empty()) name += " at " + md_code(s.file + ":" + std::to_string(s.line));
+    if (s.truncated_stacks > 0) name += " (truncated stacks)";  // see the coverage gaps
     return name;
 }
 
@@ -382,6 +383,7 @@ void gaps(std::ostringstream& out, const Report& r) {
                             : g.kind == "symbols"   ? "Symbols"
                             : g.kind == "hooks"     ? "Hooks"
                             : g.kind == "allocator" ? "Allocators"
+                            : g.kind == "stacks"    ? "Stacks"
                                                     : "Run";
         out << "- **" << label << "**: " << md_text(g.text) << "\n";
     }

@@ -75,6 +75,15 @@ RunInfo load_run(schema::Database& db, int64_t run_id) {
     r.peak_live_event = opt_int(s, 17);
     r.peak_live_ns = opt_int(s, 18);
     r.event_count = s.int64(19);
+    if (db.has_column("runs", "truncated_stacks")) {  // files before stacks were marked: none
+        auto t = db.prepare("SELECT max_frames, truncated_stacks, truncated_allocations FROM runs WHERE run_id = ?");
+        t.bind(1, run_id);
+        if (t.step()) {
+            r.max_frames = opt_int(t, 0);
+            r.truncated_stacks = t.int64(1);
+            r.truncated_allocations = t.int64(2);
+        }
+    }
     return r;
 }
 
@@ -172,6 +181,19 @@ std::vector<SiteRow> sites_of(schema::Database& db, int64_t run_id, const analyz
         r.line = s.int64(4);
         r.allocations = s.int64(5);
         r.bytes_allocated = s.int64(6);
+    }
+    if (db.has_column("stack_stats", "truncated")) {
+        auto t = db.prepare(
+            "SELECT ss.site_id, count(*), sum(st.allocations) FROM stack_sites ss JOIN stack_stats st ON "
+            "st.run_id = ss.run_id AND st.node_id = ss.node_id WHERE ss.run_id = ? AND st.truncated = 1 "
+            "GROUP BY ss.site_id");
+        t.bind(1, run_id);
+        while (t.step()) {
+            auto it = by_id.find(t.int64(0));
+            if (it == by_id.end()) continue;
+            it->second.truncated_stacks = t.int64(1);
+            it->second.truncated_allocations = t.int64(2);
+        }
     }
     std::vector<SiteRow> rows;
     for (auto& [id, row] : by_id) rows.push_back(std::move(row));
@@ -315,6 +337,19 @@ void add_gaps(Report& r) {
                                            format_bytes(static_cast<double>(r.run.mmap_bytes)) +
                                            ") are outside the heap metrics; an allocator that "
                                            "carves them up is not seen block by block."});
+    if (r.run.truncated_stacks > 0) {
+        const int64_t limit = r.run.max_frames.value_or(0);
+        std::string text = format_plural(r.run.truncated_stacks, "stack", "stacks") + " (" +
+                           format_count(static_cast<uint64_t>(r.run.truncated_allocations)) +
+                           " allocations) had more than " + std::to_string(limit) +
+                           " frames: their outer frames are not recorded, and stacks that differ only "
+                           "there are counted as one";
+        std::vector<std::string> where;
+        for (const SiteRow& s : r.sites)
+            if (s.truncated_stacks > 0 && where.size() < 5) where.push_back(s.function);
+        if (!where.empty()) text += " (sites " + join_codes(where) + ")";
+        r.gaps.push_back({"stacks", text + "; " + schema::truncation_advice(limit) + "."});
+    }
     if (r.run.truncated)
         r.gaps.push_back({"run", "The run is truncated: the target's clean end never arrived, so the "
                                  "numbers cover what reached the profiler."});

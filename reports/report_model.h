@@ -35,6 +35,9 @@ struct RunInfo {
     std::optional<int64_t> exit_status;
     std::optional<int64_t> term_signal;
     bool truncated = false;
+    std::optional<int64_t> max_frames;  // runs.max_frames (record --max-frames); none if not known
+    int64_t truncated_stacks = 0;       // runs.truncated_stacks: stacks deeper than max_frames
+    int64_t truncated_allocations = 0;  // runs.truncated_allocations
     int64_t threads = 0;
     std::optional<int64_t> peak_rss_bytes;
     int64_t mmap_calls = 0;
@@ -104,6 +107,8 @@ struct SiteRow : analyzers::SiteRecord {
     int64_t line = 0;
     int64_t allocations = 0;            // sites.allocations
     int64_t bytes_allocated = 0;        // sites.bytes_allocated
+    int64_t truncated_stacks = 0;       // of its stacks, those deeper than runs.max_frames
+    int64_t truncated_allocations = 0;  // their allocations
     std::optional<SiteSource> source;   // none when the run was analysed without a source root
 };
 

@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS runs (
     target_system_s           REAL,             -- CPU time the target spent in the kernel, seconds
     events_stored             INTEGER NOT NULL DEFAULT 1, -- 0 when recorded with --no-events
     event_count               INTEGER NOT NULL DEFAULT 0, -- normalized events in event_chunks
+    max_frames                INTEGER,          -- record --max-frames: the deepest native stack taken; NULL if
+                                                -- not known (imported, or recorded before the option existed)
+    truncated_stacks          INTEGER NOT NULL DEFAULT 0, -- allocating stacks deeper than max_frames (stack_stats.truncated)
+    truncated_allocations     INTEGER NOT NULL DEFAULT 0, -- their allocations
     notes                     TEXT NOT NULL DEFAULT '[]'  -- JSON array of strings: what the user should know about this run
 );
 
@@ -98,6 +102,12 @@ CREATE TABLE IF NOT EXISTS modules (
 -- address) or a script frame (a line of a Lua or Python function, script_function_id not
 -- NULL). Script frames are the innermost nodes of a stack, on top of its native leaf;
 -- readers merge them in at the interpreter's eval function (schema/stored_stacks.h).
+-- A stack with more native frames than runs.max_frames keeps its innermost max_frames
+-- frames under one more node, directly under the root: the truncation node
+-- (truncated_beyond not NULL, ip 0, no module), which readers show as the frame
+-- "[truncated: more than N frames]". Stacks that differ only in their frames beyond the
+-- limit cannot be told apart and share one node: that stack is marked, never taken for a
+-- whole one.
 -- Written by: record/, from the edges the target sends once each.
 CREATE TABLE IF NOT EXISTS trace_nodes (
     run_id              INTEGER NOT NULL REFERENCES runs(run_id),
@@ -110,6 +120,7 @@ CREATE TABLE IF NOT EXISTS trace_nodes (
     rel_pc              INTEGER,           -- ip - load_bias of that module (the ELF address to symbolize)
     script_function_id  INTEGER,           -- script frame: its function (script_functions); else NULL
     script_line         INTEGER,           -- script frame: the line running (0 if unknown); else NULL
+    truncated_beyond    INTEGER,           -- the truncation node: the limit N its stacks were cut at; else NULL
     PRIMARY KEY (run_id, node_id)
 );
 
@@ -130,6 +141,8 @@ CREATE TABLE IF NOT EXISTS stack_stats (
     temporary_k1         INTEGER NOT NULL,  -- temp_K, K=1
     min_size             INTEGER NOT NULL,
     max_size             INTEGER NOT NULL,
+    truncated            INTEGER NOT NULL DEFAULT 0,  -- 1: the stack is deeper than runs.max_frames (its
+                                                      -- root is a truncation node, see trace_nodes)
     PRIMARY KEY (run_id, node_id)
 );
 

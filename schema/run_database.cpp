@@ -303,6 +303,11 @@ constexpr AddedColumn kAddedColumns[] = {
     {"analysis", "stack_slices", "INTEGER NOT NULL DEFAULT -1"},
     {"analysis_windows", "peak_live_blocks", "INTEGER NOT NULL DEFAULT 0"},
     {"analysis_sites", "live_at_peak_blocks", "INTEGER NOT NULL DEFAULT 0"},
+    {"runs", "max_frames", "INTEGER"},
+    {"runs", "truncated_stacks", "INTEGER NOT NULL DEFAULT 0"},
+    {"runs", "truncated_allocations", "INTEGER NOT NULL DEFAULT 0"},
+    {"trace_nodes", "truncated_beyond", "INTEGER"},
+    {"stack_stats", "truncated", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // stored_stacks.cpp — see stored_stacks.h.
 #include "schema/stored_stacks.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <unordered_map>
@@ -10,6 +11,17 @@ namespace allocprof::schema {
 
 std::string module_key(const std::string& path, const std::string& build_id) {
     return build_id.empty() ? "path:" + path : build_id;
+}
+
+std::string truncated_frame_name(int64_t limit) {
+    return "[truncated: more than " + std::to_string(limit) + " frames]";
+}
+
+std::string truncation_advice(int64_t limit) {
+    constexpr int64_t kLargest = 8192;  // wire::kMaxMaxFrames (schema/ does not include wire/)
+    if (limit >= kLargest) return "they are deeper than the largest --max-frames (8192)";
+    const int64_t more = limit <= 0 ? 4096 : std::min(kLargest, limit * 4);
+    return "record again with --max-frames " + std::to_string(more);
 }
 
 std::string perf_map_key(int64_t run_id) { return "perf-map:" + std::to_string(run_id); }
@@ -61,10 +73,13 @@ StoredStacks StoredStacks::load(Database& db, int64_t run_id) {
     // Nodes, and the addresses each module needs frames for.
     std::vector<std::unordered_map<uint64_t, std::vector<uint32_t>>> wanted(stacks.modules_.size());
     std::vector<ScriptNode> script_nodes;
+    std::vector<std::pair<uint32_t, uint32_t>> truncation_nodes;  // (node, limit)
     {
+        // Files written before stacks were marked have no truncation nodes.
+        const bool marked = db.has_column("trace_nodes", "truncated_beyond");
         auto rows = db.prepare(
-            "SELECT node_id, parent_id, ip, module_id, rel_pc, script_function_id, script_line "
-            "FROM trace_nodes WHERE run_id = ?");
+            std::string("SELECT node_id, parent_id, ip, module_id, rel_pc, script_function_id, script_line, ") +
+            (marked ? "truncated_beyond" : "NULL") + " FROM trace_nodes WHERE run_id = ?");
         rows.bind(1, run_id);
         while (rows.step()) {
             auto id = static_cast<uint32_t>(rows.int64(0));
@@ -76,6 +91,10 @@ StoredStacks StoredStacks::load(Database& db, int64_t run_id) {
             if (!rows.is_null(5)) {
                 script_nodes.push_back({id, static_cast<uint32_t>(rows.int64(5)),
                                         static_cast<uint32_t>(rows.is_null(6) ? 0 : rows.int64(6))});
+                continue;
+            }
+            if (!rows.is_null(7)) {
+                truncation_nodes.emplace_back(id, static_cast<uint32_t>(std::max<int64_t>(rows.int64(7), 1)));
                 continue;
             }
             auto found = rows.is_null(3) ? module_index.end() : module_index.find(rows.int64(3));
@@ -135,6 +154,19 @@ StoredStacks StoredStacks::load(Database& db, int64_t run_id) {
     // After the modules' frames: it adds the script pseudo-modules, which `wanted` has no
     // entry for.
     stacks.load_script_frames(db, run_id, script_nodes);
+    if (!truncation_nodes.empty()) {
+        const auto module = static_cast<uint32_t>(stacks.modules_.size());
+        stacks.modules_.push_back({"truncated", std::string(kTruncatedModule), std::string(kTruncatedModule), ""});
+        for (const auto& [id, limit] : truncation_nodes) {
+            Node& n = stacks.nodes_[id].node;
+            n.module = module;
+            n.truncated_beyond = limit;
+            n.quality = SymbolQuality::SymbolOnly;
+            n.first_frame = static_cast<uint32_t>(stacks.frames_.size());
+            n.frame_count = 1;
+            stacks.frames_.push_back({stacks.intern(truncated_frame_name(limit)), {}, 0, false});
+        }
+    }
     // Nodes outside any module that the perf map did not name.
     for (const auto& [pc, ids] : wanted[perf_map])
         for (uint32_t id : ids)

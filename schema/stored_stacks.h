@@ -30,6 +30,13 @@ inline constexpr std::string_view kNoModule = "[no module]";
 // Pseudo-modules of script frames.
 inline constexpr std::string_view kLuaModule = "[lua]";
 inline constexpr std::string_view kPythonModule = "[python]";
+// Pseudo-module of the truncation node (trace_nodes.truncated_beyond): the root-most frame
+// of a stack deeper than the run's max_frames, named "[truncated: more than N frames]".
+inline constexpr std::string_view kTruncatedModule = "[truncated]";
+std::string truncated_frame_name(int64_t limit);
+// What to do about stacks cut at `limit` frames (runs.max_frames; 0 if not known): the
+// --max-frames to record again with, or that the limit is already the largest.
+std::string truncation_advice(int64_t limit);
 
 // How much is known of a code address (symbol_frames.quality).
 enum class SymbolQuality {
@@ -74,6 +81,8 @@ class StoredStacks {
         uint32_t first_frame = 0;
         uint32_t frame_count = 0;  // 0 when unknown
         bool script = false;       // a script frame (Lua, Python): one frame, module [lua]/[python]
+        uint32_t truncated_beyond = 0;  // the truncation node: its stacks' limit (one frame,
+                                        // module [truncated]); 0 for every other node
     };
     struct Module {
         std::string key;   // symbol_frames.module_key

@@ -227,7 +227,8 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
         const PerfMap perf_map = PerfMap::load(db, run_id);
         const std::string key = schema::perf_map_key(run_id);
         auto rows = db.prepare(
-            "SELECT DISTINCT ip FROM trace_nodes WHERE run_id = ? AND module_id IS NULL AND ip >= 0");
+            "SELECT DISTINCT ip FROM trace_nodes WHERE run_id = ? AND module_id IS NULL AND ip >= 0 "
+            "AND truncated_beyond IS NULL");
         rows.bind(1, run_id);
         while (rows.step()) {
             auto ip = static_cast<uint64_t>(rows.int64(0));
@@ -247,7 +248,8 @@ SymbolizeResult symbolize_run(schema::Database& db, int64_t run_id,
     const schema::StoredStacks stacks = schema::StoredStacks::load(db, run_id);
     std::set<std::pair<uint32_t, uint64_t>> counted;
     stacks.for_each_node([&](uint32_t, const schema::StoredStacks::Node& node) {
-        if (node.script) return;  // named by the interpreter, not by debug information
+        // Named by the interpreter, or by allocprof (a truncation node), not by debug information.
+        if (node.script || node.truncated_beyond != 0) return;
         if (!counted.emplace(node.module, node.pc).second) return;
         const schema::StoredStacks::Module& m = stacks.modules()[node.module];
         std::string key = m.path == schema::kNoModule ? "none" : m.key;

@@ -18,12 +18,18 @@
 namespace allocprof::wire {
 
 inline constexpr uint32_t kMagic = 0x46525041;  // "APRF" read as little-endian bytes
-inline constexpr uint16_t kWireVersion = 3;
+inline constexpr uint16_t kWireVersion = 4;
 
 // Environment variables the profiler sets for the target.
 inline constexpr const char* kEnvRingFd = "ALLOCPROF_RING_FD";  // memfd holding the ring
 inline constexpr const char* kEnvFd = "ALLOCPROF_FD";  // socket: tells each side the other is gone
 inline constexpr const char* kEnvPid = "ALLOCPROF_PID";  // the only pid that may write
+// The deepest native stack recorded (`record --max-frames N`): decimal, kMinMaxFrames to
+// kMaxMaxFrames; absent or anything else means kDefaultMaxFrames.
+inline constexpr const char* kEnvMaxFrames = "ALLOCPROF_MAX_FRAMES";
+inline constexpr int kDefaultMaxFrames = 1024;
+inline constexpr int kMinMaxFrames = 16;
+inline constexpr int kMaxMaxFrames = 8192;
 
 // Transport: the records go through a ring buffer in memory shared by the target and the
 // profiler (a memfd both map), not through a pipe. A record becomes visible when the
@@ -91,6 +97,16 @@ inline constexpr uint32_t script_frame_function(uint64_t ip) {
     return uint32_t(ip >> 20) & kMaxScriptFunction;
 }
 inline constexpr uint32_t script_frame_line(uint64_t ip) { return uint32_t(ip) & kMaxScriptLine; }
+
+// A native stack deeper than the library records (kEnvMaxFrames) keeps its innermost
+// frames and gets one more, root-most frame in the trie: a pseudo return address tagged
+// kTruncatedFrameTag whose low bits hold the limit it was cut at. Stacks that differ only
+// beyond the limit share it (they cannot be told apart), and every reader knows them as
+// truncated rather than as one whole stack.
+inline constexpr uint64_t kTruncatedFrameTag = 0xFFFDull;
+inline constexpr uint64_t truncated_frame_ip(uint32_t limit) { return (kTruncatedFrameTag << 48) | limit; }
+inline constexpr bool is_truncated_frame_ip(uint64_t ip) { return (ip >> 48) == kTruncatedFrameTag; }
+inline constexpr uint32_t truncated_frame_limit(uint64_t ip) { return uint32_t(ip & 0xFFFFFFFFu); }
 
 inline const char* script_language_name(ScriptLanguage language) {
     switch (language) {

@@ -2,11 +2,11 @@
 // top, check, compare, compare --ab, heap and report, for a run and for a suite) matches its
 // published schema in docs/schemas/, checked with Debian's python3-jsonschema (tests/support/
 // check_json_schema.py). The documents come from runs that exercise the optional parts: a
-// C sample with phases, a Lua script's script sites, a program killed by a signal, a source
-// analysis, two different runs compared against budgets and side by side (--ab), a
-// heaptrack import and the suite golden database. The schemas forbid keys they do not name,
-// so a key added, renamed or removed without its schema fails here; the last test shows the
-// check does fail.
+// C sample with phases, a Lua script's script sites, a program killed by a signal, stacks
+// deeper than --max-frames, a source analysis, two different runs compared against budgets
+// and side by side (--ab), a heaptrack import and the suite golden database. The schemas
+// forbid keys they do not name, so a key added, renamed or removed without its schema fails
+// here; the last test shows the check does fail.
 #include <filesystem>
 #include <csignal>
 #include <fstream>
@@ -69,9 +69,10 @@ protected:
     }
 
     // Records `command` into `name`; record exits with the program's own status.
-    fs::path recorded(const std::string& name, const std::vector<std::string>& command, int status = 0) {
+    fs::path recorded(const std::string& name, const std::vector<std::string>& command, int status = 0,
+                      const std::vector<std::string>& options = {}) {
         const fs::path file = dir_ / name;
-        Recording rec = record(file, command);
+        Recording rec = record(file, command, options);
         EXPECT_TRUE(rec.process.exited_with(status)) << rec.process.describe();
         return file;
     }
@@ -123,6 +124,12 @@ TEST_F(JsonSchemas, EveryJsonDocumentTheCommandsWriteMatchesItsSchema) {
     const fs::path killed = recorded("killed.db", {sample_binary("killed_by_signal").string(), "ABRT"}, 128 + SIGABRT);
     emit("allocprof-summary", {"summary", killed.string(), "--json"});
     emit("allocprof-report", {"report", killed.string(), "--format", "json"});
+
+    // Stacks deeper than --max-frames: truncated stacks counted, their sites flagged.
+    const fs::path deep = recorded("deep.db", {sample_binary("deep_stacks").string()}, 0, {"--max-frames", "64"});
+    emit("allocprof-summary", {"summary", deep.string(), "--json"});
+    emit("allocprof-top", {"top", deep.string(), "--json"});
+    emit("allocprof-report", {"report", deep.string(), "--format", "json"});
 
     // The interpreter sample with its sources analysed, then against a run that does more:
     // site changes, regressions and budgets in one comparison.

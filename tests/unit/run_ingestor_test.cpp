@@ -1,7 +1,7 @@
 // RunIngestor on hand-built record sequences, each with its answer computed by hand in
 // the comments: the DHAT realloc rule, temp_K per thread, t-gmax attribution, unmatched
-// and lost frees, phases and ops, module lookup of trie nodes, exec in the same pid, and
-// the stored event stream replaying to the same totals.
+// and lost frees, phases and ops, module lookup of trie nodes, truncated stacks, exec in
+// the same pid, and the stored event stream replaying to the same totals.
 #include "record/run_ingestor.h"
 
 #include <gtest/gtest.h>
@@ -186,6 +186,36 @@ TEST(RunIngestor, TrieNodesAreMappedToTheirModule) {
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.text(0), "abcd");
     EXPECT_EQ(s.text(1), "/bin/app");
+}
+
+// A stack the library cut arrives under a root-most truncation frame: the node is stored
+// as the truncation node (ip 0, no module, its limit), every allocating stack under it is
+// marked and counted; stacks beside it, and the same tagged address anywhere but directly
+// under the root, are not.
+TEST(RunIngestor, StacksUnderATruncationFrameAreMarkedAndCounted) {
+    Harness h;
+    h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, 1, 0, truncated_frame_ip(64)});
+    h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, 2, 1, 0x401000});
+    h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, 3, 2, 0x401100});  // cut stack A
+    h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, 4, 2, 0x401200});  // cut stack B
+    h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, 5, 0, 0x401000});  // a whole stack
+    h.ingest.on_trace_edge(TraceEdgeRecord{RecordType::TraceEdge, 6, 5, truncated_frame_ip(64)});
+    h.alloc(1, 3, 0x1000, 10);
+    h.alloc(1, 3, 0x2000, 10);
+    h.alloc(1, 4, 0x3000, 10);
+    h.alloc(1, 5, 0x4000, 10);
+    h.alloc(1, 6, 0x5000, 10);
+    EXPECT_EQ(h.query("SELECT truncated_beyond FROM trace_nodes WHERE node_id = 1"), 64);
+    EXPECT_EQ(h.query("SELECT ip FROM trace_nodes WHERE node_id = 1"), 0);
+    EXPECT_EQ(h.query("SELECT module_id FROM trace_nodes WHERE node_id = 1"), -1);
+    EXPECT_EQ(h.query("SELECT count(*) FROM trace_nodes WHERE truncated_beyond IS NOT NULL"), 1);
+    EXPECT_EQ(h.query("SELECT truncated FROM stack_stats WHERE node_id = 3"), 1);
+    EXPECT_EQ(h.query("SELECT truncated FROM stack_stats WHERE node_id = 4"), 1);
+    EXPECT_EQ(h.query("SELECT truncated FROM stack_stats WHERE node_id = 5"), 0);
+    EXPECT_EQ(h.query("SELECT truncated FROM stack_stats WHERE node_id = 6"), 0);
+    EXPECT_EQ(h.query("SELECT truncated_stacks FROM runs"), 2);
+    EXPECT_EQ(h.query("SELECT truncated_allocations FROM runs"), 3);
+    EXPECT_EQ(h.query("SELECT max_frames FROM runs"), -1);  // not given: NULL
 }
 
 TEST(RunIngestor, ExecInTheSamePidStartsFreshNodeNumbers) {
