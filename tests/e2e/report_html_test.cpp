@@ -764,7 +764,9 @@ TEST_F(ReportHtml, StacksBeyondTheCapAreCountedNotDrawn) {
     // 6000 one-allocation stacks on leaf nodes the trie does not have: frameless, light.
     execute_sql_file(db,
                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
-                     "INSERT INTO stack_stats SELECT 1, 100000 + i, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1 FROM n;");
+                     "INSERT INTO stack_stats(run_id, node_id, allocations, bytes_allocated, frees, reallocs, "
+                     "live_end_blocks, live_end_bytes, live_at_peak_bytes, max_live_bytes, temporary_k0, "
+                     "temporary_k1, min_size, max_size) SELECT 1, 100000 + i, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1 FROM n;");
     const std::string html = render(db, "capped");
     EXPECT_NE(html.find("6,007 allocating stacks; the 5,000 heaviest are drawn, 1,007 lighter ones (1,007 "
                         "allocations, 1007 B) are left out"),
