@@ -91,6 +91,8 @@ ALLOCPROF_TABLE_IO(SiteRecord, "analysis_sites", ALLOCPROF_SITE_COLUMNS, "site_i
 ALLOCPROF_TABLE_IO(PlanRecord, "plan_items", ALLOCPROF_PLAN_COLUMNS, "item_index")
 ALLOCPROF_TABLE_IO(GcRecord, "analysis_gc", ALLOCPROF_GC_COLUMNS, "window, language, generation")
 ALLOCPROF_TABLE_IO(WindowSiteRecord, "analysis_window_sites", ALLOCPROF_WINDOW_SITE_COLUMNS, "window, site_id")
+ALLOCPROF_TABLE_IO(PhaseArenaRecord, "analysis_phase_arenas", ALLOCPROF_PHASE_ARENA_COLUMNS, "rowid")
+ALLOCPROF_TABLE_IO(LifetimeArenaRecord, "analysis_lifetime_arenas", ALLOCPROF_LIFETIME_ARENA_COLUMNS, "rowid")
 ALLOCPROF_TABLE_IO(StackSliceRecord, "analysis_stack_slices", ALLOCPROF_STACK_SLICE_COLUMNS, "node_id, thread, phase")
 
 #undef ALLOCPROF_TABLE_IO
@@ -100,7 +102,8 @@ ALLOCPROF_TABLE_IO(StackSliceRecord, "analysis_stack_slices", ALLOCPROF_STACK_SL
 #undef ALLOCPROF_COLUMN_NAME
 
 const char* const kAnalysisTables[] = {"analysis", "analysis_windows", "analysis_sites", "plan_items",
-                                       "analysis_gc", "analysis_window_sites", "analysis_stack_slices"};
+                                       "analysis_gc", "analysis_window_sites", "analysis_stack_slices",
+                                       "analysis_phase_arenas", "analysis_lifetime_arenas"};
 
 int64_t signed_count(uint64_t n) { return static_cast<int64_t>(n); }
 
@@ -243,6 +246,20 @@ StoredAnalysis stored_form(const RunAnalysis& a, AnalysisRecord header, std::vec
                                     signed_count(s.live_at_peak_bytes), signed_count(s.live_end_bytes),
                                     signed_count(s.temporary_k0)});
     out.analysis.stack_slices = signed_count(out.stack_slices.size());
+    for (const PhaseArena& p : a.arenas.phases) {
+        PhaseArenaRecord r;
+        r.window = p.name;
+        r.occurrences = signed_count(p.high_water.size());
+        r.sites = p.sites;
+        r.high_water_p50 = signed_count(p.p50);
+        r.high_water_p99 = signed_count(p.p99);
+        r.high_water_max = signed_count(p.max);
+        for (uint64_t v : p.high_water) r.high_water.push_back(signed_count(v));
+        out.phase_arenas.push_back(std::move(r));
+    }
+    for (const LifetimeArena& l : a.arenas.lifetimes)
+        out.lifetime_arenas.push_back({to_string(l.lifetime), l.sites, signed_count(l.allocations), signed_count(l.bytes),
+                                       signed_count(l.high_water_bytes), signed_count(l.high_water_blocks)});
     out.gc = std::move(gc);
     return out;
 }
@@ -282,6 +299,8 @@ void write_analysis(schema::Database& db, int64_t run_id, const StoredAnalysis& 
     insert_rows(db, run_id, stored.gc);
     insert_rows(db, run_id, stored.window_sites);
     insert_rows(db, run_id, stored.stack_slices);
+    insert_rows(db, run_id, stored.phase_arenas);
+    insert_rows(db, run_id, stored.lifetime_arenas);
     t.commit();
 }
 
@@ -300,6 +319,8 @@ StoredAnalysis read_analysis(schema::Database& db, int64_t run_id) {
     select_rows(db, run_id, out.plan);
     if (db.has_table("analysis_gc")) select_rows(db, run_id, out.gc);
     if (db.has_table("analysis_window_sites")) select_rows(db, run_id, out.window_sites);
+    if (db.has_table("analysis_phase_arenas")) select_rows(db, run_id, out.phase_arenas);
+    if (db.has_table("analysis_lifetime_arenas")) select_rows(db, run_id, out.lifetime_arenas);
     return out;
 }
 

@@ -131,6 +131,23 @@ namespace allocprof::analyzers {
     X(int64_t, bytes_allocated)                                                                \
     X(int64_t, nursery_bytes)
 
+#define ALLOCPROF_PHASE_ARENA_COLUMNS(X)                                                       \
+    X(std::string, window)                                                                     \
+    X(int64_t, occurrences)                                                                    \
+    X(int64_t, sites)                                                                          \
+    X(int64_t, high_water_p50)                                                                 \
+    X(int64_t, high_water_p99)                                                                 \
+    X(int64_t, high_water_max)                                                                 \
+    X(std::vector<int64_t>, high_water) /* stored as a JSON array, one per occurrence */
+
+#define ALLOCPROF_LIFETIME_ARENA_COLUMNS(X)                                                    \
+    X(std::string, lifetime)                                                                   \
+    X(int64_t, sites)                                                                          \
+    X(int64_t, allocations)                                                                    \
+    X(int64_t, bytes_allocated)                                                                \
+    X(int64_t, high_water_bytes)                                                               \
+    X(int64_t, high_water_blocks)
+
 #define ALLOCPROF_STACK_SLICE_COLUMNS(X)                                                       \
     X(int64_t, node_id)                                                                        \
     X(int64_t, thread)                                                                         \
@@ -175,6 +192,16 @@ struct WindowSiteRecord {
     ALLOCPROF_WINDOW_SITE_COLUMNS(ALLOCPROF_DECLARE_FIELD)
     bool operator==(const WindowSiteRecord&) const = default;
 };
+// analysis_phase_arenas: per phase name, its phase-scoped sites' arena (arena_sizes.h).
+struct PhaseArenaRecord {
+    ALLOCPROF_PHASE_ARENA_COLUMNS(ALLOCPROF_DECLARE_FIELD)
+    bool operator==(const PhaseArenaRecord&) const = default;
+};
+// analysis_lifetime_arenas: per lifetime class, its sites together (arena_sizes.h).
+struct LifetimeArenaRecord {
+    ALLOCPROF_LIFETIME_ARENA_COLUMNS(ALLOCPROF_DECLARE_FIELD)
+    bool operator==(const LifetimeArenaRecord&) const = default;
+};
 // analysis_stack_slices: per allocating stack, thread and phase (stack_slices.h).
 struct StackSliceRecord {
     ALLOCPROF_STACK_SLICE_COLUMNS(ALLOCPROF_DECLARE_FIELD)
@@ -196,6 +223,8 @@ struct StoredAnalysis {
     std::vector<PlanRecord> plan;       // by item_index
     std::vector<GcRecord> gc;           // by window, language, generation
     std::vector<WindowSiteRecord> window_sites;  // by window, site_id
+    std::vector<PhaseArenaRecord> phase_arenas;        // phases in order of first occurrence
+    std::vector<LifetimeArenaRecord> lifetime_arenas;  // by lifetime class
     std::vector<StackSliceRecord> stack_slices;  // by node_id, thread, phase; written, but
                                                  // read only by read_stack_slices (the flame graph)
     bool operator==(const StoredAnalysis&) const = default;

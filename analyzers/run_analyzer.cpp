@@ -42,12 +42,19 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     out.ranks = rank_sites(out.metrics, params);
     out.plan = plan_remediations(out.metrics, out.ranks, params);
 
+    // The second pass: the nursery without each planned site, and the arenas, which need
+    // every site's lifetime class.
     const std::vector<uint32_t> sites = sites_to_simulate(out.plan, params.planner.max_simulated_sites);
-    if (!sites.empty()) {
-        SiteExclusionSimulator without(input.sites, params.gen0_budget, params.large_object_threshold, sites);
-        replay([&](const schema::Event& e) { without.on_event(e); });
-        apply_simulation(out.plan, out.metrics, sites, without.collections());
-    }
+    SiteExclusionSimulator without(input.sites, params.gen0_budget, params.large_object_threshold, sites);
+    std::vector<LifetimeClass> lifetime(out.metrics.sites.size());
+    for (const SiteMetrics& s : out.metrics.sites) lifetime[s.site] = s.lifetime;
+    ArenaSizer arenas(input.sites, std::move(lifetime));
+    replay([&](const schema::Event& e) {
+        if (!sites.empty()) without.on_event(e);
+        arenas.on_event(e);
+    });
+    if (!sites.empty()) apply_simulation(out.plan, out.metrics, sites, without.collections());
+    out.arenas = arenas.finish();
     return out;
 }
 

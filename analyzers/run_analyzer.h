@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analyzers/analysis_params.h"
+#include "analyzers/arena_sizes.h"
 #include "schema/event_codec.h"
 #include "analyzers/remediation_planner.h"
 #include "analyzers/run_metrics.h"
@@ -47,6 +48,7 @@ struct RunAnalysis {
     std::vector<SiteRank> ranks;  // impact order
     RemediationPlan plan;
     StackSlices slices;  // per stack, thread and phase (the flame graph's filters)
+    ArenaSizes arenas;   // per phase and lifetime class (the second pass)
 };
 
 RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, const AnalysisParams& params);

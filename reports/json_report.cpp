@@ -273,6 +273,23 @@ json report_to_json(const Report& r) {
     doc["source_coverage_gaps"] = json::array();
     for (const SourceGapRow& g : r.source_gaps) doc["source_coverage_gaps"].push_back(source_gap_json(g));
     doc["next_steps"] = r.next_steps;
+    json phases = json::array(), lifetimes = json::array();
+    for (const analyzers::PhaseArenaRecord& p : r.phase_arenas)
+        phases.push_back({{"window", p.window},
+                          {"occurrences", p.occurrences},
+                          {"sites", p.sites},
+                          {"high_water_p50", p.high_water_p50},
+                          {"high_water_p99", p.high_water_p99},
+                          {"high_water_max", p.high_water_max},
+                          {"high_water", p.high_water}});
+    for (const analyzers::LifetimeArenaRecord& l : r.lifetime_arenas)
+        lifetimes.push_back({{"lifetime", l.lifetime},
+                             {"sites", l.sites},
+                             {"allocations", l.allocations},
+                             {"bytes_allocated", l.bytes_allocated},
+                             {"high_water_bytes", l.high_water_bytes},
+                             {"high_water_blocks", l.high_water_blocks}});
+    doc["arenas"] = {{"phases", std::move(phases)}, {"lifetimes", std::move(lifetimes)}};
     return doc;
 }
 

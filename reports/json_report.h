@@ -47,7 +47,11 @@
 //   "function_calls": [{"function", "calls", "bytes"}] (every hooked function, 0 if never called),
 //   "reconciliation": {"peak_live_bytes", "peak_rss_bytes", "mmap_bytes"},
 //   "coverage_gaps": [{"kind" ("ops", "symbols", "hooks", "allocator", "run", "stacks"), "text"}],
-//   "next_steps": [text, ...].
+//   "next_steps": [text, ...],
+//   "arenas": {"phases": [{"window", "occurrences", "sites", "high_water_p50", "high_water_p99",
+//                          "high_water_max", "high_water" (per occurrence)}],
+//              "lifetimes": [{"lifetime", "sites", "allocations", "bytes_allocated",
+//                             "high_water_bytes", "high_water_blocks"}]}.
 // Text fields may hold `code spans` in backticks. Numbers are the stored ones, unrounded.
 // Its JSON schema is docs/schemas/allocprof-report.schema.json: a key added, renamed or removed here
 // changes it too (tests/e2e/json_schema_test.cpp checks real output against it).

@@ -160,6 +160,34 @@ void baseline(std::ostringstream& out, const Report& r) {
            "between (K=0 is heaptrack's \"temporary\", K=1 memray's).\n\n";
 }
 
+// How large an arena per phase and per lifetime class would have to be
+// (docs/definitions.md, "Arena sizes").
+void arenas(std::ostringstream& out, const Report& r) {
+    out << "\n### Arena sizes\n\n";
+    if (r.lifetime_arenas.empty()) {
+        out << "none found\n";
+        return;
+    }
+    if (!r.phase_arenas.empty()) {
+        out << "Per phase, the most its phase-scoped sites held live of what one occurrence allocated: "
+               "an arena reset at each occurrence's end needs the largest.\n\n"
+            << "| Phase | Occurrences | Phase-scoped sites | p50 | p99 | Max |\n|---|---:|---:|---:|---:|---:|\n";
+        for (const analyzers::PhaseArenaRecord& p : r.phase_arenas)
+            out << table_row({p.window, format_count(p.occurrences), format_count(p.sites),
+                              cell_bytes(static_cast<double>(p.high_water_p50)),
+                              cell_bytes(static_cast<double>(p.high_water_p99)),
+                              cell_bytes(static_cast<double>(p.high_water_max))});
+        out << "\n";
+    }
+    out << "Per lifetime class, its sites together (the most they held live at once):\n\n"
+        << "| Lifetime | Sites | Allocations | Allocated | High-water | Blocks then |\n"
+           "|---|---:|---:|---:|---:|---:|\n";
+    for (const analyzers::LifetimeArenaRecord& l : r.lifetime_arenas)
+        out << table_row({l.lifetime, format_count(l.sites), format_count(l.allocations),
+                          cell_bytes(static_cast<double>(l.bytes_allocated)),
+                          cell_bytes(static_cast<double>(l.high_water_bytes)), format_count(l.high_water_blocks)});
+}
+
 void findings(std::ostringstream& out, const Report& r) {
     const WindowRow& run = r.run_window();
     out << "## Key findings\n\n";
@@ -248,6 +276,7 @@ void findings(std::ostringstream& out, const Report& r) {
         if (at_peak.size() > kFindingRows)
             out << "- ... and " << (at_peak.size() - kFindingRows) << " more sites.\n";
     }
+    arenas(out, r);
     out << "\n### Debug-info coverage\n\n";
     {
         if (r.coverage.empty()) out << "none found (the run was not symbolized)\n";

@@ -601,6 +601,8 @@ Report load_report(schema::Database& db, int64_t run_id, const ReportParts& part
     r.sites = sites_of(db, run_id, stored);
     load_script_sites(db, run_id, r);
     r.plan = plan_of(stored);
+    r.phase_arenas = stored.phase_arenas;
+    r.lifetime_arenas = stored.lifetime_arenas;
     for (const SiteRow& s : r.sites) {
         if (s.tier != "runtime" && s.tier != "suppressed") continue;
         RuntimeSummary& apart = s.tier == "runtime" ? r.runtime : r.suppressed;

@@ -277,6 +277,8 @@ struct Report {
                                               // when the run has no script frames
     int64_t script_sites_total = 0;           // its rows in the run (with '(no script frame)')
     std::vector<std::string> next_steps;  // same conventions as Gap::text
+    std::vector<analyzers::PhaseArenaRecord> phase_arenas;        // analysis_phase_arenas, in order
+    std::vector<analyzers::LifetimeArenaRecord> lifetime_arenas;  // analysis_lifetime_arenas
     // Loaded only with ReportParts::views (the HTML view):
     StackSet stacks;
     std::vector<MemorySample> memory;   // by t_ns, event_index

@@ -409,6 +409,37 @@ CREATE TABLE IF NOT EXISTS analysis_window_sites (
     PRIMARY KEY (run_id, window, site_id)
 );
 
+-- The arena each phase's phase-scoped sites would need (analyzers/arena_sizes.h): per
+-- occurrence of the phase, the high-water mark of the bytes those sites hold live that were
+-- allocated in that occurrence; their p50 and p99 (nearest rank) and maximum. Only phases
+-- where a phase-scoped site allocated; rows in order of first occurrence.
+-- Written by: analyzers/.
+CREATE TABLE IF NOT EXISTS analysis_phase_arenas (
+    run_id          INTEGER NOT NULL REFERENCES runs(run_id),
+    window          TEXT NOT NULL,     -- the phase name
+    occurrences     INTEGER NOT NULL,
+    sites           INTEGER NOT NULL,  -- phase-scoped sites that allocated in it
+    high_water_p50  INTEGER NOT NULL,
+    high_water_p99  INTEGER NOT NULL,
+    high_water_max  INTEGER NOT NULL,
+    high_water      TEXT NOT NULL,     -- JSON array: the high-water mark of each occurrence, in order
+    PRIMARY KEY (run_id, window)
+);
+
+-- Per lifetime class (analysis_sites.lifetime), its allocating sites together: the size
+-- of an arena for that class is the high-water mark of the bytes they hold live at once.
+-- Written by: analyzers/.
+CREATE TABLE IF NOT EXISTS analysis_lifetime_arenas (
+    run_id             INTEGER NOT NULL REFERENCES runs(run_id),
+    lifetime           TEXT NOT NULL,     -- 'mixed', 'process-lifetime', 'phase-scoped', 'short-lived'
+    sites              INTEGER NOT NULL,
+    allocations        INTEGER NOT NULL,
+    bytes_allocated    INTEGER NOT NULL,
+    high_water_bytes   INTEGER NOT NULL,  -- the most the class's sites held live at once
+    high_water_blocks  INTEGER NOT NULL,  -- their blocks then
+    PRIMARY KEY (run_id, lifetime)
+);
+
 -- Each allocating stack's figures split by the thread that allocated and the phase open
 -- when it did (analyzers/stack_slices.h): what the HTML flame graph's thread and phase
 -- filters draw. A stack's slices add up to its stack_stats row. Written only when the split
