@@ -4,6 +4,7 @@
 // fails); with linear scan it needs 37,040 B and fits. Exit 1 and 0; bad input exits 2 with
 // one line.
 #include <fstream>
+#include <map>
 
 #include "e2e/e2e_test.h"
 
@@ -104,6 +105,53 @@ TEST_F(Heap, GraphColouringDoesNotFit300KAndNamesTheEdgeThatFails) {
         std::string::npos)
         << text.out;
     EXPECT_NE(text.out.find("in 13,158 blocks"), std::string::npos) << text.out;
+}
+
+// The report's arena sizes and live blocks at the peak on the graph configuration: the
+// nodes and edges are made in regalloc and freed at its end (phase-scoped), the instructions
+// and intervals live across phases (mixed), the colouring's stack and the code buffer's
+// realloc chain die young (short-lived).
+TEST_F(Heap, ReportSizesTheArenasOfTheCompilersPhases) {
+    const fs::path db = record_minijit("graph");
+    ProcessResult p = run_process({allocprof_binary().string(), "report", db.string(), "--format", "json"});
+    ASSERT_TRUE(p.exited_with(0)) << p.describe();
+    const json doc = json::parse(p.out);
+    const json& arenas = doc.at("arenas");
+    ASSERT_EQ(arenas.at("phases").size(), 1u) << arenas.dump();
+    const json& regalloc = arenas.at("phases")[0];
+    EXPECT_EQ(regalloc.at("window"), "regalloc");
+    EXPECT_EQ(regalloc.at("occurrences"), 1);
+    EXPECT_EQ(regalloc.at("sites"), 2);
+    EXPECT_EQ(regalloc.at("high_water_max"), 12288 + 194112);  // nodes + edges
+    EXPECT_EQ(regalloc.at("high_water"), json::array({12288 + 194112}));
+    std::map<std::string, json> by_class;
+    for (const json& l : arenas.at("lifetimes")) by_class[l.at("lifetime").get<std::string>()] = l;
+    ASSERT_EQ(by_class.size(), 3u) << arenas.dump();
+    EXPECT_EQ(by_class["phase-scoped"].at("allocations"), 512 + 12132);
+    EXPECT_EQ(by_class["phase-scoped"].at("high_water_bytes"), 12288 + 194112);
+    EXPECT_EQ(by_class["phase-scoped"].at("high_water_blocks"), 512 + 12132);
+    EXPECT_EQ(by_class["mixed"].at("bytes_allocated"), 16384 + 8192);  // instructions, intervals
+    EXPECT_EQ(by_class["mixed"].at("high_water_blocks"), 513);
+    // Short-lived: the stack (2,048) and the code buffer's 256 -> 4,096 chain; the most at
+    // once is the final 4,096 alone (the stack was freed in regalloc).
+    EXPECT_EQ(by_class["short-lived"].at("allocations"), 6);
+    EXPECT_EQ(by_class["short-lived"].at("bytes_allocated"), 2048 + 256 + 512 + 1024 + 2048 + 4096);
+    EXPECT_EQ(by_class["short-lived"].at("high_water_bytes"), 4096);
+    EXPECT_EQ(by_class["short-lived"].at("high_water_blocks"), 1);
+    // Live blocks at the peak, as `heap` counts them (the run's peak is regalloc's).
+    for (const json& w : doc.at("baseline"))
+        if (w.at("window") == "" || w.at("window") == "regalloc") {
+            SCOPED_TRACE(w.at("window").get<std::string>());
+            EXPECT_EQ(w.at("peak_live_blocks"), 512 + 1 + 512 + 12132 + 1);
+            EXPECT_EQ(w.at("peak_live_bytes"), 233024);
+        }
+    const json& edges = [&]() -> const json& {
+        for (const json& s : doc.at("sites"))
+            if (s.at("line") == 103) return s;  // add_adjacent's malloc of an Edge
+        return doc.at("sites")[0];
+    }();
+    EXPECT_EQ(edges.at("live_at_peak_blocks"), 12132) << edges.dump();
+    EXPECT_EQ(edges.at("live_at_peak_bytes"), 194112);
 }
 
 TEST_F(Heap, LinearScanFits300K) {
