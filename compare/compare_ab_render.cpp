@@ -185,12 +185,9 @@ std::string compare_ab_markdown(const AbComparison& c) {
         md << "\n";
     }
     md << "<sub>Each figure is the mean over a scenario's runs; heap needed is a window's most "
-          "under the "
-          "model, where blocks sit (fragmentation) not modelled. Sites pair by site key, then by "
-          "function key; "
-          "the main executable pairs with the other file's whatever its name, a library by its "
-          "file "
-          "name.</sub>\n";
+          "under the model, where blocks sit (fragmentation) not modelled. Sites pair by site "
+          "key, then by function key; the main executable pairs with the other file's whatever "
+          "its name, a library by its file name.</sub>\n";
     return md.str();
 }
 
