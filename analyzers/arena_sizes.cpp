@@ -14,8 +14,9 @@ uint64_t nearest_rank(std::vector<uint64_t>& values, double q) {
     return values[std::min(index, values.size() - 1)];
 }
 
-ArenaSizer::ArenaSizer(const SiteMap& sites, std::vector<LifetimeClass> lifetime)
+ArenaSizer::ArenaSizer(const SiteMap& sites, std::vector<LifetimeClass> lifetime, uint64_t blocks)
     : sites_(sites), lifetime_(std::move(lifetime)) {
+    blocks_.reserve(blocks);
     lifetime_.resize(sites_.site_count(), LifetimeClass::Mixed);
     for (ClassState& c : classes_) c.allocated.assign(sites_.site_count(), false);
 }

@@ -49,7 +49,8 @@ uint64_t nearest_rank(std::vector<uint64_t>& values, double q);
 class ArenaSizer {
 public:
     // `lifetime[site]`: each site's class (RunMetrics::sites' lifetime).
-    ArenaSizer(const SiteMap& sites, std::vector<LifetimeClass> lifetime);
+    // `blocks`: how many blocks the run made, when known (room for them is set aside once).
+    ArenaSizer(const SiteMap& sites, std::vector<LifetimeClass> lifetime, uint64_t blocks = 0);
     void on_event(const schema::Event& e);
     ArenaSizes finish();
 

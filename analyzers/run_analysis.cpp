@@ -176,6 +176,7 @@ struct RunFacts {
     std::string ops_source = "none";
     uint64_t events = 0;
     bool split_stacks = true;  // more than one thread, or a phase: worth splitting the stacks
+    uint64_t blocks = 0;       // allocations (each makes a block)
 };
 
 RunFacts check_run(schema::Database& db, int64_t run_id) {
@@ -205,6 +206,7 @@ RunFacts check_run(schema::Database& db, int64_t run_id) {
         const int64_t chunks = totals.int64(2), stored = totals.int64(3);
         const std::string of = "run " + std::to_string(run_id) + " of " + db.path();
         facts.events = static_cast<uint64_t>(std::max<int64_t>(events, 0));
+        facts.blocks = static_cast<uint64_t>(std::max<int64_t>(allocations, 0));
         if (chunks == 0 && (events > 0 || allocations > 0))
             throw RunNotAnalysable(of + " has no stored events (its totals say " + std::to_string(allocations) +
                                    " allocations); nothing analysed");
@@ -307,6 +309,7 @@ AnalyzeResult analyze_checked_run(schema::Database& db, int64_t run_id, const An
                         std::move(names.runtime_modules), std::move(names.startup), std::move(names.functions),
                         std::move(names.suppressed), load_unnamed_hints(db, run_id, names.unnamed_modules)};
     input.split_stacks = facts.split_stacks;
+    input.blocks = facts.blocks;
     result.analysis = analyze_run(counted_replay(replay_database(db, run_id), facts.events, settings.progress),
                                   input, settings.params);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -14,7 +14,7 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     out.params = params;
 
     EventAnalyzer analyzer(input.sites, params, input.run_ops, input.constructs);
-    StackSlicer slicer;
+    StackSlicer slicer(input.split_stacks ? input.blocks : 0);
     replay([&](const schema::Event& e) {
         analyzer.on_event(e);
         if (input.split_stacks) slicer.on_event(e);
@@ -48,7 +48,7 @@ RunAnalysis analyze_run(const EventReplay& replay, const AnalysisInput& input, c
     SiteExclusionSimulator without(input.sites, params.gen0_budget, params.large_object_threshold, sites);
     std::vector<LifetimeClass> lifetime(out.metrics.sites.size());
     for (const SiteMetrics& s : out.metrics.sites) lifetime[s.site] = s.lifetime;
-    ArenaSizer arenas(input.sites, std::move(lifetime));
+    ArenaSizer arenas(input.sites, std::move(lifetime), input.blocks);
     replay([&](const schema::Event& e) {
         if (!sites.empty()) without.on_event(e);
         arenas.on_event(e);

@@ -38,6 +38,8 @@ struct AnalysisInput {
     std::vector<std::string> functions;        // per site (may be shorter): module and function
     std::vector<std::string> suppressed;       // per site (may be shorter): the matching rule, or ""
     std::vector<std::string> unnamed_hints;    // per site (may be shorter): SiteMetrics::unnamed_hint
+    uint64_t blocks = 0;                       // the run's allocations (blocks), when known: room is
+                                               // set aside once for the per-block tables
     bool split_stacks = true;                  // split the stacks by thread and phase (stack_slices.h);
                                                // false when the run has one thread and no phase
 };

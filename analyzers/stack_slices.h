@@ -44,6 +44,8 @@ struct StackSlices {
 
 class StackSlicer {
 public:
+    // `blocks`: how many blocks the run made, when known (room for them is set aside once).
+    explicit StackSlicer(uint64_t blocks = 0) { live_.reserve(blocks); }
     void on_event(const schema::Event& e);
     StackSlices finish();
 
