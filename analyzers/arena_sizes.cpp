@@ -57,8 +57,6 @@ void ArenaSizer::release(uint64_t block) {
     b.live = false;
 }
 
-void ArenaSizer::end_occurrence() { open_ = false; }
-
 void ArenaSizer::on_event(const schema::Event& e) {
     switch (e.kind) {
         case schema::EventKind::Alloc:
@@ -72,7 +70,6 @@ void ArenaSizer::on_event(const schema::Event& e) {
             release(e.block);
             break;
         case schema::EventKind::PhaseBegin: {
-            end_occurrence();  // phases do not nest
             const auto [at, added] = phase_ids_.try_emplace(e.name, static_cast<uint32_t>(phases_.size()));
             if (added) {
                 phases_.push_back(e.name);
@@ -83,7 +80,7 @@ void ArenaSizer::on_event(const schema::Event& e) {
             break;
         }
         case schema::EventKind::PhaseEnd:
-            end_occurrence();
+            open_ = false;
             break;
         default:
             break;
@@ -91,7 +88,6 @@ void ArenaSizer::on_event(const schema::Event& e) {
 }
 
 ArenaSizes ArenaSizer::finish() {
-    end_occurrence();
     ArenaSizes out;
     std::vector<PhaseArena> phases(phases_.size());
     for (size_t i = 0; i < phases_.size(); ++i) phases[i].name = phases_[i];

@@ -72,7 +72,6 @@ private:
 
     void allocate(const schema::Event& e);
     void release(uint64_t block);
-    void end_occurrence();
 
     const SiteMap& sites_;
     std::vector<LifetimeClass> lifetime_;

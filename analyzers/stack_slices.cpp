@@ -6,7 +6,7 @@
 
 namespace allocprof::analyzers {
 
-StackSlicer::Figures& StackSlicer::slice(uint32_t node, uint32_t thread) {
+uint32_t StackSlicer::slice(uint32_t node, uint32_t thread) {
     const auto [at, added] = slice_ids_.try_emplace(Key{node, thread, phase_}, static_cast<uint32_t>(figures_.size()));
     if (added) {
         Figures& f = figures_.emplace_back();
@@ -14,20 +14,20 @@ StackSlicer::Figures& StackSlicer::slice(uint32_t node, uint32_t thread) {
         f.thread = thread;
         f.phase = phase_;
     }
-    return figures_[at->second];
+    return at->second;
 }
 
 void StackSlicer::allocate(const schema::Event& e) {
     if (figures_.empty()) first_thread_ = e.thread;
     threads_differ_ = threads_differ_ || e.thread != first_thread_;
     in_phase_ = in_phase_ || phase_ != 0;
-    Figures& f = slice(e.node, e.thread);
+    const uint32_t index = slice(e.node, e.thread);
+    Figures& f = figures_[index];
     peak_.before_change(f.peak, f.live_bytes);
     ++f.allocations;
     f.bytes += e.size;
     f.live_bytes += e.size;
     live_bytes_ += e.size;
-    const uint32_t index = static_cast<uint32_t>(&f - figures_.data());
     if (e.block >= live_.size()) live_.resize(std::max<size_t>(e.block + 1, live_.size() * 2));
     live_[e.block] = Live{index + 1, e.thread, e.size, thread_allocs_.count(e.thread)};
 }

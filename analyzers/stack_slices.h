@@ -74,7 +74,7 @@ private:
 
     void allocate(const schema::Event& e);
     void release(uint64_t block, uint32_t thread);
-    Figures& slice(uint32_t node, uint32_t thread);
+    uint32_t slice(uint32_t node, uint32_t thread);  // index into figures_, added when new
 
     std::vector<std::string> phases_{""};
     std::unordered_map<std::string, uint32_t> phase_ids_;

@@ -431,7 +431,6 @@
     });
     [["thread", "flame-thread"], ["phase", "flame-phase"]].forEach(function (pair) {
       const select = $(pair[1]);
-      if (!self.data.split) select.disabled = true;
       select.addEventListener("change", function () {
         self[pair[0]] = select.value === "" ? null : +select.value;
         self.rebuild();
